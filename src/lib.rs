@@ -1,0 +1,69 @@
+//! Channels for threads and async tasks alike.
+//!
+//! Every operation that can wait comes in a blocking form and an async
+//! form, on the same channel: a message can go from a thread to a task,
+//! from a task to a thread, between threads or between tasks. The futures
+//! depend on no runtime, and the crate has no mandatory dependency.
+//!
+//! # Hello, world
+//!
+//! ```
+//! let (tx, rx) = tidings::oneshot::channel();
+//! std::thread::spawn(move || tx.send("Hello, world!").unwrap());
+//! // Block this thread on it, or `.await` it in a task: both work.
+//! assert_eq!(rx.recv(), Ok("Hello, world!"));
+//! ```
+//!
+//! # Which channel?
+//!
+//! | you need | use | status |
+//! |---|---|---|
+//! | one reply, one sender, one receiver | [`oneshot::channel`] | available |
+//! | one reply without any allocation, `no_std` | `oneshot::Slot` | planned |
+//! | one reply per round, reusing the allocation | `multishot` | planned |
+//! | a queue, many senders and receivers | `mpmc::{bounded, unbounded, rendezvous}` | planned |
+//! | every receiver sees every message | `broadcast` | planned |
+//!
+//! # Features
+//!
+//! | feature | default | gives |
+//! |---|---|---|
+//! | `std` | yes | blocking operations, `_timeout` / `_deadline` variants, `std::error::Error`; implies `alloc` |
+//! | `alloc` | via `std` | the heap-allocated channels in `no_std` builds (async operations only) |
+//! | `futures` | no | `FusedFuture` for the receive futures (later: `Stream`, `Sink`) |
+//!
+//! # Sync and async
+//!
+//! Names follow std and crossbeam: `recv` blocks the thread, `try_recv`
+//! never waits, `recv_timeout` / `recv_deadline` block at most so long, and
+//! the async form is a future (`oneshot::Receiver` is one itself). A
+//! blocking call parks the thread; never call one from an async task, where
+//! it would block the executor: `.await` instead.
+//!
+//! # Send happens-before receive
+//!
+//! Everything a thread or task did before sending a message is visible to
+//! whoever receives it, after the receive returns.
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+#[cfg(feature = "std")]
+mod block;
+// The shim and the waiter serve the heap channels today; the
+// allocation-free `oneshot::Slot` will need them without `alloc`.
+#[cfg(feature = "alloc")]
+mod loom;
+#[cfg(feature = "alloc")]
+mod waiter;
+
+pub mod error;
+pub mod oneshot;
+
+pub use error::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};

@@ -1,0 +1,86 @@
+//! The sync shim: the one place that names atomics, cells and threads.
+//!
+//! Every primitive of the crate takes its atomics, its `UnsafeCell`, its
+//! spin hint and its thread parking from here. In a normal build they are
+//! `core`'s and `std`'s; under `RUSTFLAGS="--cfg tidings_loom"` they are
+//! [loom](https://docs.rs/loom)'s, so the loom models in `tests/loom_*.rs`
+//! explore every interleaving of the real code. The cfg is the crate's own
+//! (not a bare `loom`) so that dependencies with loom modes of their own are
+//! not switched too.
+//!
+//! `UnsafeCell` has the same `with` / `with_mut` API on both sides, so call
+//! sites never fork on the cfg.
+
+#[cfg(not(tidings_loom))]
+mod imp {
+    pub(crate) mod atomic {
+        pub(crate) use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+    }
+
+    /// Tells the processor that this thread is spinning on a value another
+    /// thread is about to change.
+    #[inline]
+    pub(crate) fn spin_loop() {
+        core::hint::spin_loop();
+    }
+
+    #[cfg(feature = "std")]
+    pub(crate) mod thread {
+        pub(crate) use std::thread::{current, park, park_timeout, Thread};
+    }
+
+    pub(crate) mod cell {
+        /// `core::cell::UnsafeCell` with loom's closure-based access API.
+        #[derive(Debug)]
+        pub(crate) struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
+
+        impl<T> UnsafeCell<T> {
+            #[inline]
+            pub(crate) const fn new(value: T) -> Self {
+                Self(core::cell::UnsafeCell::new(value))
+            }
+
+            /// Runs `f` with a shared raw pointer to the contents.
+            #[inline]
+            pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+                f(self.0.get())
+            }
+
+            /// Runs `f` with a mutable raw pointer to the contents.
+            #[inline]
+            pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+                f(self.0.get())
+            }
+        }
+    }
+}
+
+#[cfg(tidings_loom)]
+mod imp {
+    pub(crate) mod atomic {
+        pub(crate) use loom::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+    }
+
+    /// Under loom a spin must yield, or the model would never let the
+    /// thread it waits for make progress.
+    #[inline]
+    pub(crate) fn spin_loop() {
+        loom::thread::yield_now();
+    }
+
+    pub(crate) mod thread {
+        pub(crate) use loom::thread::{current, park, Thread};
+
+        /// loom has no clock: a timed park yields instead, and the caller's
+        /// deadline check (taken with the real clock) decides when to stop.
+        pub(crate) fn park_timeout(_: std::time::Duration) {
+            loom::thread::yield_now();
+        }
+    }
+
+    pub(crate) mod cell {
+        pub(crate) use loom::cell::UnsafeCell;
+    }
+}
+
+pub(crate) use imp::*;

@@ -1,0 +1,342 @@
+//! `Core<T>`: the state machine of every oneshot in the crate.
+//!
+//! A core holds one message cell, one waiter slot (`WakerSlot`) and one
+//! atomic state. The sender half writes the message and moves the state
+//! forward once; the receiver half reads it. Who *owns* the core (a `Box`
+//! shared by two handles, a borrowed slot, a reusable channel) is the
+//! owner's business: the core only tells each half, when it lets go,
+//! whether the other half is already gone, so the owner knows who cleans up.
+//!
+//! # States
+//!
+//! | state     | message cell            | waiter slot                          | halves alive | next states (by whom) |
+//! |-----------|-------------------------|--------------------------------------|--------------|-----------------------|
+//! | `EMPTY`   | empty; sender may write | may hold a stale waker; no one waits | both         | `MESSAGE`, `CLOSED` (sender); `WAITING`, `CLOSED` (receiver) |
+//! | `WAITING` | empty; sender may write | holds the receiver's waker           | both         | `WAKING` (sender); `EMPTY`, `CLOSED` (receiver) |
+//! | `WAKING`  | sender's, being filled or abandoned | sender is taking the waker   | both         | `MESSAGE`, `CLOSED` (sender, plain store) |
+//! | `MESSAGE` | full; receiver's        | receiver's                            | receiver     | `CLOSED` (receiver) |
+//! | `CLOSED`  | empty                   | the survivor's                        | one          | none: whoever sees it owns the core |
+//!
+//! `CLOSED` is final and means "the other half is gone": the sender dropped
+//! without sending (the receiver sees it), the receiver dropped (the sender
+//! sees it), or the receiver took the message (the sender is gone already).
+//! The half that observes `CLOSED` owns the whole core from then on.
+//!
+//! `WAKING` exists so that the sender never touches the core after it
+//! publishes its final state: it claims the waker first (`WAITING →
+//! WAKING`), takes it out of the slot, stores the final state, and only then
+//! wakes the receiver, which may free the core the moment it sees the final
+//! state. A receiver that meets `WAKING` spins: the sender is two
+//! instructions from leaving it.
+//!
+//! # Cost
+//!
+//! `send` with no receiver waiting is one compare-and-swap. A receiver that
+//! waits costs the sender one more CAS, the slot's two RMWs and the wake.
+//! Receiving a message that is already there is a load and a store.
+#![allow(unsafe_code)]
+
+use core::mem::MaybeUninit;
+use core::task::{Context, Poll};
+
+use crate::error::{RecvError, TryRecvError};
+use crate::loom::atomic::{AtomicU8, Ordering::*};
+use crate::loom::cell::UnsafeCell;
+use crate::loom::spin_loop;
+use crate::waiter::WakerSlot;
+
+/// No message; no receiver waiting.
+const EMPTY: u8 = 0;
+/// No message; the receiver's waker is in the slot.
+const WAITING: u8 = 1;
+/// The sender is taking the waker before it stores its final state.
+const WAKING: u8 = 2;
+/// The message is in the cell; the sender is gone.
+const MESSAGE: u8 = 3;
+/// The other half is gone (see the module docs); nothing in the cell.
+const CLOSED: u8 = 4;
+
+/// What happened to a message handed to [`Core::send`].
+pub(crate) enum Sent<T> {
+    /// It is in the core; the receiver owns the core now.
+    Delivered,
+    /// The receiver is gone; the message comes back and the sender owns the
+    /// core now.
+    ReceiverGone(T),
+}
+
+pub(crate) struct Core<T> {
+    state: AtomicU8,
+    /// Initialized iff `state` is `MESSAGE`, or `WAKING` on the way to it.
+    message: UnsafeCell<MaybeUninit<T>>,
+    waiter: WakerSlot,
+}
+
+impl<T> Core<T> {
+    pub(crate) fn new() -> Self {
+        Self {
+            state: AtomicU8::new(EMPTY),
+            message: UnsafeCell::new(MaybeUninit::uninit()),
+            waiter: WakerSlot::new(),
+        }
+    }
+
+    // ----- the sender half -----
+
+    /// Puts `msg` in the core for the receiver, and wakes it if it waits.
+    ///
+    /// # Safety
+    ///
+    /// Called by the sender half only, at most once, and not after
+    /// [`close_sender`](Self::close_sender): one core has one send or one
+    /// sender drop, never both.
+    pub(crate) unsafe fn send(&self, msg: T) -> Sent<T> {
+        // ORDERING: Acquire pairs with the receiver's move to CLOSED, so if
+        // it is gone, everything it did to the core happened before we own it.
+        if self.state.load(Acquire) == CLOSED {
+            return Sent::ReceiverGone(msg);
+        }
+        self.message.with_mut(|cell| {
+            // SAFETY: the state was EMPTY or WAITING and only the sender
+            // leaves those for a state with a message, so the cell is empty
+            // and the receiver does not read it until we publish MESSAGE.
+            unsafe { (*cell).write(msg) };
+        });
+        if self.finish(MESSAGE) {
+            let msg = self.message.with(|cell| {
+                // SAFETY: the receiver is gone (CLOSED), so the cell we just
+                // filled is ours alone, and it is initialized.
+                unsafe { (*cell).assume_init_read() }
+            });
+            return Sent::ReceiverGone(msg);
+        }
+        Sent::Delivered
+    }
+
+    /// The sender is dropped without sending: the receiver learns it.
+    /// Returns whether the receiver is gone too, in which case the caller
+    /// owns the core.
+    ///
+    /// # Safety
+    ///
+    /// Called by the sender half only, at most once, and not after
+    /// [`send`](Self::send).
+    pub(crate) unsafe fn close_sender(&self) -> bool {
+        self.finish(CLOSED)
+    }
+
+    /// Moves the state to the sender's `last` state (`MESSAGE` or `CLOSED`)
+    /// and wakes a waiting receiver. Returns true if the receiver was gone.
+    fn finish(&self, last: u8) -> bool {
+        // ORDERING: Acquire on every read of the state here pairs with the
+        // receiver's Release moves (its waker registration, its drop).
+        let mut state = self.state.load(Acquire);
+        loop {
+            match state {
+                EMPTY => {
+                    // ORDERING: Release publishes the message (if `last` is
+                    // MESSAGE) to the receiver's Acquire load.
+                    match self
+                        .state
+                        .compare_exchange(EMPTY, last, AcqRel, Acquire)
+                    {
+                        Ok(_) => return false,
+                        Err(now) => state = now,
+                    }
+                }
+                WAITING => {
+                    match self
+                        .state
+                        .compare_exchange(WAITING, WAKING, Acquire, Acquire)
+                    {
+                        Ok(_) => {
+                            // The receiver cannot free the core while it sees
+                            // WAKING, so take the waker out now ...
+                            let waker = self.waiter.take();
+                            // ... then publish (ORDERING: Release, as above;
+                            // it also orders our slot access before the
+                            // receiver's free) ...
+                            self.state.store(last, Release);
+                            // ... and wake it without touching the core.
+                            if let Some(waker) = waker {
+                                waker.wake();
+                            }
+                            return false;
+                        }
+                        Err(now) => state = now,
+                    }
+                }
+                CLOSED => return true,
+                // WAKING and MESSAGE are entered only by the sender, which
+                // finishes once.
+                _ => unreachable!("oneshot sender finished twice"),
+            }
+        }
+    }
+
+    /// Whether the receiver is gone (as seen by the sender half).
+    pub(crate) fn is_receiver_gone(&self) -> bool {
+        self.state.load(Acquire) == CLOSED
+    }
+
+    // ----- the receiver half -----
+
+    /// One poll step of a receive: the message, `RecvError` if the sender is
+    /// gone without one (or it was received already), or `Pending` with
+    /// `cx`'s waker registered.
+    ///
+    /// # Safety
+    ///
+    /// Called by the receiver half only, never concurrently with another
+    /// receiver-side method, and not after [`close_receiver`](Self::close_receiver).
+    pub(crate) unsafe fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
+        // ORDERING: Acquire pairs with the sender's Release publication of
+        // MESSAGE, so the message it wrote is visible.
+        let mut state = self.state.load(Acquire);
+        loop {
+            match state {
+                // SAFETY: MESSAGE was observed with Acquire; the caller is the
+                // one receiver, not running concurrently with itself.
+                MESSAGE => return Poll::Ready(Ok(unsafe { self.take_message() })),
+                CLOSED => return Poll::Ready(Err(RecvError)),
+                WAKING => {
+                    spin_loop();
+                    state = self.state.load(Acquire);
+                }
+                _ => {
+                    // EMPTY or WAITING: (re-)register, then re-check, so a
+                    // send that races with us either finds the new waker or
+                    // is seen here.
+                    self.waiter.register(cx.waker());
+                    if state == EMPTY {
+                        // ORDERING: Release makes the registration visible to
+                        // the sender's Acquire move WAITING → WAKING.
+                        match self
+                            .state
+                            .compare_exchange(EMPTY, WAITING, AcqRel, Acquire)
+                        {
+                            Ok(_) => return Poll::Pending,
+                            Err(now) => state = now,
+                        }
+                    } else {
+                        state = self.state.load(Acquire);
+                        if state == WAITING {
+                            return Poll::Pending;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Takes the message if it is there now; never waits.
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll_recv`](Self::poll_recv).
+    pub(crate) unsafe fn try_recv(&self) -> Result<T, TryRecvError> {
+        // ORDERING: as in `poll_recv`.
+        match self.state.load(Acquire) {
+            // SAFETY: as in `poll_recv`.
+            MESSAGE => Ok(unsafe { self.take_message() }),
+            CLOSED => Err(TryRecvError::Disconnected),
+            // WAKING: the message (or the disconnect) is not published yet.
+            _ => Err(TryRecvError::Empty),
+        }
+    }
+
+    /// Withdraws the waker a pending [`poll_recv`](Self::poll_recv) left, after
+    /// a blocking receive timed out. A send that already claimed it goes on.
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll_recv`](Self::poll_recv).
+    #[cfg(feature = "std")]
+    pub(crate) unsafe fn cancel_recv(&self) {
+        // ORDERING: nothing is published by this move; the slot orders its
+        // own contents.
+        if self
+            .state
+            .compare_exchange(WAITING, EMPTY, Relaxed, Relaxed)
+            .is_ok()
+        {
+            drop(self.waiter.take());
+        }
+    }
+
+    /// The receiver is dropped. Returns whether the sender is gone too, in
+    /// which case the caller owns the core (and a message left in it).
+    ///
+    /// # Safety
+    ///
+    /// Called by the receiver half only, once, and no receiver-side method
+    /// after it.
+    pub(crate) unsafe fn close_receiver(&self) -> bool {
+        // ORDERING: Acquire pairs with the sender's Release of its last
+        // state, so all it did to the core happened before we own it.
+        let mut state = self.state.load(Acquire);
+        loop {
+            match state {
+                MESSAGE | CLOSED => return true,
+                WAKING => {
+                    spin_loop();
+                    state = self.state.load(Acquire);
+                }
+                _ => {
+                    if state == WAITING {
+                        // Our waker has no more use; do not keep it alive
+                        // until the sender lets go.
+                        drop(self.waiter.take());
+                    }
+                    // ORDERING: Release: our last use of the core happens
+                    // before the sender, seeing CLOSED, frees it.
+                    match self
+                        .state
+                        .compare_exchange(state, CLOSED, AcqRel, Acquire)
+                    {
+                        Ok(_) => return false,
+                        Err(now) => state = now,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether the sender is gone without a message left to receive.
+    pub(crate) fn is_sender_gone(&self) -> bool {
+        self.state.load(Acquire) == CLOSED
+    }
+
+    /// Whether a message is waiting to be received.
+    pub(crate) fn has_message(&self) -> bool {
+        self.state.load(Acquire) == MESSAGE
+    }
+
+    /// # Safety
+    ///
+    /// The state is `MESSAGE`, observed with Acquire by the receiver half.
+    unsafe fn take_message(&self) -> T {
+        let msg = self.message.with(|cell| {
+            // SAFETY: MESSAGE means the cell is initialized and the
+            // receiver's; the sender is gone and will not touch it again.
+            unsafe { (*cell).assume_init_read() }
+        });
+        // ORDERING: the sender is gone, so no one else reads the state
+        // until the receiver itself does.
+        self.state.store(CLOSED, Relaxed);
+        msg
+    }
+}
+
+impl<T> Drop for Core<T> {
+    fn drop(&mut self) {
+        // `&mut self`: both halves are gone, nothing races with us.
+        if self.state.load(Relaxed) == MESSAGE {
+            self.message.with_mut(|cell| {
+                // SAFETY: MESSAGE means the cell is initialized, and it is
+                // dropped once, here, as the core goes.
+                unsafe { (*cell).assume_init_drop() }
+            });
+        }
+    }
+}

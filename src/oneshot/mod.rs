@@ -1,0 +1,452 @@
+//! A channel for exactly one message, from a thread or a task to a thread
+//! or a task.
+//!
+//! [`channel`] makes one heap allocation and returns a [`Sender`] and a
+//! [`Receiver`]. The sender's [`send`](Sender::send) never waits: it is one
+//! compare-and-swap when the receiver is not waiting yet. The receiver can
+//! be awaited (it is itself a [`Future`]), block a thread
+//! ([`recv`](Receiver::recv), [`recv_timeout`](Receiver::recv_timeout),
+//! [`recv_deadline`](Receiver::recv_deadline)), or check without waiting
+//! ([`try_recv`](Receiver::try_recv)), in any order on the same receiver.
+//!
+//! ```
+//! use std::thread;
+//!
+//! let (tx, rx) = tidings::oneshot::channel();
+//! thread::spawn(move || tx.send("done").unwrap());
+//! // A blocking receive here; `rx.await` in an async task works the same.
+//! assert_eq!(rx.recv(), Ok("done"));
+//! ```
+//!
+//! # Disconnection
+//!
+//! A sender dropped without sending wakes the receiver, which then gets
+//! [`RecvError`] / [`TryRecvError::Disconnected`]. A receiver dropped first
+//! makes `send` hand the message back in [`SendError`]; a message sent
+//! before the receiver is dropped is dropped with the receiver, at once.
+//!
+//! # Happens-before
+//!
+//! Everything the sending thread did before `send` is visible to the
+//! receiving side once it has the message.
+#![allow(unsafe_code)]
+
+// The core is shared with the allocation-free oneshots to come; until
+// then only the heap channel uses it.
+#[cfg(feature = "alloc")]
+mod core;
+
+#[cfg(feature = "alloc")]
+pub use self::heap::{channel, Receiver, Sender};
+
+#[cfg(feature = "alloc")]
+mod heap {
+    use alloc::boxed::Box;
+    use core::fmt;
+    use core::future::Future;
+    use core::marker::PhantomData;
+    use core::mem::ManuallyDrop;
+    use core::pin::Pin;
+    use core::ptr::NonNull;
+    use core::task::{Context, Poll};
+    #[cfg(feature = "std")]
+    use std::time::{Duration, Instant};
+
+    use super::core::{Core, Sent};
+    #[cfg(feature = "std")]
+    use crate::error::RecvTimeoutError;
+    use crate::error::{RecvError, SendError, TryRecvError};
+
+    /// Makes a oneshot channel: one message from the [`Sender`] to the
+    /// [`Receiver`]. One heap allocation, shared by both halves and freed by
+    /// the last one to go.
+    ///
+    /// # Examples
+    ///
+    /// A thread sends to an async task:
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::oneshot::channel();
+    /// std::thread::spawn(move || tx.send(42).unwrap());
+    /// let got = futures::executor::block_on(rx);
+    /// assert_eq!(got, Ok(42));
+    /// ```
+    pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
+        let core = NonNull::from(Box::leak(Box::new(Core::new())));
+        (
+            Sender {
+                core,
+                _owns: PhantomData,
+            },
+            Receiver {
+                core,
+                _owns: PhantomData,
+            },
+        )
+    }
+
+    /// Frees a core whose other half is gone.
+    ///
+    /// # Safety
+    ///
+    /// `core` came from [`channel`], and the core told the caller that it
+    /// owns it (the other half is gone); nothing uses it afterwards.
+    unsafe fn free<T>(core: NonNull<Core<T>>) {
+        // SAFETY: by the contract, `core` is the `Box` leaked in `channel`,
+        // and no other half will touch it again.
+        drop(unsafe { Box::from_raw(core.as_ptr()) });
+    }
+
+    /// The sending half of a [`oneshot::channel`](channel).
+    ///
+    /// It sends at most one message: [`send`](Sender::send) consumes it.
+    /// Dropping it unsent disconnects the channel and wakes the receiver.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::oneshot::channel::<&str>();
+    /// drop(tx);
+    /// assert_eq!(rx.recv(), Err(tidings::RecvError));
+    /// ```
+    pub struct Sender<T> {
+        core: NonNull<Core<T>>,
+        _owns: PhantomData<Core<T>>,
+    }
+
+    /// The receiving half of a [`oneshot::channel`](channel).
+    ///
+    /// Await it (it is a [`Future`] and `Unpin`), block on it
+    /// ([`recv`](Receiver::recv), [`recv_timeout`](Receiver::recv_timeout),
+    /// [`recv_deadline`](Receiver::recv_deadline)) or check it
+    /// ([`try_recv`](Receiver::try_recv)), in any order. Once it has
+    /// returned the message, or reported the disconnect, every further
+    /// receive reports [`RecvError`] (disconnected).
+    ///
+    /// Dropping it drops a message that was sent and not received, at once,
+    /// and makes a later [`Sender::send`] fail with the message handed back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::oneshot::channel();
+    /// tx.send(1).unwrap();
+    /// assert!(rx.has_message());
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert_eq!(rx.try_recv(), Err(tidings::TryRecvError::Disconnected));
+    /// ```
+    pub struct Receiver<T> {
+        core: NonNull<Core<T>>,
+        _owns: PhantomData<Core<T>>,
+    }
+
+    // SAFETY: a `Sender` moves a `T` to whichever thread holds the
+    // receiver, so it may go to another thread when `T: Send`. The core's
+    // state machine makes every access to the shared cells race-free.
+    unsafe impl<T: Send> Send for Sender<T> {}
+    // SAFETY: through `&Sender` one can only read the state
+    // (`is_closed`); the message cannot be reached.
+    unsafe impl<T: Send> Sync for Sender<T> {}
+    // SAFETY: as for `Sender`: the receiver takes a `T` that another thread
+    // may have written, which `T: Send` allows.
+    unsafe impl<T: Send> Send for Receiver<T> {}
+    // `Receiver` is deliberately not `Sync`: `try_recv` and the blocking
+    // receives take `&self`, and two threads receiving through one
+    // `&Receiver` at once would both take the message.
+
+    impl<T> Sender<T> {
+        fn core(&self) -> &Core<T> {
+            // SAFETY: the core lives until both halves are gone, and this
+            // half is alive.
+            unsafe { self.core.as_ref() }
+        }
+
+        /// Sends `msg`, waking the receiver if it waits. Never blocks.
+        ///
+        /// Wait-free: one compare-and-swap when the receiver is not waiting;
+        /// when it waits, one more and a wake.
+        ///
+        /// # Errors
+        ///
+        /// If the receiver is gone, the message comes back in
+        /// [`SendError`].
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, rx) = tidings::oneshot::channel();
+        /// assert_eq!(tx.send("hi"), Ok(()));
+        /// assert_eq!(rx.recv(), Ok("hi"));
+        ///
+        /// let (tx, rx) = tidings::oneshot::channel();
+        /// drop(rx);
+        /// assert_eq!(tx.send("hi"), Err(tidings::SendError("hi")));
+        /// ```
+        pub fn send(self, msg: T) -> Result<(), SendError<T>> {
+            let this = ManuallyDrop::new(self);
+            // SAFETY: this is the sender's one send: `self` is consumed, and
+            // `ManuallyDrop` keeps `Drop` (the other finishing move) from running.
+            match unsafe { this.core().send(msg) } {
+                Sent::Delivered => Ok(()),
+                Sent::ReceiverGone(msg) => {
+                    // SAFETY: the core reported the receiver gone, so the
+                    // core is ours, and this half is finished.
+                    unsafe { free(this.core) };
+                    Err(SendError(msg))
+                }
+            }
+        }
+
+        /// Whether the receiver is gone, so that a send would fail.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, rx) = tidings::oneshot::channel::<u8>();
+        /// assert!(!tx.is_closed());
+        /// drop(rx);
+        /// assert!(tx.is_closed());
+        /// ```
+        pub fn is_closed(&self) -> bool {
+            self.core().is_receiver_gone()
+        }
+    }
+
+    impl<T> Drop for Sender<T> {
+        fn drop(&mut self) {
+            // SAFETY: dropping is this sender's one finishing move (`send`
+            // consumes the sender without running `Drop`).
+            if unsafe { self.core().close_sender() } {
+                // SAFETY: the receiver is gone, so the core is ours.
+                unsafe { free(self.core) };
+            }
+        }
+    }
+
+    impl<T> Receiver<T> {
+        fn core(&self) -> &Core<T> {
+            // SAFETY: the core lives until both halves are gone, and this
+            // half is alive.
+            unsafe { self.core.as_ref() }
+        }
+
+        /// Takes the message if it is there now, without waiting.
+        ///
+        /// # Errors
+        ///
+        /// [`TryRecvError::Empty`] if nothing was sent yet;
+        /// [`TryRecvError::Disconnected`] if the sender is gone without
+        /// sending, or the message was received already.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use tidings::TryRecvError;
+        ///
+        /// let (tx, rx) = tidings::oneshot::channel();
+        /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+        /// tx.send(5).unwrap();
+        /// assert_eq!(rx.try_recv(), Ok(5));
+        /// ```
+        pub fn try_recv(&self) -> Result<T, TryRecvError> {
+            // SAFETY: `Receiver` is not `Sync`, so receiver-side calls never
+            // run concurrently; it is alive, so not closed.
+            unsafe { self.core().try_recv() }
+        }
+
+        /// Blocks the thread until the message comes, and returns it.
+        ///
+        /// # Errors
+        ///
+        /// [`RecvError`] if the sender is dropped without sending, or the
+        /// message was received already.
+        ///
+        /// # Blocking
+        ///
+        /// This parks the calling thread. In async code, `.await` the
+        /// receiver instead.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, rx) = tidings::oneshot::channel();
+        /// std::thread::spawn(move || tx.send(vec![1, 2]).unwrap());
+        /// assert_eq!(rx.recv(), Ok(vec![1, 2]));
+        /// ```
+        #[cfg(feature = "std")]
+        pub fn recv(self) -> Result<T, RecvError> {
+            self.recv_until(None).map_err(|_| RecvError)
+        }
+
+        /// Blocks the thread until the message comes or `timeout` has
+        /// passed. A timeout too large to represent waits forever.
+        ///
+        /// The receiver stays usable after a timeout: receive again, await
+        /// it, or drop it.
+        ///
+        /// # Errors
+        ///
+        /// [`RecvTimeoutError::Timeout`] if nothing came in time (never
+        /// before `timeout` has passed); [`RecvTimeoutError::Disconnected`]
+        /// as [`recv`](Self::recv)'s `RecvError`.
+        ///
+        /// # Blocking
+        ///
+        /// This parks the calling thread for up to `timeout`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// use tidings::RecvTimeoutError;
+        ///
+        /// let (tx, rx) = tidings::oneshot::channel();
+        /// assert_eq!(rx.recv_timeout(Duration::from_millis(5)), Err(RecvTimeoutError::Timeout));
+        /// tx.send('x').unwrap();
+        /// assert_eq!(rx.recv_timeout(Duration::from_millis(5)), Ok('x'));
+        /// ```
+        #[cfg(feature = "std")]
+        pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+            self.recv_until(crate::block::deadline_after(timeout))
+        }
+
+        /// Blocks the thread until the message comes or `deadline` is
+        /// reached. A deadline already past still takes a message that is
+        /// there now.
+        ///
+        /// # Errors
+        ///
+        /// As for [`recv_timeout`](Self::recv_timeout).
+        ///
+        /// # Blocking
+        ///
+        /// This parks the calling thread until `deadline` at the latest.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::time::{Duration, Instant};
+        ///
+        /// let (tx, rx) = tidings::oneshot::channel();
+        /// tx.send(9).unwrap();
+        /// assert_eq!(rx.recv_deadline(Instant::now() - Duration::from_millis(1)), Ok(9));
+        /// ```
+        #[cfg(feature = "std")]
+        pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
+            self.recv_until(Some(deadline))
+        }
+
+        #[cfg(feature = "std")]
+        fn recv_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+            let core = self.core();
+            let polled = crate::block::wait_until(deadline, |cx| {
+                // SAFETY: `Receiver` is not `Sync`, so receiver-side calls
+                // never run concurrently; it is alive, so not closed.
+                unsafe { core.poll_recv(cx) }
+            });
+            match polled {
+                Some(Ok(msg)) => Ok(msg),
+                Some(Err(RecvError)) => Err(RecvTimeoutError::Disconnected),
+                None => {
+                    // SAFETY: as above.
+                    unsafe { core.cancel_recv() };
+                    Err(RecvTimeoutError::Timeout)
+                }
+            }
+        }
+
+        /// Whether the sender is gone and no message is left to receive:
+        /// it was dropped unsent, or the message was received already.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, rx) = tidings::oneshot::channel::<u8>();
+        /// assert!(!rx.is_closed());
+        /// drop(tx);
+        /// assert!(rx.is_closed());
+        /// ```
+        pub fn is_closed(&self) -> bool {
+            self.core().is_sender_gone()
+        }
+
+        /// Whether a message is waiting to be received.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, rx) = tidings::oneshot::channel();
+        /// assert!(!rx.has_message());
+        /// tx.send(()).unwrap();
+        /// assert!(rx.has_message());
+        /// ```
+        pub fn has_message(&self) -> bool {
+            self.core().has_message()
+        }
+    }
+
+    /// Awaiting the receiver yields the message, or [`RecvError`] if the
+    /// sender is gone without sending. It works under any executor.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the receiver (and so the future) never loses a message to
+    /// anyone else: there is no one else. A message that was sent is dropped
+    /// with the receiver. Polling it with a new waker (the task moved)
+    /// replaces the old waker, and the new one is woken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::oneshot::channel();
+    /// let task = async move { rx.await };
+    /// tx.send("hello").unwrap();
+    /// assert_eq!(pollster::block_on(task), Ok("hello"));
+    /// ```
+    impl<T> Future for Receiver<T> {
+        type Output = Result<T, RecvError>;
+
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+            // SAFETY: `&mut` access: no other receiver-side call can run;
+            // the receiver is alive, so not closed.
+            unsafe { self.core().poll_recv(cx) }
+        }
+    }
+
+    /// `is_terminated` is true once the receiver has nothing more to give:
+    /// the message was received, or the sender is gone without one.
+    #[cfg(feature = "futures")]
+    impl<T> futures_core::FusedFuture for Receiver<T> {
+        fn is_terminated(&self) -> bool {
+            self.is_closed()
+        }
+    }
+
+    impl<T> Drop for Receiver<T> {
+        fn drop(&mut self) {
+            // SAFETY: dropping is the receiver's last call.
+            if unsafe { self.core().close_receiver() } {
+                // SAFETY: the sender is gone, so the core (and a message
+                // left in it, dropped with it) is ours.
+                unsafe { free(self.core) };
+            }
+        }
+    }
+
+    impl<T> fmt::Debug for Sender<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("Sender")
+                .field("is_closed", &self.is_closed())
+                .finish()
+        }
+    }
+
+    impl<T> fmt::Debug for Receiver<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("Receiver")
+                .field("has_message", &self.has_message())
+                .field("is_closed", &self.is_closed())
+                .finish()
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! `WakerSlot`: the one place a waiting thread or task is kept.
+//!
+//! Every channel kind parks its waiters the same way: a waiting *task*
+//! leaves the [`Waker`] of its `Context`, and a waiting *thread* leaves a
+//! `Waker` that unparks it (see `block.rs`). So one slot type serves
+//! threads and tasks alike, and a blocking call is simply "poll with the
+//! thread's waker, park until woken, poll again".
+//!
+//! # Protocol
+//!
+//! A slot has one *registrant* (the side that waits) and any number of
+//! *wakers* (the sides that notify). The registrant calls
+//! [`register`](WakerSlot::register); a notifier calls
+//! [`take`](WakerSlot::take) and wakes what it got, after it has published
+//! whatever the waiter waits for and has stopped touching memory that the
+//! woken side may free. Registering
+//! never loses a concurrent wake: either the wake finds the new waker, or
+//! `register` sees the wake in flight and wakes the new waker itself.
+//!
+//! The state is a bit set in one `AtomicUsize`:
+//!
+//! | state                    | who may touch the waker cell | meaning |
+//! |--------------------------|------------------------------|---------|
+//! | `IDLE`                   | nobody                       | at rest; the cell holds the last waker registered, or none |
+//! | `REGISTERING`            | the registrant               | `register` is swapping the waker |
+//! | `WAKING`                 | the taker                    | `take` is moving the waker out |
+//! | `REGISTERING \| WAKING`  | the registrant               | a `take` arrived during `register`, found the cell busy and left; `register` wakes the new waker for it and returns the slot to `IDLE` |
+//!
+//! Moves: `IDLE → REGISTERING` (CAS, registrant), `REGISTERING → IDLE`
+//! (CAS, registrant), `REGISTERING → REGISTERING | WAKING` (`fetch_or`,
+//! taker), `REGISTERING | WAKING → IDLE` (swap, registrant),
+//! `IDLE → WAKING` (`fetch_or`, taker), `WAKING → IDLE` (`fetch_and`,
+//! taker). The cell is touched only by whoever made the move into a state
+//! whose row names it, so it is never touched by two threads at once.
+//!
+//! Each slot clones a given waker at most once: registering a waker that
+//! [`will_wake`](Waker::will_wake) the same task as the stored one keeps the
+//! stored one. A replaced waker is dropped, never leaked.
+#![allow(unsafe_code)]
+
+use core::task::Waker;
+
+use crate::loom::atomic::{AtomicUsize, Ordering::*};
+use crate::loom::cell::UnsafeCell;
+
+/// At rest.
+const IDLE: usize = 0;
+/// The registrant owns the cell.
+const REGISTERING: usize = 0b01;
+/// A taker owns the cell, or (with `REGISTERING`) left a wake for the registrant.
+const WAKING: usize = 0b10;
+
+/// A race-free slot for one waiting thread or task. See the module docs.
+pub(crate) struct WakerSlot {
+    state: AtomicUsize,
+    /// Touched only by the owner of the current state (module docs, table).
+    waker: UnsafeCell<Option<Waker>>,
+}
+
+impl WakerSlot {
+    /// An empty slot.
+    pub(crate) fn new() -> Self {
+        Self {
+            state: AtomicUsize::new(IDLE),
+            waker: UnsafeCell::new(None),
+        }
+    }
+
+    /// Leaves `waker` to be woken by whoever makes the next
+    /// [`take`](Self::take).
+    ///
+    /// Only one thread may register on a slot at a time (the slot's single
+    /// registrant, which every user enforces by `&mut self` or by its own
+    /// protocol). If a wake is in flight while this runs, `waker` is woken
+    /// here instead, so the waiter re-checks its condition.
+    pub(crate) fn register(&self, waker: &Waker) {
+        // ORDERING: Acquire pairs with the Release that ended the last
+        // `take`, so the cell's contents it left are visible to us.
+        match self
+            .state
+            .compare_exchange(IDLE, REGISTERING, Acquire, Acquire)
+        {
+            Ok(_) => {
+                let replaced = self.waker.with_mut(|cell| {
+                    // SAFETY: we moved IDLE → REGISTERING, so by the protocol
+                    // the cell is ours alone until we leave REGISTERING.
+                    let cell = unsafe { &mut *cell };
+                    match cell {
+                        Some(old) if old.will_wake(waker) => None,
+                        _ => cell.replace(waker.clone()),
+                    }
+                });
+                // ORDERING: Release publishes the new waker to the next
+                // taker; Acquire (on failure) pairs with that taker's fetch_or.
+                let done = self
+                    .state
+                    .compare_exchange(REGISTERING, IDLE, AcqRel, Acquire);
+                if done.is_err() {
+                    // A taker came while we held the cell and left a wake
+                    // for us. The cell is still ours (state has REGISTERING).
+                    let woken = self.waker.with_mut(|cell| {
+                        // SAFETY: the state is REGISTERING | WAKING, a state
+                        // whose owner is the registrant: us.
+                        unsafe { (*cell).take() }
+                    });
+                    // ORDERING: Release hands the emptied cell back.
+                    self.state.swap(IDLE, AcqRel);
+                    if let Some(woken) = woken {
+                        woken.wake();
+                    }
+                }
+                // Dropped outside the protocol: a waker's drop may run any code.
+                drop(replaced);
+            }
+            Err(_) => {
+                // A `take` owns the cell and is waking the old waker. Ours
+                // might not be the one it wakes, so wake ours now: the waiter
+                // will poll again and find what the taker published.
+                waker.wake_by_ref();
+            }
+        }
+    }
+
+    /// Moves the registered waker out, if there is one and no `register` is
+    /// in progress. A `register` in progress wakes its own waker instead.
+    pub(crate) fn take(&self) -> Option<Waker> {
+        // ORDERING: Acquire pairs with the Release that ended the last
+        // `register`, so the waker it stored is visible.
+        match self.state.fetch_or(WAKING, AcqRel) {
+            IDLE => {
+                let waker = self.waker.with_mut(|cell| {
+                    // SAFETY: we moved IDLE → WAKING, so the cell is ours.
+                    unsafe { (*cell).take() }
+                });
+                // ORDERING: Release hands the emptied cell to the next owner.
+                self.state.fetch_and(!WAKING, Release);
+                waker
+            }
+            // REGISTERING: the registrant owns the cell and will see our
+            // WAKING bit and wake its waker. WAKING: another taker is at work.
+            _ => None,
+        }
+    }
+
+}
+
+// SAFETY: the waker cell is only touched by the owner of the current state
+// (module docs), so sharing the slot never gives two threads the cell at
+// once; and `Waker` is `Send + Sync`, so it may be stored by one thread and
+// taken and woken by another.
+unsafe impl Sync for WakerSlot {}
+
+impl core::fmt::Debug for WakerSlot {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WakerSlot")
+            .field("state", &self.state.load(Relaxed))
+            .finish_non_exhaustive()
+    }
+}
