@@ -141,7 +141,6 @@ impl WakerSlot {
             _ => None,
         }
     }
-
 }
 
 // SAFETY: the waker cell is only touched by the owner of the current state

@@ -87,23 +87,29 @@ impl<T> Core<T> {
     ///
     /// # Safety
     ///
-    /// Called by the sender half only, at most once, and not after
-    /// [`close_sender`](Self::close_sender): one core has one send or one
-    /// sender drop, never both.
-    pub(crate) unsafe fn send(&self, msg: T) -> Sent<T> {
+    /// `this` points to a live core. Called by the sender half only, at most
+    /// once, and not after [`close_sender`](Self::close_sender): one core
+    /// has one send or one sender drop, never both. Once this returns
+    /// `Delivered`, the core may already be freed by the receiver.
+    pub(crate) unsafe fn send(this: *const Self, msg: T) -> Sent<T> {
+        // SAFETY: the core is live (contract). A local reference, not a
+        // `&self` argument, so the receiver may free the core while it is in
+        // scope (after our last use of it) without invalidating it.
+        let this = unsafe { &*this };
         // ORDERING: Acquire pairs with the receiver's move to CLOSED, so if
         // it is gone, everything it did to the core happened before we own it.
-        if self.state.load(Acquire) == CLOSED {
+        if this.state.load(Acquire) == CLOSED {
             return Sent::ReceiverGone(msg);
         }
-        self.message.with_mut(|cell| {
+        this.message.with_mut(|cell| {
             // SAFETY: the state was EMPTY or WAITING and only the sender
             // leaves those for a state with a message, so the cell is empty
             // and the receiver does not read it until we publish MESSAGE.
             unsafe { (*cell).write(msg) };
         });
-        if self.finish(MESSAGE) {
-            let msg = self.message.with(|cell| {
+        // SAFETY: live core, the sender's one finishing move (contract).
+        if unsafe { Self::finish(this, MESSAGE) } {
+            let msg = this.message.with(|cell| {
                 // SAFETY: the receiver is gone (CLOSED), so the cell we just
                 // filled is ours alone, and it is initialized.
                 unsafe { (*cell).assume_init_read() }
@@ -119,44 +125,53 @@ impl<T> Core<T> {
     ///
     /// # Safety
     ///
-    /// Called by the sender half only, at most once, and not after
-    /// [`send`](Self::send).
-    pub(crate) unsafe fn close_sender(&self) -> bool {
-        self.finish(CLOSED)
+    /// `this` points to a live core. Called by the sender half only, at most
+    /// once, and not after [`send`](Self::send). Once this returns false,
+    /// the core may already be freed by the receiver.
+    pub(crate) unsafe fn close_sender(this: *const Self) -> bool {
+        // SAFETY: forwarded contract.
+        unsafe { Self::finish(this, CLOSED) }
     }
 
     /// Moves the state to the sender's `last` state (`MESSAGE` or `CLOSED`)
     /// and wakes a waiting receiver. Returns true if the receiver was gone.
-    fn finish(&self, last: u8) -> bool {
+    ///
+    /// It takes a pointer, not `&self`: a reference argument must stay valid
+    /// until the function returns, but the receiver may free the core as
+    /// soon as it sees our last state, before we have returned.
+    ///
+    /// # Safety
+    ///
+    /// `this` points to a live core; this is the sender's one finishing move.
+    unsafe fn finish(this: *const Self, last: u8) -> bool {
+        // SAFETY: live (contract); local, so not required past its last use.
+        let this = unsafe { &*this };
         // ORDERING: Acquire on every read of the state here pairs with the
         // receiver's Release moves (its waker registration, its drop).
-        let mut state = self.state.load(Acquire);
+        let mut state = this.state.load(Acquire);
         loop {
             match state {
                 EMPTY => {
                     // ORDERING: Release publishes the message (if `last` is
                     // MESSAGE) to the receiver's Acquire load.
-                    match self
-                        .state
-                        .compare_exchange(EMPTY, last, AcqRel, Acquire)
-                    {
+                    match this.state.compare_exchange(EMPTY, last, AcqRel, Acquire) {
                         Ok(_) => return false,
                         Err(now) => state = now,
                     }
                 }
                 WAITING => {
-                    match self
+                    match this
                         .state
                         .compare_exchange(WAITING, WAKING, Acquire, Acquire)
                     {
                         Ok(_) => {
                             // The receiver cannot free the core while it sees
                             // WAKING, so take the waker out now ...
-                            let waker = self.waiter.take();
+                            let waker = this.waiter.take();
                             // ... then publish (ORDERING: Release, as above;
                             // it also orders our slot access before the
                             // receiver's free) ...
-                            self.state.store(last, Release);
+                            this.state.store(last, Release);
                             // ... and wake it without touching the core.
                             if let Some(waker) = waker {
                                 waker.wake();
@@ -211,10 +226,7 @@ impl<T> Core<T> {
                     if state == EMPTY {
                         // ORDERING: Release makes the registration visible to
                         // the sender's Acquire move WAITING → WAKING.
-                        match self
-                            .state
-                            .compare_exchange(EMPTY, WAITING, AcqRel, Acquire)
-                        {
+                        match self.state.compare_exchange(EMPTY, WAITING, AcqRel, Acquire) {
                             Ok(_) => return Poll::Pending,
                             Err(now) => state = now,
                         }
@@ -267,33 +279,35 @@ impl<T> Core<T> {
     /// The receiver is dropped. Returns whether the sender is gone too, in
     /// which case the caller owns the core (and a message left in it).
     ///
+    /// A pointer, not `&self`, for the reason given at `finish`.
+    ///
     /// # Safety
     ///
-    /// Called by the receiver half only, once, and no receiver-side method
-    /// after it.
-    pub(crate) unsafe fn close_receiver(&self) -> bool {
+    /// `this` points to a live core. Called by the receiver half only, once,
+    /// and no receiver-side method after it. Once this returns false, the
+    /// core may already be freed by the sender.
+    pub(crate) unsafe fn close_receiver(this: *const Self) -> bool {
+        // SAFETY: live (contract); local, so not required past its last use.
+        let this = unsafe { &*this };
         // ORDERING: Acquire pairs with the sender's Release of its last
         // state, so all it did to the core happened before we own it.
-        let mut state = self.state.load(Acquire);
+        let mut state = this.state.load(Acquire);
         loop {
             match state {
                 MESSAGE | CLOSED => return true,
                 WAKING => {
                     spin_loop();
-                    state = self.state.load(Acquire);
+                    state = this.state.load(Acquire);
                 }
                 _ => {
                     if state == WAITING {
                         // Our waker has no more use; do not keep it alive
                         // until the sender lets go.
-                        drop(self.waiter.take());
+                        drop(this.waiter.take());
                     }
                     // ORDERING: Release: our last use of the core happens
                     // before the sender, seeing CLOSED, frees it.
-                    match self
-                        .state
-                        .compare_exchange(state, CLOSED, AcqRel, Acquire)
-                    {
+                    match this.state.compare_exchange(state, CLOSED, AcqRel, Acquire) {
                         Ok(_) => return false,
                         Err(now) => state = now,
                     }

@@ -111,7 +111,7 @@ mod heap {
     /// ```
     pub struct Sender<T> {
         core: NonNull<Core<T>>,
-        _owns: PhantomData<Core<T>>,
+        _owns: PhantomData<Box<Core<T>>>,
     }
 
     /// The receiving half of a [`oneshot::channel`](channel).
@@ -137,7 +137,7 @@ mod heap {
     /// ```
     pub struct Receiver<T> {
         core: NonNull<Core<T>>,
-        _owns: PhantomData<Core<T>>,
+        _owns: PhantomData<Box<Core<T>>>,
     }
 
     // SAFETY: a `Sender` moves a `T` to whichever thread holds the
@@ -186,7 +186,7 @@ mod heap {
             let this = ManuallyDrop::new(self);
             // SAFETY: this is the sender's one send: `self` is consumed, and
             // `ManuallyDrop` keeps `Drop` (the other finishing move) from running.
-            match unsafe { this.core().send(msg) } {
+            match unsafe { Core::send(this.core.as_ptr(), msg) } {
                 Sent::Delivered => Ok(()),
                 Sent::ReceiverGone(msg) => {
                     // SAFETY: the core reported the receiver gone, so the
@@ -216,7 +216,7 @@ mod heap {
         fn drop(&mut self) {
             // SAFETY: dropping is this sender's one finishing move (`send`
             // consumes the sender without running `Drop`).
-            if unsafe { self.core().close_sender() } {
+            if unsafe { Core::close_sender(self.core.as_ptr()) } {
                 // SAFETY: the receiver is gone, so the core is ours.
                 unsafe { free(self.core) };
             }
@@ -425,7 +425,7 @@ mod heap {
     impl<T> Drop for Receiver<T> {
         fn drop(&mut self) {
             // SAFETY: dropping is the receiver's last call.
-            if unsafe { self.core().close_receiver() } {
+            if unsafe { Core::close_receiver(self.core.as_ptr()) } {
                 // SAFETY: the sender is gone, so the core (and a message
                 // left in it, dropped with it) is ours.
                 unsafe { free(self.core) };
