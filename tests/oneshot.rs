@@ -630,3 +630,39 @@ fn many_channels_across_threads() {
     assert_eq!(sum, n * (n - 1));
     assert_eq!(drops.drops(), n as usize);
 }
+
+#[test]
+fn panicking_message_drop_still_frees_the_channel() {
+    // The receiver drops a message whose `Drop` panics: the panic reaches
+    // the caller, and the channel's memory is still freed (miri checks for
+    // leaks at the end of the run).
+    struct Bomb(DropCounter);
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            drop(self.0.msg(0));
+            panic!("boom");
+        }
+    }
+    let drops = DropCounter::new();
+    let (tx, rx) = oneshot::channel();
+    tx.send(Bomb(drops.clone())).map_err(|_| "gone").unwrap();
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(rx)));
+    assert!(dropped.is_err(), "the message's panic reaches the caller");
+    assert_eq!(drops.drops(), 1, "the message was dropped exactly once");
+}
+
+#[cfg(feature = "futures")]
+#[test]
+fn fused_future_reports_termination() {
+    use futures::future::FusedFuture;
+    let (tx, mut rx) = oneshot::channel();
+    assert!(!rx.is_terminated());
+    tx.send(1u8).unwrap();
+    assert!(!rx.is_terminated(), "a message is waiting");
+    assert_eq!(futures::executor::block_on(&mut rx), Ok(1));
+    assert!(rx.is_terminated());
+
+    let (tx, rx) = oneshot::channel::<u8>();
+    drop(tx);
+    assert!(rx.is_terminated());
+}

@@ -135,6 +135,15 @@ mod heap {
     /// assert_eq!(rx.try_recv(), Ok(1));
     /// assert_eq!(rx.try_recv(), Err(tidings::TryRecvError::Disconnected));
     /// ```
+    ///
+    /// It is `Send` but not `Sync`: receiving takes `&self`, and two threads
+    /// must not receive through one receiver at once.
+    ///
+    /// ```compile_fail
+    /// fn shared<T: Sync>(_: &T) {}
+    /// let (_tx, rx) = tidings::oneshot::channel::<u8>();
+    /// shared(&rx);
+    /// ```
     pub struct Receiver<T> {
         core: NonNull<Core<T>>,
         _owns: PhantomData<Box<Core<T>>>,
