@@ -15,8 +15,11 @@ fn main() {
     let worker = thread::spawn(move || {
         tx.send("hello from a thread").unwrap();
     });
-    let got = pollster::block_on(async { rx.await });
-    println!("thread -> task: {got:?}");
+    let got = pollster::block_on(async {
+        let got = rx.await;
+        println!("thread -> task: {got:?}");
+        got
+    });
     assert_eq!(got, Ok("hello from a thread"));
     worker.join().unwrap();
 
