@@ -1,5 +1,7 @@
-#![cfg(tidings_loom)]
 //! Loom models of every racing pair of `oneshot`.
+//!
+//! The models use loom 0.7 without its `futures` feature, so async receives
+//! are driven by this file's own [`block_on`] and test wakers.
 //!
 //! Run with
 //! `RUSTFLAGS="--cfg tidings_loom" LOOM_MAX_PREEMPTIONS=3 cargo test --release --target-dir target/loom --test loom_oneshot`.
@@ -13,14 +15,21 @@
 //! * that the test wakers are neither leaked nor dropped too often: they are
 //!   `Arc`s of a `Wake` type, so every clone the channel keeps is a strong
 //!   reference, and at the end the test's own handle must be the only one;
-//! * that the channel's heap core is freed exactly once: the message type
-//!   has an alignment nothing else here allocates with, so a counting global
-//!   allocator knows which allocations are channel cores (see
-//!   [`CoreCountingAlloc`]); it also poisons a freed core, so a use after
-//!   free trips loom's object lookup instead of passing silently.
+//! * that the channel's heap core is freed exactly once, and not used after
+//!   it is freed: the message type has an alignment nothing else here
+//!   allocates with, so a counting global allocator knows which allocations
+//!   are channel cores (see [`CoreCountingAlloc`]). It poisons a freed core
+//!   and keeps it from being reused until the execution ends, so a use after
+//!   free trips loom's object lookup (a poisoned index) instead of passing
+//!   silently.
+//!
+//! Everything below the crate docs is behind `--cfg tidings_loom`; the docs
+//! come first because a false crate-level `cfg` strips every attribute after
+//! it, and a normal build would then find the (empty) crate undocumented.
+#![cfg(tidings_loom)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering::SeqCst};
@@ -48,6 +57,10 @@ thread_local! {
     /// (as coroutines), and tests running in parallel each have their own
     /// OS thread, so this counts exactly the cores of the running model.
     static LIVE_CORES: Cell<isize> = const { Cell::new(0) };
+
+    /// Cores freed during the running execution, poisoned and not yet given
+    /// back to the system, so that nothing else can be allocated there.
+    static QUARANTINE: RefCell<Vec<(usize, Layout)>> = const { RefCell::new(Vec::new()) };
 }
 
 fn count_core(layout: Layout, delta: isize) {
@@ -61,15 +74,27 @@ fn live_cores() -> isize {
     LIVE_CORES.with(Cell::get)
 }
 
-/// The system allocator, counting (and, when freed, poisoning) the
-/// allocations made with [`CORE_ALIGN`].
+/// Gives the quarantined cores back to the system.
+#[allow(unsafe_code)]
+fn release_quarantine() {
+    for (addr, layout) in QUARANTINE.with(|q| std::mem::take(&mut *q.borrow_mut())) {
+        // SAFETY: `dealloc` quarantined this block instead of giving it
+        // back; it came from `System` with this layout, and it is taken out
+        // of the quarantine (so given back) once.
+        unsafe { System.dealloc(addr as *mut u8, layout) };
+    }
+}
+
+/// The system allocator, counting the allocations made with [`CORE_ALIGN`]
+/// and, when they are freed, poisoning and quarantining them.
 struct CoreCountingAlloc;
 
 #[allow(unsafe_code)]
 // SAFETY: every method hands its arguments to `System`, which upholds the
-// `GlobalAlloc` contract; the only additions are a thread-local counter
-// (const-initialized, so it never allocates) and overwriting a block that
-// the caller is giving back, before it is given back.
+// `GlobalAlloc` contract; the only additions are thread-local bookkeeping
+// that never reenters itself (its own allocations do not have
+// `CORE_ALIGN`), and overwriting a block that the caller is giving back
+// before it is given back, possibly later (`release_quarantine`).
 unsafe impl GlobalAlloc for CoreCountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: the caller upholds `alloc`'s contract, which we forward.
@@ -93,8 +118,20 @@ unsafe impl GlobalAlloc for CoreCountingAlloc {
         if layout.align() == CORE_ALIGN {
             count_core(layout, -1);
             // SAFETY: the caller owns the block `ptr` of `layout.size()`
-            // bytes, allocated by us, until the `dealloc` below.
+            // bytes, allocated by us, and gives it to us now.
             unsafe { ptr.write_bytes(POISON, layout.size()) };
+            let kept = QUARANTINE
+                .try_with(|q| match q.try_borrow_mut() {
+                    Ok(mut q) => {
+                        q.push((ptr as usize, layout));
+                        true
+                    }
+                    Err(_) => false,
+                })
+                .unwrap_or(false);
+            if kept {
+                return;
+            }
         }
         // SAFETY: the caller upholds `dealloc`'s contract, which we forward.
         unsafe { System.dealloc(ptr, layout) }
@@ -125,6 +162,7 @@ where
             before,
             "a channel core was leaked (> 0) or freed twice (< 0)"
         );
+        release_quarantine();
     });
 }
 
@@ -140,12 +178,20 @@ struct Msg {
 
 impl Drop for Msg {
     fn drop(&mut self) {
-        self.drops.fetch_add(1, SeqCst);
+        // Every model makes one message per execution, so any drop but the
+        // first is of a message dropped already (its bits read out twice).
+        if self.drops.fetch_add(1, SeqCst) != 0 {
+            // Its `Arc` is being released a second time too: add back the
+            // reference this drop is about to release, so the counter stays
+            // valid for the model to report on, and fail here.
+            std::mem::forget(self.drops.clone());
+            panic!("a message was dropped twice");
+        }
     }
 }
 
-/// Makes [`Msg`]s and counts how many of them were dropped. Made afresh
-/// inside every model execution.
+/// Makes the one [`Msg`] of a model execution and counts its drops. Made
+/// afresh inside every execution.
 struct Drops(Arc<StdAtomicUsize>);
 
 impl Drops {
@@ -168,6 +214,8 @@ impl Drops {
 const VALUE: u32 = 0x5EED;
 
 /// Sends a fresh message carrying [`VALUE`].
+// The error is as large as the message, whose alignment is the point.
+#[allow(clippy::result_large_err)]
 fn send(tx: Sender<Msg>, drops: &Drops) -> Result<(), SendError<Msg>> {
     tx.send(drops.msg(VALUE))
 }
@@ -182,20 +230,24 @@ fn expect_msg<E: std::fmt::Debug>(got: Result<Msg, E>) {
 
 // ----- the test waker -----
 
-/// A waker that counts its wakes (in a loom atomic, so the count is part of
-/// the model) and unparks the loom thread that made it. Its clones and drops
-/// are counted by the `Arc`'s strong count.
+/// A waker that counts its wakes, in a loom atomic so the count is part of
+/// the model. Its clones and drops are counted by the `Arc`'s strong count.
+///
+/// It does not unpark anyone: a waiting thread spins with
+/// `loom::thread::yield_now` until the count moves ([`TestWake::wait`]), and
+/// a wake that never comes makes loom give up on the spinning execution,
+/// which fails the test. (An unparking waker would be more faithful, but a
+/// late wake of a thread that already stopped waiting is legal on std,
+/// where it leaves an unpark token, whereas in loom 0.7 it breaks a
+/// `JoinHandle::join` that thread is blocked in: tokio-rs/loom#249.)
 struct TestWake {
     wakes: AtomicUsize,
-    thread: thread::Thread,
 }
 
 impl TestWake {
-    /// A waker for the current loom thread.
     fn new() -> Arc<Self> {
         Arc::new(Self {
             wakes: AtomicUsize::new(0),
-            thread: thread::current(),
         })
     }
 
@@ -203,11 +255,10 @@ impl TestWake {
         self.wakes.load(SeqCst)
     }
 
-    /// Parks the current thread (the one that made this waker) until it has
-    /// been woken at least once. A wake that never comes is a loom deadlock.
-    fn wait(&self) {
-        while self.wakes() == 0 {
-            thread::park();
+    /// Waits until the waker has been woken more than `seen` times.
+    fn wait(&self, seen: usize) {
+        while self.wakes() == seen {
+            thread::yield_now();
         }
     }
 
@@ -216,7 +267,7 @@ impl TestWake {
         assert_eq!(
             Arc::strong_count(this),
             1,
-            "waker {name} was leaked (> 1) or dropped too often"
+            "waker {name} was leaked (> 1) or dropped too often (< 1)"
         );
     }
 }
@@ -228,7 +279,6 @@ impl Wake for TestWake {
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.wakes.fetch_add(1, SeqCst);
-        self.thread.unpark();
     }
 }
 
@@ -245,6 +295,23 @@ fn register(rx: &mut Receiver<Msg>, waker: &Arc<TestWake>) {
         poll_with(rx, waker).is_pending(),
         "nothing was sent, yet the receiver is ready"
     );
+}
+
+/// Drives the receiver as an executor would: polls it with a test waker,
+/// and waits until that waker is woken before polling again. The waker must
+/// be gone with the receiver.
+fn block_on(mut rx: Receiver<Msg>) -> Result<Msg, RecvError> {
+    let waker = TestWake::new();
+    let out = loop {
+        let seen = waker.wakes();
+        match poll_with(&mut rx, &waker) {
+            Poll::Ready(out) => break out,
+            Poll::Pending => waker.wait(seen),
+        }
+    };
+    drop(rx);
+    TestWake::assert_no_clones_left(&waker, "of block_on");
+    out
 }
 
 // ----- 1. send vs receiver drop -----
@@ -278,7 +345,7 @@ fn send_vs_receiver_drop() {
 
 // ----- 2. send vs poll -----
 
-/// An async receive (loom's `block_on`) races the send: it gets the message.
+/// An async receive (polled by [`block_on`]) races the send: it gets the message.
 #[test]
 fn send_vs_await() {
     model(|| {
@@ -290,7 +357,66 @@ fn send_vs_await() {
                 .map_err(|_| "receiver gone")
                 .unwrap();
         });
-        expect_msg(loom::future::block_on(rx));
+        expect_msg(block_on(rx));
+        sender.join().unwrap();
+        assert_eq!(drops.count(), 1);
+    });
+}
+
+/// `try_recv` in a loop races the send: it sees `Empty` (and the channel
+/// open, with no message) until it gets the message, never `Disconnected`;
+/// whenever `has_message` says so, the message is there to take.
+#[test]
+fn send_vs_try_recv() {
+    model(|| {
+        let drops = Drops::new();
+        let (tx, rx) = oneshot::channel::<Msg>();
+        let counter = drops.0.clone();
+        let sender = thread::spawn(move || {
+            send(tx, &Drops(counter))
+                .map_err(|_| "receiver gone")
+                .unwrap();
+        });
+        loop {
+            let announced = rx.has_message();
+            match rx.try_recv() {
+                Ok(msg) => {
+                    assert_eq!(msg.value, VALUE);
+                    break;
+                }
+                Err(TryRecvError::Empty) => {
+                    assert!(!announced, "has_message() but try_recv() is empty");
+                    assert!(!rx.is_closed());
+                    thread::yield_now();
+                }
+                Err(TryRecvError::Disconnected) => panic!("a sending sender reported gone"),
+            }
+        }
+        assert!(rx.is_closed());
+        sender.join().unwrap();
+        assert_eq!(drops.count(), 1);
+    });
+}
+
+/// The sender spins on `is_closed` while the receiver is dropped: it sees
+/// the receiver go, and the send after that fails with the message back.
+#[test]
+fn is_closed_vs_receiver_drop() {
+    model(|| {
+        let drops = Drops::new();
+        let (tx, rx) = oneshot::channel::<Msg>();
+        let counter = drops.0.clone();
+        let sender = thread::spawn(move || {
+            let drops = Drops(counter);
+            while !tx.is_closed() {
+                thread::yield_now();
+            }
+            match send(tx, &drops) {
+                Ok(()) => panic!("sent after is_closed()"),
+                Err(SendError(msg)) => assert_eq!(msg.value, VALUE),
+            }
+        });
+        drop(rx);
         sender.join().unwrap();
         assert_eq!(drops.count(), 1);
     });
@@ -298,9 +424,41 @@ fn send_vs_await() {
 
 // ----- 3. send vs recv_timeout expiry -----
 
-/// The receive that `recv_timeout` returned, with the send still racing.
-/// `Timeout` must leave the receiver waiting for the message; a message
-/// that was there at the poll must be returned (never `Disconnected`).
+/// Runs `sender` and `receiver` on two threads of their own, joins both and
+/// returns what `receiver` returned; the main thread never waits on the
+/// channel.
+///
+/// A timed receive stops waiting while the other side may still be about
+/// to wake it. On std that late unpark is harmless (it leaves a token for a
+/// later park), but loom 0.7 lets it break a `JoinHandle::join` the woken
+/// thread is blocked in (tokio-rs/loom#249). So the thread that made the
+/// timed receive joins nothing; the main thread, which no one ever wakes,
+/// does the joining.
+fn on_own_threads<R: 'static>(
+    sender: impl FnOnce() + Send + 'static,
+    receiver: impl FnOnce() -> R + Send + 'static,
+) -> R {
+    let sender = thread::spawn(sender);
+    let receiver = thread::spawn(receiver);
+    let out = receiver.join().unwrap();
+    sender.join().unwrap();
+    out
+}
+
+/// The sending side of the timeout models: the receiver is alive
+/// throughout, so the send succeeds.
+fn sender_thread(tx: Sender<Msg>, drops: &Drops) -> impl FnOnce() + Send + 'static {
+    let counter = drops.0.clone();
+    move || {
+        send(tx, &Drops(counter))
+            .map_err(|_| "receiver gone")
+            .unwrap();
+    }
+}
+
+/// A zero `recv_timeout` racing the send. It returns the message or
+/// `Timeout`, never `Disconnected`: the sender is sending. Returns whether
+/// it got the message.
 fn recv_timeout_vs_send(rx: &Receiver<Msg>) -> bool {
     match rx.recv_timeout(Duration::ZERO) {
         Ok(msg) => {
@@ -319,15 +477,12 @@ fn send_vs_recv_timeout_then_try_recv() {
     model(|| {
         let drops = Drops::new();
         let (tx, rx) = oneshot::channel::<Msg>();
-        let counter = drops.0.clone();
-        let sender = thread::spawn(move || {
-            send(tx, &Drops(counter))
-                .map_err(|_| "receiver gone")
-                .unwrap();
+        let (rx, got) = on_own_threads(sender_thread(tx, &drops), move || {
+            let got = recv_timeout_vs_send(&rx);
+            (rx, got)
         });
-        let got = recv_timeout_vs_send(&rx);
-        sender.join().unwrap();
         if got {
+            assert_eq!(drops.count(), 1);
             assert_eq!(rx.try_recv().err(), Some(TryRecvError::Disconnected));
         } else {
             assert_eq!(drops.count(), 0, "the message was lost on timeout");
@@ -340,28 +495,30 @@ fn send_vs_recv_timeout_then_try_recv() {
     });
 }
 
-/// As above, but after a timeout the receiver is dropped, possibly while
-/// the send is still going: the message is dropped exactly once, or handed
-/// back to the sender.
+/// After a timeout the receiver is dropped, possibly while the send is
+/// still going: the message is dropped exactly once, with the receiver or
+/// at once if it was received.
 #[test]
 fn send_vs_recv_timeout_then_drop() {
     model(|| {
         let drops = Drops::new();
         let (tx, rx) = oneshot::channel::<Msg>();
         let counter = drops.0.clone();
-        let sender = thread::spawn(move || {
+        let sender = move || {
             let drops = Drops(counter);
             if let Err(SendError(msg)) = send(tx, &drops) {
                 assert_eq!(msg.value, VALUE);
-                assert_eq!(drops.count(), 0);
+                assert_eq!(drops.count(), 0, "a returned message was dropped");
             }
+        };
+        let counter = drops.0.clone();
+        on_own_threads(sender, move || {
+            let drops = Drops(counter);
+            if recv_timeout_vs_send(&rx) {
+                assert_eq!(drops.count(), 1);
+            }
+            drop(rx);
         });
-        let got = recv_timeout_vs_send(&rx);
-        if got {
-            assert_eq!(drops.count(), 1);
-        }
-        drop(rx);
-        sender.join().unwrap();
         assert_eq!(drops.count(), 1, "the message was not dropped exactly once");
     });
 }
@@ -373,16 +530,11 @@ fn send_vs_recv_timeout_then_recv() {
     model(|| {
         let drops = Drops::new();
         let (tx, rx) = oneshot::channel::<Msg>();
-        let counter = drops.0.clone();
-        let sender = thread::spawn(move || {
-            send(tx, &Drops(counter))
-                .map_err(|_| "receiver gone")
-                .unwrap();
+        on_own_threads(sender_thread(tx, &drops), move || {
+            if !recv_timeout_vs_send(&rx) {
+                expect_msg(rx.recv());
+            }
         });
-        if !recv_timeout_vs_send(&rx) {
-            expect_msg(rx.recv());
-        }
-        sender.join().unwrap();
         assert_eq!(drops.count(), 1);
     });
 }
@@ -395,7 +547,27 @@ fn sender_drop_vs_await() {
     model(|| {
         let (tx, rx) = oneshot::channel::<Msg>();
         let sender = thread::spawn(move || drop(tx));
-        assert!(matches!(loom::future::block_on(rx), Err(RecvError)));
+        assert!(matches!(block_on(rx), Err(RecvError)));
+        sender.join().unwrap();
+    });
+}
+
+/// `try_recv` in a loop races the sender's drop: `Empty` until
+/// `Disconnected`, never a message.
+#[test]
+fn sender_drop_vs_try_recv() {
+    model(|| {
+        let (tx, rx) = oneshot::channel::<Msg>();
+        let sender = thread::spawn(move || drop(tx));
+        loop {
+            match rx.try_recv() {
+                Ok(_) => panic!("received a message that was never sent"),
+                Err(TryRecvError::Empty) => thread::yield_now(),
+                Err(TryRecvError::Disconnected) => break,
+            }
+        }
+        assert!(rx.is_closed());
+        assert!(!rx.has_message());
         sender.join().unwrap();
     });
 }
@@ -412,19 +584,23 @@ fn sender_drop_vs_blocking_recv() {
     });
 }
 
-/// The sender is dropped unsent while a deadline receive (already expired)
-/// runs: `Timeout` or `Disconnected`, and `Disconnected` once the sender is
-/// gone.
+/// The sender is dropped unsent while an expired deadline receive runs (on
+/// a thread of its own, see [`on_own_threads`]): `Timeout` or
+/// `Disconnected`, and `Disconnected` once the sender is gone.
 #[test]
 fn sender_drop_vs_recv_deadline() {
     model(|| {
         let (tx, rx) = oneshot::channel::<Msg>();
-        let sender = thread::spawn(move || drop(tx));
-        match rx.recv_deadline(Instant::now()) {
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {}
-            Ok(_) => panic!("received a message that was never sent"),
-        }
-        sender.join().unwrap();
+        let rx = on_own_threads(
+            move || drop(tx),
+            move || {
+                match rx.recv_deadline(Instant::now()) {
+                    Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {}
+                    Ok(_) => panic!("received a message that was never sent"),
+                }
+                rx
+            },
+        );
         assert!(rx.is_closed());
         assert_eq!(rx.try_recv().err(), Some(TryRecvError::Disconnected));
         assert!(matches!(rx.recv(), Err(RecvError)));
@@ -436,8 +612,13 @@ fn sender_drop_vs_recv_deadline() {
 /// The receiver is polled with waker A (pending), then polled again with
 /// waker B while the other side finishes on another thread. If the second
 /// poll is pending, B must be woken, and a third poll is ready. Neither
-/// waker is woken twice, and none of their clones is left behind.
-fn waker_replacement(finish: fn(Sender<Msg>, Drops), expect: fn(Result<Msg, RecvError>)) {
+/// waker is woken twice, none of their clones is left behind, and
+/// `messages` messages (the one sent, or none) were dropped.
+fn waker_replacement(
+    finish: fn(Sender<Msg>, Drops),
+    expect: fn(Result<Msg, RecvError>),
+    messages: usize,
+) {
     model(move || {
         let drops = Drops::new();
         let (tx, mut rx) = oneshot::channel::<Msg>();
@@ -451,7 +632,7 @@ fn waker_replacement(finish: fn(Sender<Msg>, Drops), expect: fn(Result<Msg, Recv
         let out = match poll_with(&mut rx, &b) {
             Poll::Ready(out) => out,
             Poll::Pending => {
-                b.wait();
+                b.wait(0);
                 match poll_with(&mut rx, &b) {
                     Poll::Ready(out) => out,
                     Poll::Pending => panic!("woken, but the receiver is still pending"),
@@ -465,7 +646,7 @@ fn waker_replacement(finish: fn(Sender<Msg>, Drops), expect: fn(Result<Msg, Recv
         drop(rx);
         TestWake::assert_no_clones_left(&a, "A");
         TestWake::assert_no_clones_left(&b, "B");
-        assert!(drops.count() <= 1);
+        assert_eq!(drops.count(), messages);
     });
 }
 
@@ -476,6 +657,7 @@ fn waker_replacement_vs_send() {
             send(tx, &drops).map_err(|_| "receiver gone").unwrap();
         },
         expect_msg,
+        1,
     );
 }
 
@@ -486,6 +668,7 @@ fn waker_replacement_vs_sender_drop() {
         |out| {
             assert!(matches!(out, Err(RecvError)));
         },
+        0,
     );
 }
 
