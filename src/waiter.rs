@@ -156,3 +156,97 @@ impl core::fmt::Debug for WakerSlot {
             .finish_non_exhaustive()
     }
 }
+
+/// Loom models of the slot itself: the paths where `register` wakes its own
+/// waker are invisible through the oneshot (which re-checks its state after
+/// registering), so they are checked here, against the slot's promise: a
+/// waiter that registered and then saw no notification is woken.
+#[cfg(all(test, tidings_loom))]
+mod loom_models {
+    use super::WakerSlot;
+    use crate::loom::atomic::{AtomicUsize, Ordering::*};
+    use loom::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    use std::task::{Wake, Waker};
+
+    /// Counts its wakes.
+    #[derive(Default)]
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Relaxed);
+        }
+    }
+
+    fn waker() -> (Arc<Count>, Waker) {
+        let count = Arc::new(Count::default());
+        (count.clone(), Waker::from(count))
+    }
+
+    /// One registrant registers `rounds` different wakers, checking a flag
+    /// after each; one notifier sets the flag and wakes the slot. If the
+    /// registrant's last check missed the flag, its last waker must have
+    /// been woken (it is the one that would be parked on).
+    fn register_vs_take(rounds: usize) {
+        loom::model(move || {
+            let slot = Arc::new(WakerSlot::new());
+            let flag = Arc::new(AtomicBool::new(false));
+            let notifier = {
+                let (slot, flag) = (slot.clone(), flag.clone());
+                loom::thread::spawn(move || {
+                    flag.store(true, Release);
+                    if let Some(waker) = slot.take() {
+                        waker.wake();
+                    }
+                })
+            };
+            let mut last = None;
+            let mut seen = false;
+            for _ in 0..rounds {
+                let (count, waker) = waker();
+                slot.register(&waker);
+                seen = flag.load(Acquire);
+                last = Some(count);
+                if seen {
+                    break;
+                }
+            }
+            notifier.join().unwrap();
+            let woken = last.unwrap().0.load(Relaxed);
+            assert!(woken <= 1, "a registration is woken at most once");
+            if !seen {
+                assert_eq!(woken, 1, "a missed notification must wake the last waker");
+            }
+        });
+    }
+
+    #[test]
+    fn one_registration_vs_take() {
+        register_vs_take(1);
+    }
+
+    #[test]
+    fn replaced_waker_vs_take() {
+        register_vs_take(2);
+    }
+
+    /// Two takers at once: at most one gets the waker, and the waker is
+    /// woken exactly once.
+    #[test]
+    fn take_vs_take() {
+        loom::model(|| {
+            let slot = Arc::new(WakerSlot::new());
+            let (count, waker) = waker();
+            slot.register(&waker);
+            let other = {
+                let slot = slot.clone();
+                loom::thread::spawn(move || slot.take().map(Waker::wake).is_some())
+            };
+            let here = slot.take().map(Waker::wake).is_some();
+            let there = other.join().unwrap();
+            assert!(!(here && there));
+            assert_eq!(count.0.load(Relaxed), usize::from(here || there));
+        });
+    }
+}
