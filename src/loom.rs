@@ -17,11 +17,23 @@ mod imp {
         pub(crate) use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
     }
 
-    /// Tells the processor that this thread is spinning on a value another
-    /// thread is about to change.
+    /// One step of a wait for another thread that is a few instructions
+    /// from finishing: spin, or give the processor up where there is an OS
+    /// to give it to (it may have descheduled the thread we wait for).
     #[inline]
-    pub(crate) fn spin_loop() {
-        core::hint::spin_loop();
+    pub(crate) fn spin_step(step: u32) {
+        /// Spin steps (of 1, 2, 4, ... hints) before a waiter yields.
+        const SPIN_STEPS: u32 = 6;
+        if step < SPIN_STEPS {
+            for _ in 0..1u32 << step {
+                core::hint::spin_loop();
+            }
+        } else {
+            #[cfg(feature = "std")]
+            std::thread::yield_now();
+            #[cfg(not(feature = "std"))]
+            core::hint::spin_loop();
+        }
     }
 
     #[cfg(feature = "std")]
@@ -64,7 +76,7 @@ mod imp {
     /// Under loom a spin must yield, or the model would never let the
     /// thread it waits for make progress.
     #[inline]
-    pub(crate) fn spin_loop() {
+    pub(crate) fn spin_step(_: u32) {
         loom::thread::yield_now();
     }
 
@@ -84,3 +96,21 @@ mod imp {
 }
 
 pub(crate) use imp::*;
+
+/// A short wait for another thread that is a few instructions from
+/// finishing a move (the oneshot sender between its two state writes): a
+/// brief exponential spin, then yielding the thread where there is an OS.
+#[derive(Debug, Default)]
+pub(crate) struct Spin(u32);
+
+impl Spin {
+    pub(crate) fn new() -> Self {
+        Self(0)
+    }
+
+    /// Waits a little longer than the last call did.
+    pub(crate) fn wait(&mut self) {
+        spin_step(self.0);
+        self.0 = self.0.saturating_add(1);
+    }
+}

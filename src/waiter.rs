@@ -30,8 +30,9 @@
 //! (CAS, registrant), `REGISTERING → REGISTERING | WAKING` (`fetch_or`,
 //! taker), `REGISTERING | WAKING → IDLE` (swap, registrant),
 //! `IDLE → WAKING` (`fetch_or`, taker), `WAKING → IDLE` (`fetch_and`,
-//! taker). The cell is touched only by whoever made the move into a state
-//! whose row names it, so it is never touched by two threads at once.
+//! taker). The cell is touched only by the owner that the table names for
+//! the current state, so it is never touched by two threads at once. The
+//! registrant leaves `REGISTERING` even if cloning the waker panics.
 //!
 //! Each slot clones a given waker at most once: registering a waker that
 //! [`will_wake`](Waker::will_wake) the same task as the stored one keeps the
@@ -81,6 +82,10 @@ impl WakerSlot {
             .compare_exchange(IDLE, REGISTERING, Acquire, Acquire)
         {
             Ok(_) => {
+                // Leaves REGISTERING when dropped: after the swap below, or
+                // while unwinding if cloning the waker panicked, so the slot
+                // is never left stuck.
+                let registering = Registering(self);
                 let replaced = self.waker.with_mut(|cell| {
                     // SAFETY: we moved IDLE → REGISTERING, so by the protocol
                     // the cell is ours alone until we leave REGISTERING.
@@ -90,25 +95,7 @@ impl WakerSlot {
                         _ => cell.replace(waker.clone()),
                     }
                 });
-                // ORDERING: Release publishes the new waker to the next
-                // taker; Acquire (on failure) pairs with that taker's fetch_or.
-                let done = self
-                    .state
-                    .compare_exchange(REGISTERING, IDLE, AcqRel, Acquire);
-                if done.is_err() {
-                    // A taker came while we held the cell and left a wake
-                    // for us. The cell is still ours (state has REGISTERING).
-                    let woken = self.waker.with_mut(|cell| {
-                        // SAFETY: the state is REGISTERING | WAKING, a state
-                        // whose owner is the registrant: us.
-                        unsafe { (*cell).take() }
-                    });
-                    // ORDERING: Release hands the emptied cell back.
-                    self.state.swap(IDLE, AcqRel);
-                    if let Some(woken) = woken {
-                        woken.wake();
-                    }
-                }
+                drop(registering);
                 // Dropped outside the protocol: a waker's drop may run any code.
                 drop(replaced);
             }
@@ -139,6 +126,34 @@ impl WakerSlot {
             // REGISTERING: the registrant owns the cell and will see our
             // WAKING bit and wake its waker. WAKING: another taker is at work.
             _ => None,
+        }
+    }
+}
+
+/// The registrant's hold on the cell; dropping it leaves `REGISTERING`.
+struct Registering<'a>(&'a WakerSlot);
+
+impl Drop for Registering<'_> {
+    fn drop(&mut self) {
+        let slot = self.0;
+        // ORDERING: Release publishes the new waker to the next taker;
+        // Acquire (on failure) pairs with that taker's fetch_or.
+        let done = slot
+            .state
+            .compare_exchange(REGISTERING, IDLE, AcqRel, Acquire);
+        if done.is_err() {
+            // A taker came while we held the cell and left a wake for us.
+            // The cell is still ours (the state has REGISTERING).
+            let woken = slot.waker.with_mut(|cell| {
+                // SAFETY: the state is REGISTERING | WAKING, a state whose
+                // owner is the registrant: us.
+                unsafe { (*cell).take() }
+            });
+            // ORDERING: Release hands the emptied cell back.
+            slot.state.swap(IDLE, AcqRel);
+            if let Some(woken) = woken {
+                woken.wake();
+            }
         }
     }
 }

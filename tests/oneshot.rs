@@ -666,3 +666,105 @@ fn fused_future_reports_termination() {
     drop(tx);
     assert!(rx.is_terminated());
 }
+
+/// A waker made by hand, so that its clone or its drop can panic.
+#[allow(unsafe_code)] // a hand-made `RawWaker` needs it
+mod hostile {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+    use std::task::{RawWaker, RawWakerVTable, Waker};
+
+    #[derive(Default)]
+    pub struct Flags {
+        pub panic_on_clone: AtomicBool,
+        pub panic_on_drop: AtomicBool,
+        pub wakes: AtomicUsize,
+    }
+
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
+
+    fn flags(data: *const ()) -> &'static Flags {
+        // SAFETY: `data` is an `Arc<Flags>` pointer that the waker owns
+        // one count of; the test keeps another alive throughout.
+        unsafe { &*(data as *const Flags) }
+    }
+
+    fn clone(data: *const ()) -> RawWaker {
+        assert!(!flags(data).panic_on_clone.load(SeqCst), "clone panics");
+        // SAFETY: `data` came from `Arc::into_raw` and is alive (we hold a
+        // count); the new waker owns the count added here.
+        unsafe { Arc::increment_strong_count(data as *const Flags) };
+        RawWaker::new(data, &VTABLE)
+    }
+
+    fn wake(data: *const ()) {
+        wake_by_ref(data);
+        drop_waker(data);
+    }
+
+    fn wake_by_ref(data: *const ()) {
+        flags(data).wakes.fetch_add(1, SeqCst);
+    }
+
+    fn drop_waker(data: *const ()) {
+        let panic = flags(data).panic_on_drop.load(SeqCst);
+        // SAFETY: releases the one count this waker owned.
+        unsafe { Arc::decrement_strong_count(data as *const Flags) };
+        assert!(!panic, "drop panics");
+    }
+
+    pub fn waker(flags: &Arc<Flags>) -> Waker {
+        let data = Arc::into_raw(flags.clone()) as *const ();
+        // SAFETY: `data` owns one `Arc` count, and the vtable keeps the
+        // `RawWaker` contract: each clone adds a count, each drop or wake
+        // releases one.
+        unsafe { Waker::from_raw(RawWaker::new(data, &VTABLE)) }
+    }
+}
+
+#[test]
+fn panicking_waker_clone_leaves_the_receiver_usable() {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    let good = Arc::new(hostile::Flags::default());
+    let bad = Arc::new(hostile::Flags::default());
+    bad.panic_on_clone
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let (tx, mut rx) = oneshot::channel();
+    assert!(poll_with(&mut rx, &hostile::waker(&good)).is_pending());
+    let bad_waker = hostile::waker(&bad);
+    let polled = catch_unwind(AssertUnwindSafe(|| poll_with(&mut rx, &bad_waker)));
+    assert!(polled.is_err(), "the clone's panic reaches the poller");
+    // A later poll registers normally, and the send wakes that waker.
+    let (counter, waker) = WakeCounter::new();
+    assert!(poll_with(&mut rx, &waker).is_pending());
+    assert_eq!(counter.wakes(), 0, "registered, not woken at once");
+    tx.send(50u8).unwrap();
+    assert_eq!(counter.wakes(), 1);
+    assert_eq!(poll_with(&mut rx, &waker), Poll::Ready(Ok(50)));
+}
+
+#[test]
+fn panicking_waker_drop_still_closes_the_receiver() {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    let flags = Arc::new(hostile::Flags::default());
+    let drops = DropCounter::new();
+    let (tx, mut rx) = oneshot::channel();
+    assert!(poll_with(&mut rx, &hostile::waker(&flags)).is_pending());
+    flags
+        .panic_on_drop
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let dropped = catch_unwind(AssertUnwindSafe(|| drop(rx)));
+    assert!(dropped.is_err(), "the waker's panic reaches the caller");
+    // The receiver is gone all the same: the send fails and hands back the
+    // message, and the channel is freed (miri checks for leaks).
+    assert!(tx.is_closed());
+    let SendError(msg) = tx.send(drops.msg(51)).unwrap_err();
+    assert_eq!(msg.value, 51);
+    drop(msg);
+    assert_eq!(drops.drops(), 1);
+    assert_eq!(
+        Arc::strong_count(&flags),
+        1,
+        "every waker clone was dropped"
+    );
+}

@@ -9,31 +9,34 @@
 //!
 //! # States
 //!
-//! | state     | message cell            | waiter slot                          | halves alive | next states (by whom) |
-//! |-----------|-------------------------|--------------------------------------|--------------|-----------------------|
-//! | `EMPTY`   | empty; sender may write | may hold a stale waker; no one waits | both         | `MESSAGE`, `CLOSED` (sender); `WAITING`, `CLOSED` (receiver) |
-//! | `WAITING` | empty; sender may write | holds the receiver's waker           | both         | `WAKING` (sender); `EMPTY`, `CLOSED` (receiver) |
-//! | `WAKING`  | sender's, being filled or abandoned | sender is taking the waker   | both         | `MESSAGE`, `CLOSED` (sender, plain store) |
-//! | `MESSAGE` | full; receiver's        | receiver's                            | receiver     | `CLOSED` (receiver) |
-//! | `CLOSED`  | empty                   | the survivor's                        | one          | none: whoever sees it owns the core |
+//! | state     | message cell | waiter slot | halves alive | next states (by whom) |
+//! |-----------|--------------|-------------|--------------|-----------------------|
+//! | `EMPTY`   | the sender's: it may write the message | may hold a stale waker; no one waits | both | `FINISHING` (sender); `WAITING`, `CLOSED` (receiver) |
+//! | `WAITING` | the sender's, as above | holds the receiver's waker | both | `FINISHING` (sender); `EMPTY`, `CLOSED` (receiver) |
+//! | `FINISHING` | the sender's | the sender takes the waker if the receiver was waiting | both | `MESSAGE`, `CLOSED` (sender, plain store) |
+//! | `MESSAGE` | holds the message; the receiver's | the receiver's | receiver | `CLOSED` (receiver) |
+//! | `CLOSED`  | empty | the survivor's | one | none, but the sender's `FINISHING` swap (it owns the core then) |
 //!
-//! `CLOSED` is final and means "the other half is gone": the sender dropped
-//! without sending (the receiver sees it), the receiver dropped (the sender
-//! sees it), or the receiver took the message (the sender is gone already).
-//! The half that observes `CLOSED` owns the whole core from then on.
+//! `CLOSED` means "the other half is gone": the sender dropped without
+//! sending (the receiver sees it), the receiver dropped (the sender sees
+//! it), or the receiver took the message (the sender is gone already). The
+//! half that observes `CLOSED` owns the whole core from then on.
 //!
-//! `WAKING` exists so that the sender never touches the core after it
-//! publishes its final state: it claims the waker first (`WAITING →
-//! WAKING`), takes it out of the slot, stores the final state, and only then
-//! wakes the receiver, which may free the core the moment it sees the final
-//! state. A receiver that meets `WAKING` spins: the sender is two
-//! instructions from leaving it.
+//! The sender finishes (sends, or drops unsent) with one unconditional
+//! `swap` to `FINISHING`, so its path has no loop: wait-free. The swap
+//! tells it what the receiver was doing. If the receiver was waiting, the
+//! sender takes the waker out of the slot while the state still says
+//! `FINISHING`, stores its final state, and only then wakes the receiver,
+//! which may free the core the moment it sees the final state: the sender
+//! never touches the core after publishing it. A receiver that meets
+//! `FINISHING` waits for the sender, which is a few instructions from
+//! leaving it (see `loom::Spin`).
 //!
 //! # Cost
 //!
-//! `send` with no receiver waiting is one compare-and-swap. A receiver that
-//! waits costs the sender one more CAS, the slot's two RMWs and the wake.
-//! Receiving a message that is already there is a load and a store.
+//! `send` is one `swap` and one store when no receiver waits; a waiting
+//! receiver adds the slot's two RMWs and the wake. Receiving a message that
+//! is already there is a load and a store.
 #![allow(unsafe_code)]
 
 use core::mem::MaybeUninit;
@@ -42,15 +45,16 @@ use core::task::{Context, Poll};
 use crate::error::{RecvError, TryRecvError};
 use crate::loom::atomic::{AtomicU8, Ordering::*};
 use crate::loom::cell::UnsafeCell;
-use crate::loom::spin_loop;
+use crate::loom::Spin;
 use crate::waiter::WakerSlot;
 
 /// No message; no receiver waiting.
 const EMPTY: u8 = 0;
 /// No message; the receiver's waker is in the slot.
 const WAITING: u8 = 1;
-/// The sender is taking the waker before it stores its final state.
-const WAKING: u8 = 2;
+/// The sender is finishing: it takes the waker, if any, then stores its
+/// final state.
+const FINISHING: u8 = 2;
 /// The message is in the cell; the sender is gone.
 const MESSAGE: u8 = 3;
 /// The other half is gone (see the module docs); nothing in the cell.
@@ -67,7 +71,8 @@ pub(crate) enum Sent<T> {
 
 pub(crate) struct Core<T> {
     state: AtomicU8,
-    /// Initialized iff `state` is `MESSAGE`, or `WAKING` on the way to it.
+    /// Initialized in `MESSAGE`; before that, only the sender touches it
+    /// (it writes the message, and reads it back if the receiver is gone).
     message: UnsafeCell<MaybeUninit<T>>,
     waiter: WakerSlot,
 }
@@ -146,45 +151,28 @@ impl<T> Core<T> {
     unsafe fn finish(this: *const Self, last: u8) -> bool {
         // SAFETY: live (contract); local, so not required past its last use.
         let this = unsafe { &*this };
-        // ORDERING: Acquire on every read of the state here pairs with the
-        // receiver's Release moves (its waker registration, its drop).
-        let mut state = this.state.load(Acquire);
-        loop {
-            match state {
-                EMPTY => {
-                    // ORDERING: Release publishes the message (if `last` is
-                    // MESSAGE) to the receiver's Acquire load.
-                    match this.state.compare_exchange(EMPTY, last, AcqRel, Acquire) {
-                        Ok(_) => return false,
-                        Err(now) => state = now,
-                    }
+        // ORDERING: Acquire pairs with the receiver's Release moves (its
+        // waker registration, its drop), so we see the waker it left and,
+        // if it is gone, all it did to the core before we own it.
+        match this.state.swap(FINISHING, Acquire) {
+            CLOSED => true,
+            before => {
+                // The receiver cannot free the core while it sees FINISHING,
+                // so take its waker out now ...
+                let waker = if before == WAITING {
+                    this.waiter.take()
+                } else {
+                    None
+                };
+                // ... then publish (ORDERING: Release pairs with the
+                // receiver's Acquire load: it sees the message, and our slot
+                // access happens before it may free the core) ...
+                this.state.store(last, Release);
+                // ... and wake it without touching the core.
+                if let Some(waker) = waker {
+                    waker.wake();
                 }
-                WAITING => {
-                    match this
-                        .state
-                        .compare_exchange(WAITING, WAKING, Acquire, Acquire)
-                    {
-                        Ok(_) => {
-                            // The receiver cannot free the core while it sees
-                            // WAKING, so take the waker out now ...
-                            let waker = this.waiter.take();
-                            // ... then publish (ORDERING: Release, as above;
-                            // it also orders our slot access before the
-                            // receiver's free) ...
-                            this.state.store(last, Release);
-                            // ... and wake it without touching the core.
-                            if let Some(waker) = waker {
-                                waker.wake();
-                            }
-                            return false;
-                        }
-                        Err(now) => state = now,
-                    }
-                }
-                CLOSED => return true,
-                // WAKING and MESSAGE are entered only by the sender, which
-                // finishes once.
-                _ => unreachable!("oneshot sender finished twice"),
+                false
             }
         }
     }
@@ -208,14 +196,15 @@ impl<T> Core<T> {
         // ORDERING: Acquire pairs with the sender's Release publication of
         // MESSAGE, so the message it wrote is visible.
         let mut state = self.state.load(Acquire);
+        let mut spin = Spin::new();
         loop {
             match state {
                 // SAFETY: MESSAGE was observed with Acquire; the caller is the
                 // one receiver, not running concurrently with itself.
                 MESSAGE => return Poll::Ready(Ok(unsafe { self.take_message() })),
                 CLOSED => return Poll::Ready(Err(RecvError)),
-                WAKING => {
-                    spin_loop();
+                FINISHING => {
+                    spin.wait();
                     state = self.state.load(Acquire);
                 }
                 _ => {
@@ -225,7 +214,7 @@ impl<T> Core<T> {
                     self.waiter.register(cx.waker());
                     if state == EMPTY {
                         // ORDERING: Release makes the registration visible to
-                        // the sender's Acquire move WAITING → WAKING.
+                        // the sender's Acquire swap to FINISHING.
                         match self.state.compare_exchange(EMPTY, WAITING, AcqRel, Acquire) {
                             Ok(_) => return Poll::Pending,
                             Err(now) => state = now,
@@ -252,7 +241,7 @@ impl<T> Core<T> {
             // SAFETY: as in `poll_recv`.
             MESSAGE => Ok(unsafe { self.take_message() }),
             CLOSED => Err(TryRecvError::Disconnected),
-            // WAKING: the message (or the disconnect) is not published yet.
+            // FINISHING: the message (or the disconnect) is not published yet.
             _ => Err(TryRecvError::Empty),
         }
     }
@@ -292,28 +281,36 @@ impl<T> Core<T> {
         // ORDERING: Acquire pairs with the sender's Release of its last
         // state, so all it did to the core happened before we own it.
         let mut state = this.state.load(Acquire);
-        loop {
+        let mut spin = Spin::new();
+        // Our waker has no more use: take it out rather than keep it alive
+        // until the sender lets go. It is dropped at the end, when the state
+        // is settled, so a waker whose drop panics cannot leave the core
+        // half-closed.
+        let mut waker = None;
+        let owner = loop {
             match state {
-                MESSAGE | CLOSED => return true,
-                WAKING => {
-                    spin_loop();
+                MESSAGE | CLOSED => break true,
+                FINISHING => {
+                    spin.wait();
                     state = this.state.load(Acquire);
                 }
                 _ => {
                     if state == WAITING {
-                        // Our waker has no more use; do not keep it alive
-                        // until the sender lets go.
-                        drop(this.waiter.take());
+                        // Before the move to CLOSED: after it, the sender may
+                        // free the core.
+                        waker = waker.or(this.waiter.take());
                     }
                     // ORDERING: Release: our last use of the core happens
                     // before the sender, seeing CLOSED, frees it.
                     match this.state.compare_exchange(state, CLOSED, AcqRel, Acquire) {
-                        Ok(_) => return false,
+                        Ok(_) => break false,
                         Err(now) => state = now,
                     }
                 }
             }
-        }
+        };
+        drop(waker);
+        owner
     }
 
     /// Whether the sender is gone without a message left to receive.
