@@ -2,8 +2,8 @@
 //! or a task.
 //!
 //! [`channel`] makes one heap allocation and returns a [`Sender`] and a
-//! [`Receiver`]. The sender's [`send`](Sender::send) never waits: it is one
-//! compare-and-swap when the receiver is not waiting yet. The receiver can
+//! [`Receiver`]. The sender's [`send`](Sender::send) never waits: it is
+//! wait-free, one atomic swap when the receiver is not waiting. The receiver can
 //! be awaited (it is itself a [`Future`]), block a thread
 //! ([`recv`](Receiver::recv), [`recv_timeout`](Receiver::recv_timeout),
 //! [`recv_deadline`](Receiver::recv_deadline)), or check without waiting
@@ -172,8 +172,8 @@ mod heap {
 
         /// Sends `msg`, waking the receiver if it waits. Never blocks.
         ///
-        /// Wait-free: one compare-and-swap when the receiver is not waiting;
-        /// when it waits, one more and a wake.
+        /// Wait-free: one atomic swap and one store when the receiver is not
+        /// waiting; when it waits, two more read-modify-writes and the wake.
         ///
         /// # Errors
         ///
@@ -291,7 +291,9 @@ mod heap {
         /// passed. A timeout too large to represent waits forever.
         ///
         /// The receiver stays usable after a timeout: receive again, await
-        /// it, or drop it.
+        /// it, or drop it. A send that races with the timeout may still
+        /// unpark this thread once afterwards; `std::thread::park` allows
+        /// such spurious wake-ups, and code that parks must loop anyway.
         ///
         /// # Errors
         ///
