@@ -4,7 +4,7 @@
 //! [`channel`] makes one heap allocation and returns a [`Sender`] and a
 //! [`Receiver`]. The sender's [`send`](Sender::send) never waits: it is
 //! wait-free, one atomic swap when the receiver is not waiting. The receiver can
-//! be awaited (it is itself a [`Future`]), block a thread
+//! be awaited (it is itself a [`Future`](::core::future::Future)), block a thread
 //! ([`recv`](Receiver::recv), [`recv_timeout`](Receiver::recv_timeout),
 //! [`recv_deadline`](Receiver::recv_deadline)), or check without waiting
 //! ([`try_recv`](Receiver::try_recv)), in any order on the same receiver.
@@ -38,6 +38,9 @@ mod core;
 
 #[cfg(feature = "alloc")]
 pub use self::heap::{channel, Receiver, Sender};
+
+// The errors a oneshot reports, so `oneshot::RecvError` reads naturally.
+pub use crate::error::{RecvError, RecvTimeoutError, SendError, TryRecvError};
 
 #[cfg(feature = "alloc")]
 mod heap {
