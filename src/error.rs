@@ -4,7 +4,17 @@
 //! *disconnected* when the other side is gone. Every failed send hands the
 //! message back. Every error is `Debug` (without needing `T: Debug`),
 //! `Display` (a lower-case sentence) and [`core::error::Error`] for every
-//! `T`.
+//! `T`. They are re-exported at the crate root.
+//!
+//! ```
+//! use tidings::{oneshot, SendError};
+//!
+//! let (tx, rx) = oneshot::channel::<String>();
+//! drop(rx);
+//! let SendError(msg) = tx.send("kept".to_string()).unwrap_err();
+//! assert_eq!(msg, "kept");
+//! assert_eq!(SendError(()).to_string(), "sending on a disconnected channel");
+//! ```
 
 use core::fmt;
 
