@@ -19,8 +19,8 @@
 //! | you need | use | status |
 //! |---|---|---|
 //! | one reply, one sender, one receiver | [`oneshot::channel`] | available |
-//! | one reply without any allocation, `no_std` | `oneshot::Slot` | planned |
-//! | one reply per round, reusing the allocation | `multishot` | planned |
+//! | one reply without any allocation, `no_std` | [`oneshot::Slot`] | available |
+//! | one reply per round, reusing the allocation | `multishot` (with `alloc`) | available |
 //! | a queue, many senders and receivers | `mpmc::{bounded, unbounded, rendezvous}` | planned |
 //! | every receiver sees every message | `broadcast` | planned |
 //!
@@ -54,14 +54,12 @@ extern crate std;
 
 #[cfg(feature = "std")]
 mod block;
-// The shim and the waiter serve the heap channels today; the
-// allocation-free `oneshot::Slot` will need them without `alloc`.
-#[cfg(feature = "alloc")]
 mod loom;
-#[cfg(feature = "alloc")]
 mod waiter;
 
 pub mod error;
+#[cfg(feature = "alloc")]
+pub mod multishot;
 pub mod oneshot;
 
 pub use error::{

@@ -2,28 +2,35 @@
 //!
 //! Every primitive of the crate takes its atomics, its `UnsafeCell`, its
 //! spin hint and its thread parking from here. In a normal build they are
-//! `core`'s and `std`'s; under `RUSTFLAGS="--cfg tidings_loom"` they are
-//! [loom](https://docs.rs/loom)'s, so the loom models in `tests/loom_*.rs`
-//! explore every interleaving of the real code. The cfg is the crate's own
-//! (not a bare `loom`) so that dependencies with loom modes of their own are
-//! not switched too.
+//! `core`'s and `std`'s (or `portable-atomic`'s, with that feature, for
+//! targets without compare-and-swap); under
+//! `RUSTFLAGS="--cfg tidings_loom"` they are [loom](https://docs.rs/loom)'s,
+//! so the loom models in `tests/loom_*.rs` explore every interleaving of the
+//! real code. The cfg is the crate's own (not a bare `loom`) so that
+//! dependencies with loom modes of their own are not switched too.
 //!
 //! `UnsafeCell` has the same `with` / `with_mut` API on both sides, so call
-//! sites never fork on the cfg.
+//! sites never fork on the cfg. loom's types cannot be built in a `const
+//! fn`; [`maybe_const_fn!`] writes a constructor once that is `const`
+//! everywhere but under loom.
 
 #[cfg(not(tidings_loom))]
 mod imp {
     pub(crate) mod atomic {
+        #[cfg(not(feature = "portable-atomic"))]
         pub(crate) use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+        #[cfg(feature = "portable-atomic")]
+        pub(crate) use portable_atomic::{AtomicU8, AtomicUsize, Ordering};
     }
+
+    /// Spin steps (of 1, 2, 4, ... hints) before a waiter yields.
+    pub(crate) const SPIN_STEPS: u32 = 6;
 
     /// One step of a wait for another thread that is a few instructions
     /// from finishing: spin, or give the processor up where there is an OS
     /// to give it to (it may have descheduled the thread we wait for).
     #[inline]
     pub(crate) fn spin_step(step: u32) {
-        /// Spin steps (of 1, 2, 4, ... hints) before a waiter yields.
-        const SPIN_STEPS: u32 = 6;
         if step < SPIN_STEPS {
             for _ in 0..1u32 << step {
                 core::hint::spin_loop();
@@ -73,6 +80,9 @@ mod imp {
         pub(crate) use loom::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
     }
 
+    /// Bounded spins end after this many steps under loom too.
+    pub(crate) const SPIN_STEPS: u32 = 2;
+
     /// Under loom a spin must yield, or the model would never let the
     /// thread it waits for make progress.
     #[inline]
@@ -97,6 +107,21 @@ mod imp {
 
 pub(crate) use imp::*;
 
+/// Defines a constructor that is a `const fn`, except under loom, whose
+/// atomics and cells cannot be built in a constant.
+macro_rules! maybe_const_fn {
+    ($(#[$attr:meta])* $vis:vis fn $name:ident() -> $ret:ty $body:block) => {
+        $(#[$attr])*
+        #[cfg(not(tidings_loom))]
+        $vis const fn $name() -> $ret $body
+
+        $(#[$attr])*
+        #[cfg(tidings_loom)]
+        $vis fn $name() -> $ret $body
+    };
+}
+pub(crate) use maybe_const_fn;
+
 /// A short wait for another thread that is a few instructions from
 /// finishing a move (the oneshot sender between its two state writes): a
 /// brief exponential spin, then yielding the thread where there is an OS.
@@ -108,9 +133,20 @@ impl Spin {
         Self(0)
     }
 
-    /// Waits a little longer than the last call did.
+    /// Waits a little longer than the last call did, without bound: for a
+    /// caller that cannot return before the other thread is done.
     pub(crate) fn wait(&mut self) {
         spin_step(self.0);
         self.0 = self.0.saturating_add(1);
+    }
+
+    /// Like [`wait`](Self::wait), but gives up (returns false, having not
+    /// waited) once the short spin is over, so the caller stays wait-free.
+    pub(crate) fn try_wait(&mut self) -> bool {
+        if self.0 >= SPIN_STEPS {
+            return false;
+        }
+        self.wait();
+        true
     }
 }

@@ -43,6 +43,7 @@ use core::task::Waker;
 
 use crate::loom::atomic::{AtomicUsize, Ordering::*};
 use crate::loom::cell::UnsafeCell;
+use crate::loom::maybe_const_fn;
 
 /// At rest.
 const IDLE: usize = 0;
@@ -59,11 +60,13 @@ pub(crate) struct WakerSlot {
 }
 
 impl WakerSlot {
-    /// An empty slot.
-    pub(crate) fn new() -> Self {
-        Self {
-            state: AtomicUsize::new(IDLE),
-            waker: UnsafeCell::new(None),
+    maybe_const_fn! {
+        /// An empty slot.
+        pub(crate) fn new() -> Self {
+            Self {
+                state: AtomicUsize::new(IDLE),
+                waker: UnsafeCell::new(None),
+            }
         }
     }
 

@@ -45,7 +45,7 @@ use core::task::{Context, Poll};
 use crate::error::{RecvError, TryRecvError};
 use crate::loom::atomic::{AtomicU8, Ordering::*};
 use crate::loom::cell::UnsafeCell;
-use crate::loom::Spin;
+use crate::loom::{maybe_const_fn, Spin};
 use crate::waiter::WakerSlot;
 
 /// No message; no receiver waiting.
@@ -78,11 +78,14 @@ pub(crate) struct Core<T> {
 }
 
 impl<T> Core<T> {
-    pub(crate) fn new() -> Self {
-        Self {
-            state: AtomicU8::new(EMPTY),
-            message: UnsafeCell::new(MaybeUninit::uninit()),
-            waiter: WakerSlot::new(),
+    maybe_const_fn! {
+        /// A core at the start of a round: no message, no waiter.
+        pub(crate) fn new() -> Self {
+            Self {
+                state: AtomicU8::new(EMPTY),
+                message: UnsafeCell::new(MaybeUninit::uninit()),
+                waiter: WakerSlot::new(),
+            }
         }
     }
 
@@ -201,10 +204,17 @@ impl<T> Core<T> {
             match state {
                 // SAFETY: MESSAGE was observed with Acquire; the caller is the
                 // one receiver, not running concurrently with itself.
-                MESSAGE => return Poll::Ready(Ok(unsafe { self.take_message() })),
+                MESSAGE => return Poll::Ready(Ok(unsafe { self.take_message(CLOSED) })),
                 CLOSED => return Poll::Ready(Err(RecvError)),
                 FINISHING => {
-                    spin.wait();
+                    // The sender is a few instructions from publishing. Wait
+                    // a moment; if it is still not done (descheduled), ask to
+                    // be polled again rather than wait on it: a poll stays
+                    // wait-free.
+                    if !spin.try_wait() {
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
+                    }
                     state = self.state.load(Acquire);
                 }
                 _ => {
@@ -230,6 +240,33 @@ impl<T> Core<T> {
         }
     }
 
+    /// Blocks the thread until the message comes or `deadline` (`None`:
+    /// never) passes; withdraws the waiter on timeout.
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll_recv`](Self::poll_recv).
+    #[cfg(feature = "std")]
+    pub(crate) unsafe fn recv_until(
+        &self,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<T, crate::error::RecvTimeoutError> {
+        use crate::error::RecvTimeoutError;
+        let polled = crate::block::wait_until(deadline, |cx| {
+            // SAFETY: forwarded contract.
+            unsafe { self.poll_recv(cx) }
+        });
+        match polled {
+            Some(Ok(msg)) => Ok(msg),
+            Some(Err(RecvError)) => Err(RecvTimeoutError::Disconnected),
+            None => {
+                // SAFETY: forwarded contract.
+                unsafe { self.cancel_recv() };
+                Err(RecvTimeoutError::Timeout)
+            }
+        }
+    }
+
     /// Takes the message if it is there now; never waits.
     ///
     /// # Safety
@@ -239,27 +276,29 @@ impl<T> Core<T> {
         // ORDERING: as in `poll_recv`.
         match self.state.load(Acquire) {
             // SAFETY: as in `poll_recv`.
-            MESSAGE => Ok(unsafe { self.take_message() }),
+            MESSAGE => Ok(unsafe { self.take_message(CLOSED) }),
             CLOSED => Err(TryRecvError::Disconnected),
             // FINISHING: the message (or the disconnect) is not published yet.
             _ => Err(TryRecvError::Empty),
         }
     }
 
-    /// Withdraws the waker a pending [`poll_recv`](Self::poll_recv) left, after
-    /// a blocking receive timed out. A send that already claimed it goes on.
+    /// Withdraws the waker a pending [`poll_recv`](Self::poll_recv) left:
+    /// a blocking receive timed out, or a receive future was dropped. A send
+    /// that already claimed it goes on.
     ///
     /// # Safety
     ///
     /// As for [`poll_recv`](Self::poll_recv).
-    #[cfg(feature = "std")]
+    #[cfg(feature = "alloc")]
     pub(crate) unsafe fn cancel_recv(&self) {
         // ORDERING: nothing is published by this move; the slot orders its
-        // own contents.
-        if self
-            .state
-            .compare_exchange(WAITING, EMPTY, Relaxed, Relaxed)
-            .is_ok()
+        // own contents. The load spares the CAS when nothing is registered.
+        if self.state.load(Relaxed) == WAITING
+            && self
+                .state
+                .compare_exchange(WAITING, EMPTY, Relaxed, Relaxed)
+                .is_ok()
         {
             drop(self.waiter.take());
         }
@@ -323,19 +362,83 @@ impl<T> Core<T> {
         self.state.load(Acquire) == MESSAGE
     }
 
+    /// Takes the message out and moves to `next`: `CLOSED` (the round is
+    /// over) or `EMPTY` (a new round starts, for `Slot::take`).
+    ///
     /// # Safety
     ///
-    /// The state is `MESSAGE`, observed with Acquire by the receiver half.
-    unsafe fn take_message(&self) -> T {
+    /// The state is `MESSAGE`, observed with Acquire by the receiver side.
+    unsafe fn take_message(&self, next: u8) -> T {
         let msg = self.message.with(|cell| {
             // SAFETY: MESSAGE means the cell is initialized and the
             // receiver's; the sender is gone and will not touch it again.
             unsafe { (*cell).assume_init_read() }
         });
         // ORDERING: the sender is gone, so no one else reads the state
-        // until the receiver itself does.
-        self.state.store(CLOSED, Relaxed);
+        // until the receiver side itself does, or hands the core on through
+        // a synchronizing move of its own.
+        self.state.store(next, Relaxed);
         msg
+    }
+
+    // ----- the owner, between or outside the halves -----
+
+    /// Takes the message if one is there, starting a new round (`EMPTY`);
+    /// for a receiver side that has no half (`Slot::take`).
+    ///
+    /// # Safety
+    ///
+    /// No receiver half of this core exists, and no other receiver-side call
+    /// runs concurrently.
+    pub(crate) unsafe fn take_and_reopen(&self) -> Option<T> {
+        // ORDERING: as in `poll_recv`.
+        match self.state.load(Acquire) {
+            // SAFETY: MESSAGE seen with Acquire; we are the only receiver side.
+            MESSAGE => Some(unsafe { self.take_message(EMPTY) }),
+            _ => None,
+        }
+    }
+
+    /// Drops a message left in the core, at once.
+    ///
+    /// # Safety
+    ///
+    /// The caller owns the core: both halves are gone or finished, and none
+    /// touches it concurrently.
+    pub(crate) unsafe fn drop_message(&self) {
+        // ORDERING: the caller's ownership already orders the halves' moves
+        // before this (it observed their last state with Acquire).
+        if self.state.load(Relaxed) == MESSAGE {
+            // Moved out first, so a panicking `Drop` leaves no message behind.
+            self.state.store(CLOSED, Relaxed);
+            self.message.with(|cell| {
+                // SAFETY: the state was MESSAGE, so the cell is initialized;
+                // the state now says otherwise, so it is read out once.
+                drop(unsafe { (*cell).assume_init_read() })
+            });
+        }
+    }
+
+    /// Starts a new round: drops a message left in the core and moves to
+    /// `EMPTY`. A stale waker stays in the slot until the next poll
+    /// replaces it (or keeps it, if it wakes the same task).
+    ///
+    /// # Safety
+    ///
+    /// As for [`drop_message`](Self::drop_message).
+    pub(crate) unsafe fn reopen(&self) {
+        // SAFETY: forwarded contract.
+        unsafe { self.drop_message() };
+        // ORDERING: whoever gets the next halves gets them through a
+        // synchronizing hand-over of its own (a move to another thread).
+        self.state.store(EMPTY, Relaxed);
+    }
+
+    /// Whether the sender side is gone and finished (its message received,
+    /// or it dropped unsent): the round is over.
+    #[cfg(feature = "alloc")]
+    pub(crate) fn is_round_over(&self) -> bool {
+        self.state.load(Acquire) == CLOSED
     }
 }
 

@@ -31,10 +31,10 @@
 //! receiving side once it has the message.
 #![allow(unsafe_code)]
 
-// The core is shared with the allocation-free oneshots to come; until
-// then only the heap channel uses it.
-#[cfg(feature = "alloc")]
 mod core;
+mod slot;
+
+pub use self::slot::{Slot, SlotReceiver, SlotSender};
 
 #[cfg(feature = "alloc")]
 pub use self::heap::{channel, Receiver, Sender};
@@ -351,22 +351,39 @@ mod heap {
         }
 
         #[cfg(feature = "std")]
-        fn recv_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
-            let core = self.core();
-            let polled = crate::block::wait_until(deadline, |cx| {
-                // SAFETY: `Receiver` is not `Sync`, so receiver-side calls
-                // never run concurrently; it is alive, so not closed.
-                unsafe { core.poll_recv(cx) }
-            });
-            match polled {
-                Some(Ok(msg)) => Ok(msg),
-                Some(Err(RecvError)) => Err(RecvTimeoutError::Disconnected),
-                None => {
-                    // SAFETY: as above.
-                    unsafe { core.cancel_recv() };
-                    Err(RecvTimeoutError::Timeout)
-                }
+        pub(crate) fn recv_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+            // SAFETY: `Receiver` is not `Sync`, so receiver-side calls never
+            // run concurrently; it is alive, so not closed.
+            unsafe { self.core().recv_until(deadline) }
+        }
+
+        /// One poll step, for the crate's futures built on this receiver.
+        pub(crate) fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
+            // SAFETY: `Receiver` is not `Sync`, so receiver-side calls never
+            // run concurrently; it is alive, so not closed.
+            unsafe { self.core().poll_recv(cx) }
+        }
+
+        /// Withdraws the waker a pending poll left (a future was dropped).
+        pub(crate) fn cancel_recv(&self) {
+            // SAFETY: as for `poll_recv`.
+            unsafe { self.core().cancel_recv() }
+        }
+
+        /// Starts a new round on the same allocation and returns its sender,
+        /// if the last round is over (its sender gone and finished).
+        pub(crate) fn recycle(&mut self) -> Option<Sender<T>> {
+            if !self.core().is_round_over() {
+                return None;
             }
+            // SAFETY: the sender side is gone and finished (its last state
+            // was observed with Acquire), and `&mut self` excludes our own
+            // side: the core is ours alone until we hand out the sender.
+            unsafe { self.core().reopen() };
+            Some(Sender {
+                core: self.core,
+                _owns: PhantomData,
+            })
         }
 
         /// Whether the sender is gone and no message is left to receive:
@@ -421,9 +438,7 @@ mod heap {
         type Output = Result<T, RecvError>;
 
         fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-            // SAFETY: `&mut` access: no other receiver-side call can run;
-            // the receiver is alive, so not closed.
-            unsafe { self.core().poll_recv(cx) }
+            self.poll_recv(cx)
         }
     }
 
