@@ -20,7 +20,7 @@
 //! |---|---|---|
 //! | one reply, one sender, one receiver | [`oneshot::channel`] | available |
 //! | one reply without any allocation, `no_std` | [`oneshot::Slot`] | available |
-//! | one reply per round, reusing the allocation | `multishot` (with `alloc`) | available |
+//! | one reply per round, reusing the allocation | `multishot` (`alloc`) | available |
 //! | a queue, many senders and receivers | `mpmc::{bounded, unbounded, rendezvous}` | planned |
 //! | every receiver sees every message | `broadcast` | planned |
 //!
@@ -31,6 +31,10 @@
 //! | `std` | yes | blocking operations, `_timeout` / `_deadline` variants, `std::error::Error`; implies `alloc` |
 //! | `alloc` | via `std` | the heap-allocated channels in `no_std` builds (async operations only) |
 //! | `futures` | no | `FusedFuture` for the receive futures (later: `Stream`, `Sink`) |
+//! | `portable-atomic` | no | atomics from `portable-atomic`, for targets without compare-and-swap |
+//!
+//! With no features at all the crate is `#![no_std]` without an allocator
+//! and still offers [`oneshot::Slot`].
 //!
 //! # Sync and async
 //!

@@ -2,7 +2,7 @@
 //! channel's whole life.
 //!
 //! [`channel`] makes a [`Sender`] and a [`Receiver`] like
-//! [`oneshot::channel`](crate::oneshot::channel). The difference is that
+//! [`oneshot::channel`]. The difference is that
 //! the receiver stays: once a round is over (its message received, or its
 //! sender dropped), [`Receiver::sender`] hands out the next round's sender
 //! on the same allocation, without allocating and without waiting.

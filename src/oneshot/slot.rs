@@ -8,18 +8,7 @@
 //! oneshot's: dropping the sender unsent wakes the receiver with
 //! `RecvError`, and a send after the receiver is gone hands the message back.
 //!
-//! # Rounds and the unsafe layer
-//!
-//! Drivers that track ownership themselves (an interrupt handler completing
-//! a transfer that a task awaits, say) can skip `split` and its `&mut`
-//! borrow, and use the slot through `&self` with the unsafe functions
-//! [`put`](Slot::put), [`take`](Slot::take), [`sender`](Slot::sender) and
-//! [`receiver`](Slot::receiver). They all follow one rule: a slot carries
-//! one message per *round*. A round starts when the slot is made, split,
-//! when [`receiver`](Slot::receiver) makes a new receiving half, and when
-//! [`take`](Slot::take) takes a message; in each round at most one sending
-//! side (one `SlotSender`, or one `put`) and one receiving side (one
-//! `SlotReceiver`, or calls to `take` that never overlap) act.
+//! The rules for rounds and for the unsafe layer are on [`Slot`].
 #![allow(unsafe_code)]
 
 use core::fmt;
@@ -35,8 +24,29 @@ use crate::error::RecvTimeoutError;
 use crate::error::{RecvError, SendError, TryRecvError};
 use crate::loom::maybe_const_fn;
 
-/// Storage for one oneshot message that needs no allocation; see the
-/// [module docs](self).
+/// Storage for one oneshot message that needs no allocation.
+///
+/// The slot is the channel's storage itself, placed wherever its owner
+/// likes: on the stack, in a struct, in a `static` ([`Slot::new`] is a
+/// `const fn`). [`split`](Slot::split) lends it out as a [`SlotSender`] and
+/// a [`SlotReceiver`] that borrow it; once both are gone the borrow ends and
+/// the slot can be split again for the next round. The halves behave like
+/// the heap oneshot's: dropping the sender unsent wakes the receiver with
+/// `RecvError`, and a send after the receiver is gone hands the message
+/// back.
+///
+/// # Rounds and the unsafe layer
+///
+/// Drivers that track ownership themselves (an interrupt handler completing
+/// a transfer that a task awaits, say) can skip `split` and its `&mut`
+/// borrow, and use the slot through `&self` with the unsafe functions
+/// [`put`](Slot::put), [`take`](Slot::take), [`sender`](Slot::sender) and
+/// [`receiver`](Slot::receiver). They all follow one rule: a slot carries
+/// one message per *round*. A round starts when the slot is made, split,
+/// when [`receiver`](Slot::receiver) makes a new receiving half, and when
+/// [`take`](Slot::take) takes a message; in each round at most one sending
+/// side (one `SlotSender`, or one `put`) and one receiving side (one
+/// `SlotReceiver`, or calls to `take` that never overlap) act.
 ///
 /// # Examples
 ///
