@@ -25,9 +25,7 @@ static TRANSFER_DONE: Slot<u32> = Slot::new();
 /// The "interrupt handler": the peripheral finished, so complete the
 /// transfer that the driver started.
 fn on_transfer_complete(bytes: u32) {
-    // SAFETY: the driver starts one transfer at a time (`transfer` takes
-    // `&mut self`), and this handler runs once per transfer: it is the
-    // round's one sending side.
+    // SAFETY: the driver starts one transfer at a time (`transfer` takes `&mut self`), and this handler runs once per transfer: it is the round's one sending side.
     let delivered = unsafe { TRANSFER_DONE.put(bytes) };
     // A driver whose caller gave up (dropped the future) gets its result back.
     if let Err(unclaimed) = delivered {
@@ -51,9 +49,7 @@ struct Dma {
 
 impl Dma {
     async fn transfer(&mut self, len: u32) -> u32 {
-        // SAFETY: no transfer is in flight (`&mut self`, and the previous
-        // one completed or its receiver was dropped after the interrupt
-        // ran), and this is the only receiving side.
+        // SAFETY: no transfer is in flight (`&mut self`, and the previous one completed or its receiver was dropped after the interrupt ran), and this is the only receiving side.
         let done = unsafe { self.done.receiver() };
         start_peripheral(len);
         done.await.expect("the interrupt handler always completes")
@@ -86,8 +82,7 @@ fn drop_waker(_: *const ()) {}
 /// microcontroller would execute `wfi`).
 fn block_on<F: Future>(fut: F) -> F::Output {
     EXECUTOR.get_or_init(thread::current);
-    // SAFETY: the vtable's functions ignore the data pointer, and all of
-    // them are safe to call from any thread any number of times.
+    // SAFETY: the vtable's functions ignore the data pointer, and all of them are safe to call from any thread any number of times.
     let waker = unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) };
     let mut cx = Context::from_waker(&waker);
     let mut fut = pin!(fut);

@@ -90,8 +90,7 @@ impl WakerSlot {
                 // is never left stuck.
                 let registering = Registering(self);
                 let replaced = self.waker.with_mut(|cell| {
-                    // SAFETY: we moved IDLE → REGISTERING, so by the protocol
-                    // the cell is ours alone until we leave REGISTERING.
+                    // SAFETY: we moved IDLE → REGISTERING, so by the protocol the cell is ours alone until we leave REGISTERING.
                     let cell = unsafe { &mut *cell };
                     match cell {
                         Some(old) if old.will_wake(waker) => None,
@@ -148,8 +147,7 @@ impl Drop for Registering<'_> {
             // A taker came while we held the cell and left a wake for us.
             // The cell is still ours (the state has REGISTERING).
             let woken = slot.waker.with_mut(|cell| {
-                // SAFETY: the state is REGISTERING | WAKING, a state whose
-                // owner is the registrant: us.
+                // SAFETY: the state is REGISTERING | WAKING, a state whose owner is the registrant: us.
                 unsafe { (*cell).take() }
             });
             // ORDERING: Release hands the emptied cell back.
@@ -161,10 +159,7 @@ impl Drop for Registering<'_> {
     }
 }
 
-// SAFETY: the waker cell is only touched by the owner of the current state
-// (module docs), so sharing the slot never gives two threads the cell at
-// once; and `Waker` is `Send + Sync`, so it may be stored by one thread and
-// taken and woken by another.
+// SAFETY: the waker cell is only touched by the owner of the current state (module docs), so sharing the slot never gives two threads the cell at once; and `Waker` is `Send + Sync`, so it may be stored by one thread and taken and woken by another.
 unsafe impl Sync for WakerSlot {}
 
 impl core::fmt::Debug for WakerSlot {

@@ -78,9 +78,7 @@ fn live_cores() -> isize {
 #[allow(unsafe_code)]
 fn release_quarantine() {
     for (addr, layout) in QUARANTINE.with(|q| std::mem::take(&mut *q.borrow_mut())) {
-        // SAFETY: `dealloc` quarantined this block instead of giving it
-        // back; it came from `System` with this layout, and it is taken out
-        // of the quarantine (so given back) once.
+        // SAFETY: `dealloc` quarantined this block instead of giving it back; it came from `System` with this layout, and it is taken out of the quarantine (so given back) once.
         unsafe { System.dealloc(addr as *mut u8, layout) };
     }
 }
@@ -90,11 +88,7 @@ fn release_quarantine() {
 struct CoreCountingAlloc;
 
 #[allow(unsafe_code)]
-// SAFETY: every method hands its arguments to `System`, which upholds the
-// `GlobalAlloc` contract; the only additions are thread-local bookkeeping
-// that never reenters itself (its own allocations do not have
-// `CORE_ALIGN`), and overwriting a block that the caller is giving back
-// before it is given back, possibly later (`release_quarantine`).
+// SAFETY: every method hands its arguments to `System`, which upholds the `GlobalAlloc` contract; the only additions are thread-local bookkeeping that never reenters itself (its own allocations do not have `CORE_ALIGN`), and overwriting a block that the caller is giving back before it is given back, possibly later (`release_quarantine`).
 unsafe impl GlobalAlloc for CoreCountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: the caller upholds `alloc`'s contract, which we forward.
@@ -117,8 +111,7 @@ unsafe impl GlobalAlloc for CoreCountingAlloc {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if layout.align() == CORE_ALIGN {
             count_core(layout, -1);
-            // SAFETY: the caller owns the block `ptr` of `layout.size()`
-            // bytes, allocated by us, and gives it to us now.
+            // SAFETY: the caller owns the block `ptr` of `layout.size()` bytes, allocated by us, and gives it to us now.
             unsafe { ptr.write_bytes(POISON, layout.size()) };
             let kept = QUARANTINE
                 .try_with(|q| match q.try_borrow_mut() {

@@ -684,15 +684,13 @@ mod hostile {
     static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
 
     fn flags(data: *const ()) -> &'static Flags {
-        // SAFETY: `data` is an `Arc<Flags>` pointer that the waker owns
-        // one count of; the test keeps another alive throughout.
+        // SAFETY: `data` is an `Arc<Flags>` pointer that the waker owns one count of; the test keeps another alive throughout.
         unsafe { &*(data as *const Flags) }
     }
 
     fn clone(data: *const ()) -> RawWaker {
         assert!(!flags(data).panic_on_clone.load(SeqCst), "clone panics");
-        // SAFETY: `data` came from `Arc::into_raw` and is alive (we hold a
-        // count); the new waker owns the count added here.
+        // SAFETY: `data` came from `Arc::into_raw` and is alive (we hold a count); the new waker owns the count added here.
         unsafe { Arc::increment_strong_count(data as *const Flags) };
         RawWaker::new(data, &VTABLE)
     }
@@ -715,9 +713,7 @@ mod hostile {
 
     pub fn waker(flags: &Arc<Flags>) -> Waker {
         let data = Arc::into_raw(flags.clone()) as *const ();
-        // SAFETY: `data` owns one `Arc` count, and the vtable keeps the
-        // `RawWaker` contract: each clone adds a count, each drop or wake
-        // releases one.
+        // SAFETY: `data` owns one `Arc` count, and the vtable keeps the `RawWaker` contract: each clone adds a count, each drop or wake releases one.
         unsafe { Waker::from_raw(RawWaker::new(data, &VTABLE)) }
     }
 }

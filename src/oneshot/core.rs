@@ -100,9 +100,7 @@ impl<T> Core<T> {
     /// has one send or one sender drop, never both. Once this returns
     /// `Delivered`, the core may already be freed by the receiver.
     pub(crate) unsafe fn send(this: *const Self, msg: T) -> Sent<T> {
-        // SAFETY: the core is live (contract). A local reference, not a
-        // `&self` argument, so the receiver may free the core while it is in
-        // scope (after our last use of it) without invalidating it.
+        // SAFETY: the core is live (contract). A local reference, not a `&self` argument, so the receiver may free the core while it is in scope (after our last use of it) without invalidating it.
         let this = unsafe { &*this };
         // ORDERING: Acquire pairs with the receiver's move to CLOSED, so if
         // it is gone, everything it did to the core happened before we own it.
@@ -110,16 +108,13 @@ impl<T> Core<T> {
             return Sent::ReceiverGone(msg);
         }
         this.message.with_mut(|cell| {
-            // SAFETY: the state was EMPTY or WAITING and only the sender
-            // leaves those for a state with a message, so the cell is empty
-            // and the receiver does not read it until we publish MESSAGE.
+            // SAFETY: the state was EMPTY or WAITING and only the sender leaves those for a state with a message, so the cell is empty and the receiver does not read it until we publish MESSAGE.
             unsafe { (*cell).write(msg) };
         });
         // SAFETY: live core, the sender's one finishing move (contract).
         if unsafe { Self::finish(this, MESSAGE) } {
             let msg = this.message.with(|cell| {
-                // SAFETY: the receiver is gone (CLOSED), so the cell we just
-                // filled is ours alone, and it is initialized.
+                // SAFETY: the receiver is gone (CLOSED), so the cell we just filled is ours alone, and it is initialized.
                 unsafe { (*cell).assume_init_read() }
             });
             return Sent::ReceiverGone(msg);
@@ -202,8 +197,7 @@ impl<T> Core<T> {
         let mut spin = Spin::new();
         loop {
             match state {
-                // SAFETY: MESSAGE was observed with Acquire; the caller is the
-                // one receiver, not running concurrently with itself.
+                // SAFETY: MESSAGE was observed with Acquire; the caller is the one receiver, not running concurrently with itself.
                 MESSAGE => return Poll::Ready(Ok(unsafe { self.take_message(CLOSED) })),
                 CLOSED => return Poll::Ready(Err(RecvError)),
                 FINISHING => {
@@ -370,8 +364,7 @@ impl<T> Core<T> {
     /// The state is `MESSAGE`, observed with Acquire by the receiver side.
     unsafe fn take_message(&self, next: u8) -> T {
         let msg = self.message.with(|cell| {
-            // SAFETY: MESSAGE means the cell is initialized and the
-            // receiver's; the sender is gone and will not touch it again.
+            // SAFETY: MESSAGE means the cell is initialized and the receiver's; the sender is gone and will not touch it again.
             unsafe { (*cell).assume_init_read() }
         });
         // ORDERING: the sender is gone, so no one else reads the state
@@ -412,8 +405,7 @@ impl<T> Core<T> {
             // Moved out first, so a panicking `Drop` leaves no message behind.
             self.state.store(CLOSED, Relaxed);
             self.message.with(|cell| {
-                // SAFETY: the state was MESSAGE, so the cell is initialized;
-                // the state now says otherwise, so it is read out once.
+                // SAFETY: the state was MESSAGE, so the cell is initialized; the state now says otherwise, so it is read out once.
                 drop(unsafe { (*cell).assume_init_read() })
             });
         }
@@ -447,8 +439,7 @@ impl<T> Drop for Core<T> {
         // `&mut self`: both halves are gone, nothing races with us.
         if self.state.load(Relaxed) == MESSAGE {
             self.message.with_mut(|cell| {
-                // SAFETY: MESSAGE means the cell is initialized, and it is
-                // dropped once, here, as the core goes.
+                // SAFETY: MESSAGE means the cell is initialized, and it is dropped once, here, as the core goes.
                 unsafe { (*cell).assume_init_drop() }
             });
         }

@@ -95,8 +95,7 @@ mod heap {
     /// `core` came from [`channel`], and the core told the caller that it
     /// owns it (the other half is gone); nothing uses it afterwards.
     unsafe fn free<T>(core: NonNull<Core<T>>) {
-        // SAFETY: by the contract, `core` is the `Box` leaked in `channel`,
-        // and no other half will touch it again.
+        // SAFETY: by the contract, `core` is the `Box` leaked in `channel`, and no other half will touch it again.
         drop(unsafe { Box::from_raw(core.as_ptr()) });
     }
 
@@ -152,15 +151,11 @@ mod heap {
         _owns: PhantomData<Box<Core<T>>>,
     }
 
-    // SAFETY: a `Sender` moves a `T` to whichever thread holds the
-    // receiver, so it may go to another thread when `T: Send`. The core's
-    // state machine makes every access to the shared cells race-free.
+    // SAFETY: a `Sender` moves a `T` to whichever thread holds the receiver, so it may go to another thread when `T: Send`. The core's state machine makes every access to the shared cells race-free.
     unsafe impl<T: Send> Send for Sender<T> {}
-    // SAFETY: through `&Sender` one can only read the state
-    // (`is_closed`); the message cannot be reached.
+    // SAFETY: through `&Sender` one can only read the state (`is_closed`); the message cannot be reached.
     unsafe impl<T: Send> Sync for Sender<T> {}
-    // SAFETY: as for `Sender`: the receiver takes a `T` that another thread
-    // may have written, which `T: Send` allows.
+    // SAFETY: as for `Sender`: the receiver takes a `T` that another thread may have written, which `T: Send` allows.
     unsafe impl<T: Send> Send for Receiver<T> {}
     // `Receiver` is deliberately not `Sync`: `try_recv` and the blocking
     // receives take `&self`, and two threads receiving through one
@@ -168,8 +163,7 @@ mod heap {
 
     impl<T> Sender<T> {
         fn core(&self) -> &Core<T> {
-            // SAFETY: the core lives until both halves are gone, and this
-            // half is alive.
+            // SAFETY: the core lives until both halves are gone, and this half is alive.
             unsafe { self.core.as_ref() }
         }
 
@@ -196,13 +190,11 @@ mod heap {
         /// ```
         pub fn send(self, msg: T) -> Result<(), SendError<T>> {
             let this = ManuallyDrop::new(self);
-            // SAFETY: this is the sender's one send: `self` is consumed, and
-            // `ManuallyDrop` keeps `Drop` (the other finishing move) from running.
+            // SAFETY: this is the sender's one send: `self` is consumed, and `ManuallyDrop` keeps `Drop` (the other finishing move) from running.
             match unsafe { Core::send(this.core.as_ptr(), msg) } {
                 Sent::Delivered => Ok(()),
                 Sent::ReceiverGone(msg) => {
-                    // SAFETY: the core reported the receiver gone, so the
-                    // core is ours, and this half is finished.
+                    // SAFETY: the core reported the receiver gone, so the core is ours, and this half is finished.
                     unsafe { free(this.core) };
                     Err(SendError(msg))
                 }
@@ -226,8 +218,7 @@ mod heap {
 
     impl<T> Drop for Sender<T> {
         fn drop(&mut self) {
-            // SAFETY: dropping is this sender's one finishing move (`send`
-            // consumes the sender without running `Drop`).
+            // SAFETY: dropping is this sender's one finishing move (`send` consumes the sender without running `Drop`).
             if unsafe { Core::close_sender(self.core.as_ptr()) } {
                 // SAFETY: the receiver is gone, so the core is ours.
                 unsafe { free(self.core) };
@@ -237,8 +228,7 @@ mod heap {
 
     impl<T> Receiver<T> {
         fn core(&self) -> &Core<T> {
-            // SAFETY: the core lives until both halves are gone, and this
-            // half is alive.
+            // SAFETY: the core lives until both halves are gone, and this half is alive.
             unsafe { self.core.as_ref() }
         }
 
@@ -261,8 +251,7 @@ mod heap {
         /// assert_eq!(rx.try_recv(), Ok(5));
         /// ```
         pub fn try_recv(&self) -> Result<T, TryRecvError> {
-            // SAFETY: `Receiver` is not `Sync`, so receiver-side calls never
-            // run concurrently; it is alive, so not closed.
+            // SAFETY: `Receiver` is not `Sync`, so receiver-side calls never run concurrently; it is alive, so not closed.
             unsafe { self.core().try_recv() }
         }
 
@@ -352,15 +341,13 @@ mod heap {
 
         #[cfg(feature = "std")]
         pub(crate) fn recv_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
-            // SAFETY: `Receiver` is not `Sync`, so receiver-side calls never
-            // run concurrently; it is alive, so not closed.
+            // SAFETY: `Receiver` is not `Sync`, so receiver-side calls never run concurrently; it is alive, so not closed.
             unsafe { self.core().recv_until(deadline) }
         }
 
         /// One poll step, for the crate's futures built on this receiver.
         pub(crate) fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
-            // SAFETY: `Receiver` is not `Sync`, so receiver-side calls never
-            // run concurrently; it is alive, so not closed.
+            // SAFETY: `Receiver` is not `Sync`, so receiver-side calls never run concurrently; it is alive, so not closed.
             unsafe { self.core().poll_recv(cx) }
         }
 
@@ -376,9 +363,7 @@ mod heap {
             if !self.core().is_round_over() {
                 return None;
             }
-            // SAFETY: the sender side is gone and finished (its last state
-            // was observed with Acquire), and `&mut self` excludes our own
-            // side: the core is ours alone until we hand out the sender.
+            // SAFETY: the sender side is gone and finished (its last state was observed with Acquire), and `&mut self` excludes our own side: the core is ours alone until we hand out the sender.
             unsafe { self.core().reopen() };
             Some(Sender {
                 core: self.core,
@@ -455,8 +440,7 @@ mod heap {
         fn drop(&mut self) {
             // SAFETY: dropping is the receiver's last call.
             if unsafe { Core::close_receiver(self.core.as_ptr()) } {
-                // SAFETY: the sender is gone, so the core (and a message
-                // left in it, dropped with it) is ours.
+                // SAFETY: the sender is gone, so the core (and a message left in it, dropped with it) is ours.
                 unsafe { free(self.core) };
             }
         }

@@ -97,9 +97,7 @@ pub struct SlotReceiver<'a, T> {
     core: &'a Core<T>,
 }
 
-// SAFETY: the halves reach the slot from two threads at once; the core's
-// state machine makes every access to its cells race-free, and `T: Send`
-// lets the message cross from the sending thread to the receiving one.
+// SAFETY: the halves reach the slot from two threads at once; the core's state machine makes every access to its cells race-free, and `T: Send` lets the message cross from the sending thread to the receiving one.
 unsafe impl<T: Send> Sync for Slot<T> {}
 // SAFETY: a sender moves its `T` to the receiving thread: `T: Send`.
 unsafe impl<T: Send> Send for SlotSender<'_, T> {}
@@ -207,11 +205,15 @@ impl<T> Slot<T> {
     ///
     /// ```
     /// let slot = tidings::oneshot::Slot::new();
-    /// // SAFETY (both): one thread, no halves.
+    /// // SAFETY (every call below): one thread, no halves, one put a round.
     /// assert_eq!(unsafe { slot.take() }, None);
+    /// // SAFETY: as above.
     /// unsafe { slot.put('a') }.unwrap();
+    /// // SAFETY: as above.
     /// assert_eq!(unsafe { slot.take() }, Some('a'));
-    /// unsafe { slot.put('b') }.unwrap(); // a new round
+    /// // SAFETY: as above; the take started a new round.
+    /// unsafe { slot.put('b') }.unwrap();
+    /// // SAFETY: as above.
     /// assert_eq!(unsafe { slot.take() }, Some('b'));
     /// ```
     pub unsafe fn take(&self) -> Option<T> {
@@ -230,8 +232,9 @@ impl<T> Slot<T> {
     ///
     /// ```
     /// let slot = tidings::oneshot::Slot::new();
-    /// // SAFETY: a new round, with one sender and one receiver.
+    /// // SAFETY: a new round, and the only receiving side.
     /// let rx = unsafe { slot.receiver() };
+    /// // SAFETY: the round's one sending side.
     /// let tx = unsafe { slot.sender() };
     /// tx.send(3).unwrap();
     /// assert_eq!(rx.try_recv(), Ok(3));
@@ -325,8 +328,7 @@ impl<T> SlotSender<'_, T> {
 
 impl<T> Drop for SlotSender<'_, T> {
     fn drop(&mut self) {
-        // SAFETY: dropping unsent is this half's one finishing move. The
-        // slot outlives the borrow, so there is nothing to free either way.
+        // SAFETY: dropping unsent is this half's one finishing move. The slot outlives the borrow, so there is nothing to free either way.
         unsafe { Core::close_sender(self.core) };
     }
 }
@@ -492,8 +494,7 @@ impl<T> Drop for SlotReceiver<'_, T> {
     fn drop(&mut self) {
         // SAFETY: dropping is the receiver's last call.
         if unsafe { Core::close_receiver(self.core) } {
-            // SAFETY: the sender is gone and finished, so the core is ours
-            // until the borrow ends: drop a message left in it now.
+            // SAFETY: the sender is gone and finished, so the core is ours until the borrow ends: drop a message left in it now.
             unsafe { self.core.drop_message() };
         }
     }
