@@ -367,10 +367,9 @@ impl<T> Core<T> {
             // SAFETY: MESSAGE means the cell is initialized and the receiver's; the sender is gone and will not touch it again.
             unsafe { (*cell).assume_init_read() }
         });
-        // ORDERING: the sender is gone, so no one else reads the state
-        // until the receiver side itself does, or hands the core on through
-        // a synchronizing move of its own.
-        self.state.store(next, Relaxed);
+        // ORDERING: Release: our read of the cell happens before the next
+        // round's sender, which may see EMPTY here, writes it again.
+        self.state.store(next, Release);
         msg
     }
 
@@ -421,9 +420,9 @@ impl<T> Core<T> {
     pub(crate) unsafe fn reopen(&self) {
         // SAFETY: forwarded contract.
         unsafe { self.drop_message() };
-        // ORDERING: whoever gets the next halves gets them through a
-        // synchronizing hand-over of its own (a move to another thread).
-        self.state.store(EMPTY, Relaxed);
+        // ORDERING: Release, so a next-round sender that observes EMPTY
+        // also sees the cell emptied here.
+        self.state.store(EMPTY, Release);
     }
 
     /// Whether the sender side is gone and finished (its message received,

@@ -165,8 +165,8 @@ impl<T> Slot<T> {
     ///
     /// # Errors
     ///
-    /// If this round's [`SlotReceiver`] was dropped (or a sending side
-    /// already finished in this round), the message comes back.
+    /// If this round's [`SlotReceiver`] was dropped, the message comes
+    /// back.
     ///
     /// # Safety
     ///
