@@ -6,6 +6,10 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::time::Duration;
 
+mod common;
+
+use common::DropCounter;
+
 /// Counts the allocations made by the current thread while `COUNTING` is set.
 struct Counting;
 
@@ -14,8 +18,7 @@ std::thread_local! {
     static ALLOCS: Cell<usize> = const { Cell::new(0) };
 }
 
-// SAFETY: every call is forwarded unchanged to the system allocator; the
-// counting touches only const-initialized thread-locals, which never allocate.
+// SAFETY: every call is forwarded unchanged to the system allocator; the counting touches only const-initialized thread-locals, which never allocate.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let _ = COUNTING.try_with(|on| {
@@ -76,4 +79,123 @@ fn blocking_receive_allocates_nothing_after_the_first() {
         }
     });
     assert_eq!(n, 3, "one allocation per channel, none per wait");
+}
+
+/// Makes this thread's cached waker for blocking receives (one allocation,
+/// once per thread), so that the counted code below does not pay for it.
+fn warm_up_thread_waker() {
+    let mut slot = tidings::oneshot::Slot::<u8>::new();
+    let (_tx, rx) = slot.split();
+    let _ = rx.recv_timeout(Duration::ZERO);
+}
+
+/// Polls `fut` once with a waker that does nothing (and never allocates).
+fn poll_once<F: std::future::Future + Unpin>(fut: &mut F) -> std::task::Poll<F::Output> {
+    let mut cx = std::task::Context::from_waker(futures::task::noop_waker_ref());
+    std::pin::Pin::new(fut).poll(&mut cx)
+}
+
+#[test]
+fn multishot_channel_allocates_once_for_its_whole_life() {
+    let drops = DropCounter::new();
+    warm_up_thread_waker();
+    let rounds = 100;
+    let n = allocations(|| {
+        let (tx, mut rx) = tidings::multishot::channel();
+        tx.send(drops.msg(0)).unwrap();
+        assert_eq!(rx.recv().map(|m| m.value), Ok(0));
+        for round in 1..rounds {
+            let tx = rx.sender().expect("the last round is over");
+            assert!(rx.sender().is_none());
+            match round % 5 {
+                0 => {
+                    tx.send(drops.msg(round)).unwrap();
+                    assert_eq!(rx.try_recv().map(|m| m.value), Ok(round));
+                }
+                1 => {
+                    tx.send(drops.msg(round)).unwrap();
+                    assert_eq!(rx.recv().map(|m| m.value), Ok(round));
+                }
+                2 => {
+                    assert!(rx.recv_timeout(Duration::ZERO).is_err());
+                    tx.send(drops.msg(round)).unwrap();
+                    let got = rx.recv_timeout(Duration::from_secs(10));
+                    assert_eq!(got.map(|m| m.value), Ok(round));
+                }
+                3 => {
+                    let mut fut = rx.recv_async();
+                    assert!(poll_once(&mut fut).is_pending());
+                    tx.send(drops.msg(round)).unwrap();
+                    match poll_once(&mut fut) {
+                        std::task::Poll::Ready(Ok(msg)) => assert_eq!(msg.value, round),
+                        _ => panic!("the message was sent"),
+                    }
+                }
+                _ => {
+                    drop(tx);
+                    assert!(rx.recv().is_err());
+                }
+            }
+        }
+        // The last round's message is left for the receiver's drop.
+        rx.sender().unwrap().send(drops.msg(rounds)).unwrap();
+        drop(rx);
+    });
+    assert_eq!(n, 1, "one allocation for {rounds} rounds");
+    let sent = (0..=rounds).filter(|r| r % 5 != 4).count();
+    assert_eq!(drops.drops(), sent);
+}
+
+#[test]
+fn slot_rounds_allocate_nothing() {
+    use tidings::oneshot::Slot;
+    let drops = DropCounter::new();
+    warm_up_thread_waker();
+    let n = allocations(|| {
+        let mut slot = Slot::new();
+        for round in 0..10 {
+            let (tx, rx) = slot.split();
+            tx.send(drops.msg(round)).unwrap();
+            assert_eq!(rx.recv().map(|m| m.value), Ok(round));
+        }
+
+        let (tx, rx) = slot.split();
+        assert!(rx.try_recv().is_err());
+        tx.send(drops.msg(10)).unwrap();
+        assert_eq!(rx.try_recv().map(|m| m.value), Ok(10));
+        drop(rx);
+
+        let (tx, rx) = slot.split();
+        assert!(rx.recv_timeout(Duration::from_millis(1)).is_err());
+        tx.send(drops.msg(11)).unwrap();
+        drop(rx); // drops the message
+
+        let (tx, mut rx) = slot.split();
+        assert!(poll_once(&mut rx).is_pending());
+        tx.send(drops.msg(12)).unwrap();
+        match poll_once(&mut rx) {
+            std::task::Poll::Ready(Ok(msg)) => assert_eq!(msg.value, 12),
+            _ => panic!("the message was sent"),
+        }
+        drop(rx);
+
+        let (tx, rx) = slot.split();
+        drop(tx);
+        assert!(rx.recv().is_err());
+
+        drop(slot);
+
+        // The unsafe layer, on a fresh slot (the one above ended its last
+        // round with its receiver gone, so a `put` there would bounce).
+        let slot = Slot::new();
+        // SAFETY: one thread and no halves: each put is its round's one sending side, and take is the only receiving side.
+        unsafe {
+            slot.put(drops.msg(13)).unwrap();
+            assert_eq!(slot.take().map(|m| m.value), Some(13));
+            slot.put(drops.msg(14)).unwrap();
+        }
+        drop(slot);
+    });
+    assert_eq!(n, 0, "a slot never allocates");
+    assert_eq!(drops.drops(), 15);
 }
