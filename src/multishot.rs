@@ -299,20 +299,16 @@ impl<T> futures_core::FusedFuture for RecvFuture<'_, T> {
     }
 }
 
+// The same fields as the oneshot halves they wrap.
 impl<T> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sender")
-            .field("is_closed", &self.is_closed())
-            .finish()
+        self.0.fmt(f)
     }
 }
 
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Receiver")
-            .field("has_message", &self.0.has_message())
-            .field("is_closed", &self.0.is_closed())
-            .finish()
+        self.0.fmt(f)
     }
 }
 

@@ -15,7 +15,7 @@
 //! | `WAITING` | the sender's, as above | holds the receiver's waker | both | `FINISHING` (sender); `EMPTY`, `CLOSED` (receiver) |
 //! | `FINISHING` | the sender's | the sender takes the waker if the receiver was waiting | both | `MESSAGE`, `CLOSED` (sender, plain store) |
 //! | `MESSAGE` | holds the message; the receiver's | the receiver's | receiver | `CLOSED` (receiver) |
-//! | `CLOSED`  | empty | the survivor's | one | none, but the sender's `FINISHING` swap (it owns the core then) |
+//! | `CLOSED`  | empty | the survivor's | one | `FINISHING` (the sender's swap, when it owns the core anyway); `EMPTY` (an exclusive owner's `reopen`) |
 //!
 //! `CLOSED` means "the other half is gone": the sender dropped without
 //! sending (the receiver sees it), the receiver dropped (the sender sees
@@ -30,7 +30,17 @@
 //! which may free the core the moment it sees the final state: the sender
 //! never touches the core after publishing it. A receiver that meets
 //! `FINISHING` waits for the sender, which is a few instructions from
-//! leaving it (see `loom::Spin`).
+//! leaving it (see `loom::Spin`): a poll spins briefly and then asks to be
+//! polled again, so it stays wait-free; a receiver's drop must wait.
+//!
+//! # Rounds
+//!
+//! A core can carry one message per *round*. The heap oneshot uses one
+//! round. `Slot` and `multishot` start another with `reopen` (any state →
+//! `EMPTY`, dropping a message left over), which only an owner that knows
+//! no half is acting may call: `Slot::split` holds `&mut`, and a multishot
+//! receiver recycles only after seeing `CLOSED`, the sender's last move.
+//! `Slot::take` also starts a new round when it takes a message.
 //!
 //! # Cost
 //!
