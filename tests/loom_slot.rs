@@ -11,7 +11,7 @@
 //! the model frees it (dropping whatever the slot still holds) once every
 //! thread that used it has been joined.
 //!
-//! Every model checks, per explored execution:
+//! Every model checks, per explored execution (see `loom_support`):
 //!
 //! * that each message is dropped exactly once: every message has a drop
 //!   counter of its own, made afresh in every execution, and a second drop
@@ -20,7 +20,10 @@
 //!   so every clone the slot keeps is a strong reference. A slot may keep
 //!   the last waker registered until the next poll replaces it (a stale
 //!   waker), so the clone count is checked after the slot is freed, and
-//!   bounded (at most one clone in the slot) before that.
+//!   bounded (at most one clone in the slot) before that;
+//! * that the slot's box is freed exactly once, and not used after that
+//!   (the shared counting, poisoning global allocator: a slot of messages
+//!   has the messages' alignment).
 //!
 //! Everything below these docs is behind `--cfg tidings_loom`; the docs
 //! come first because a false crate-level `cfg` strips every attribute after
@@ -28,184 +31,20 @@
 #![cfg(tidings_loom)]
 #![allow(unsafe_code)] // the slot's unsafe layer, and `'static` slots for loom
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::atomic::AtomicUsize as StdAtomicUsize;
-use std::sync::atomic::Ordering::{Acquire, Release, SeqCst};
+mod loom_support;
+
+use std::sync::atomic::Ordering::{Acquire, Release};
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::Poll;
 
-use loom::sync::atomic::{AtomicBool, AtomicUsize};
+use loom::sync::atomic::AtomicBool;
 use loom::thread;
+use loom_support::{
+    block_on, model, poll_until_woken_once, poll_with, register, try_recv_announced, Msg, Tally,
+    TestWake,
+};
 use tidings::oneshot::{Slot, SlotReceiver, SlotSender};
-use tidings::{RecvError, SendError, TryRecvError};
-
-// ----- messages -----
-
-/// A message that counts its drops; a second drop of the same message (its
-/// bits read out twice) panics.
-#[derive(Debug)]
-struct Msg {
-    value: u32,
-    drops: Arc<StdAtomicUsize>,
-}
-
-impl Drop for Msg {
-    fn drop(&mut self) {
-        if self.drops.fetch_add(1, SeqCst) != 0 {
-            // This `Arc` is being released a second time as well: keep the
-            // counter alive for the report, and fail here.
-            std::mem::forget(self.drops.clone());
-            panic!("message {} was dropped twice", self.value);
-        }
-    }
-}
-
-/// The drop counter of one message of one execution.
-#[derive(Clone)]
-struct Tally {
-    value: u32,
-    drops: Arc<StdAtomicUsize>,
-}
-
-impl Tally {
-    fn new(value: u32) -> Self {
-        Self {
-            value,
-            drops: Arc::new(StdAtomicUsize::new(0)),
-        }
-    }
-
-    /// The message itself; made once per tally.
-    fn msg(&self) -> Msg {
-        Msg {
-            value: self.value,
-            drops: self.drops.clone(),
-        }
-    }
-
-    fn drops(&self) -> usize {
-        self.drops.load(SeqCst)
-    }
-
-    /// Asserts that the message was dropped exactly once by now.
-    fn assert_dropped_once(&self) {
-        assert_eq!(
-            self.drops(),
-            1,
-            "message {} was not dropped exactly once",
-            self.value
-        );
-    }
-
-    /// Asserts that the message was not dropped yet.
-    fn assert_alive(&self) {
-        assert_eq!(self.drops(), 0, "message {} was dropped early", self.value);
-    }
-
-    /// Checks that `got` is this message, and drops it.
-    fn expect<E: std::fmt::Debug>(&self, got: Result<Msg, E>) {
-        match got {
-            Ok(msg) => assert_eq!(msg.value, self.value, "received the wrong message"),
-            Err(err) => panic!("expected message {}, got {err:?}", self.value),
-        }
-    }
-
-    /// What a send that may find the receiver gone must do: succeed, or
-    /// hand this very message back, undropped (it is dropped here then).
-    fn sent_or_returned(&self, result: Result<(), SendError<Msg>>) -> bool {
-        match result {
-            Ok(()) => true,
-            Err(SendError(msg)) => {
-                assert_eq!(msg.value, self.value, "a send returned the wrong message");
-                self.assert_alive();
-                false
-            }
-        }
-    }
-}
-
-// ----- the test waker -----
-
-/// A waker that counts its wakes in a loom atomic. It unparks nobody: a
-/// waiting thread yields until the count moves (see [`TestWake::wait`]),
-/// so a lost wake-up makes loom give up on the spinning execution, which
-/// fails the model. (An unparking waker can leave a late unpark that loom
-/// 0.7 lets break a `join`: tokio-rs/loom#249.)
-struct TestWake {
-    wakes: AtomicUsize,
-}
-
-impl TestWake {
-    fn new() -> Arc<Self> {
-        Arc::new(Self {
-            wakes: AtomicUsize::new(0),
-        })
-    }
-
-    fn wakes(&self) -> usize {
-        self.wakes.load(SeqCst)
-    }
-
-    /// Waits until the waker has been woken more than `seen` times.
-    fn wait(&self, seen: usize) {
-        while self.wakes() == seen {
-            thread::yield_now();
-        }
-    }
-
-    /// The clones of `this` kept anywhere but in the test's own handle.
-    fn clones(this: &Arc<Self>) -> usize {
-        Arc::strong_count(this) - 1
-    }
-
-    /// Asserts that a slot holds at most one clone of the waker, and that
-    /// it was woken at most once.
-    fn assert_bounded(this: &Arc<Self>, name: &str) {
-        assert!(
-            Self::clones(this) <= 1,
-            "waker {name} cloned into the slot twice"
-        );
-        assert!(
-            this.wakes() <= 1,
-            "waker {name} woken {} times",
-            this.wakes()
-        );
-    }
-
-    /// Asserts that no clone of the waker is left anywhere.
-    fn assert_released(this: &Arc<Self>, name: &str) {
-        assert_eq!(Self::clones(this), 0, "waker {name} was leaked");
-    }
-}
-
-impl Wake for TestWake {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.wakes.fetch_add(1, SeqCst);
-    }
-}
-
-/// Polls `fut` once with `waker`.
-fn poll_with<F: Future + Unpin>(fut: &mut F, waker: &Arc<TestWake>) -> Poll<F::Output> {
-    let waker = Waker::from(waker.clone());
-    Pin::new(fut).poll(&mut Context::from_waker(&waker))
-}
-
-/// Drives `fut` as an executor would: polls it with `waker`, and polls it
-/// again only once that waker has been woken.
-fn block_on<F: Future + Unpin>(fut: &mut F, waker: &Arc<TestWake>) -> F::Output {
-    loop {
-        let seen = waker.wakes();
-        match poll_with(fut, waker) {
-            Poll::Ready(out) => return out,
-            Poll::Pending => waker.wait(seen),
-        }
-    }
-}
+use tidings::{RecvError, TryRecvError};
 
 // ----- a slot for one execution -----
 
@@ -213,8 +52,7 @@ fn block_on<F: Future + Unpin>(fut: &mut F, waker: &Arc<TestWake>) -> F::Output 
 /// one model execution, and freed by [`Leaked::free`] at its end.
 struct Leaked(*mut Slot<Msg>);
 
-// SAFETY: `Leaked` is a `Box<Slot<Msg>>` that hands out references with
-// unchecked lifetimes; `Slot<Msg>` is `Send + Sync`.
+// SAFETY: `Leaked` is a `Box<Slot<Msg>>` that hands out references with unchecked lifetimes; `Slot<Msg>` is `Send + Sync`.
 unsafe impl Send for Leaked {}
 // SAFETY: as above.
 unsafe impl Sync for Leaked {}
@@ -224,10 +62,17 @@ impl Leaked {
         Self(Box::into_raw(Box::new(Slot::new())))
     }
 
+    /// A new slot, and the halves of its first round.
+    fn with_halves() -> (Self, SlotSender<'static, Msg>, SlotReceiver<'static, Msg>) {
+        let slot = Self::new();
+        // SAFETY: the first round of a new slot: nothing else was handed out yet.
+        let (tx, rx) = unsafe { slot.split() };
+        (slot, tx, rx)
+    }
+
     /// The slot, for the rest of the execution (until [`free`](Self::free)).
     fn get(&self) -> &'static Slot<Msg> {
-        // SAFETY: the box lives until `free`, which the models call last,
-        // once no reference handed out here is used any more.
+        // SAFETY: the box lives until `free`, which the models call last, once no reference handed out here is used any more.
         unsafe { &*self.0 }
     }
 
@@ -254,29 +99,6 @@ impl Leaked {
     }
 }
 
-/// A sender thread: sends `tally`'s message with `tx`, which must succeed.
-fn send_ok(tx: SlotSender<'static, Msg>, tally: &Tally) -> impl FnOnce() + Send + 'static {
-    let tally = tally.clone();
-    move || {
-        let msg = tally.msg();
-        if tx.send(msg).is_err() {
-            panic!("the receiver is alive, yet the send failed");
-        }
-    }
-}
-
-/// A sender thread whose receiver may be gone: sends `tally`'s message and
-/// checks that a failed send hands it back.
-fn send_maybe(tx: SlotSender<'static, Msg>, tally: &Tally) -> impl FnOnce() + Send + 'static {
-    let tally = tally.clone();
-    move || {
-        // Once the sender sees the receiver gone, the send must fail.
-        let closed = tx.is_closed();
-        let sent = tally.sent_or_returned(tx.send(tally.msg()));
-        assert!(!(closed && sent), "a send succeeded after is_closed()");
-    }
-}
-
 // ----- split halves -----
 
 /// The receiver is dropped, never polled, while the sender sends: the
@@ -284,12 +106,10 @@ fn send_maybe(tx: SlotSender<'static, Msg>, tally: &Tally) -> impl FnOnce() + Se
 /// exactly once either way, and nothing is left in the slot.
 #[test]
 fn split_send_vs_receiver_drop() {
-    loom::model(|| {
-        let slot = Leaked::new();
+    model(|| {
+        let (slot, tx, rx) = Leaked::with_halves();
         let m = Tally::new(1);
-        // SAFETY: the first round.
-        let (tx, rx) = unsafe { slot.split() };
-        let sender = thread::spawn(send_maybe(tx, &m));
+        let sender = thread::spawn(m.is_closed_then_send(tx));
         drop(rx);
         sender.join().unwrap();
         m.assert_dropped_once();
@@ -303,13 +123,11 @@ fn split_send_vs_receiver_drop() {
 /// An awaited receiver races the send: it gets the message.
 #[test]
 fn send_vs_await() {
-    loom::model(|| {
-        let slot = Leaked::new();
+    model(|| {
+        let (slot, tx, mut rx) = Leaked::with_halves();
         let m = Tally::new(1);
         let a = TestWake::new();
-        // SAFETY: the first round.
-        let (tx, mut rx) = unsafe { slot.split() };
-        let sender = thread::spawn(send_ok(tx, &m));
+        let sender = thread::spawn(m.send_ok(tx));
         m.expect(block_on(&mut rx, &a));
         assert!(rx.is_closed());
         drop(rx);
@@ -327,26 +145,14 @@ fn send_vs_await() {
 /// poll is ready. The slot keeps at most one waker, and none after it goes.
 #[test]
 fn send_vs_poll_with_new_waker() {
-    loom::model(|| {
-        let slot = Leaked::new();
+    model(|| {
+        let (slot, tx, mut rx) = Leaked::with_halves();
         let m = Tally::new(1);
         let a = TestWake::new();
         let b = TestWake::new();
-        // SAFETY: the first round.
-        let (tx, mut rx) = unsafe { slot.split() };
-        assert!(poll_with(&mut rx, &a).is_pending(), "ready before the send");
-        let sender = thread::spawn(send_ok(tx, &m));
-        let got = match poll_with(&mut rx, &b) {
-            Poll::Ready(got) => got,
-            Poll::Pending => {
-                b.wait(0);
-                match poll_with(&mut rx, &b) {
-                    Poll::Ready(got) => got,
-                    Poll::Pending => panic!("woken, yet still pending"),
-                }
-            }
-        };
-        m.expect(got);
+        register(&mut rx, &a);
+        let sender = thread::spawn(m.send_ok(tx));
+        m.expect(poll_until_woken_once(&mut rx, &b));
         sender.join().unwrap();
         assert!(a.wakes() <= 1 && b.wakes() <= 1);
         assert!(
@@ -367,26 +173,11 @@ fn send_vs_poll_with_new_waker() {
 /// is not there.
 #[test]
 fn send_vs_try_recv() {
-    loom::model(|| {
-        let slot = Leaked::new();
+    model(|| {
+        let (slot, tx, rx) = Leaked::with_halves();
         let m = Tally::new(1);
-        // SAFETY: the first round.
-        let (tx, rx) = unsafe { slot.split() };
-        let sender = thread::spawn(send_ok(tx, &m));
-        loop {
-            let announced = rx.has_message();
-            match rx.try_recv() {
-                Ok(msg) => {
-                    m.expect::<()>(Ok(msg));
-                    break;
-                }
-                Err(TryRecvError::Empty) => {
-                    assert!(!announced, "has_message(), yet try_recv() is empty");
-                    thread::yield_now();
-                }
-                Err(TryRecvError::Disconnected) => panic!("a sending sender reported gone"),
-            }
-        }
+        let sender = thread::spawn(m.send_ok(tx));
+        m.received(try_recv_announced(&rx, || {}));
         assert_eq!(rx.try_recv().err(), Some(TryRecvError::Disconnected));
         drop(rx);
         sender.join().unwrap();
@@ -399,12 +190,10 @@ fn send_vs_try_recv() {
 /// A thread blocked in `SlotReceiver::recv` gets the message.
 #[test]
 fn send_vs_blocking_recv() {
-    loom::model(|| {
-        let slot = Leaked::new();
+    model(|| {
+        let (slot, tx, rx) = Leaked::with_halves();
         let m = Tally::new(1);
-        // SAFETY: the first round.
-        let (tx, rx) = unsafe { slot.split() };
-        let sender = thread::spawn(send_ok(tx, &m));
+        let sender = thread::spawn(m.send_ok(tx));
         m.expect(rx.recv());
         sender.join().unwrap();
         m.assert_dropped_once();
@@ -417,13 +206,11 @@ fn send_vs_blocking_recv() {
 /// already, is awaited with B: `RecvError`, and no waker is kept.
 #[test]
 fn sender_drop_vs_poll() {
-    loom::model(|| {
-        let slot = Leaked::new();
+    model(|| {
+        let (slot, tx, mut rx) = Leaked::with_halves();
         let a = TestWake::new();
         let b = TestWake::new();
-        // SAFETY: the first round.
-        let (tx, mut rx) = unsafe { slot.split() };
-        assert!(poll_with(&mut rx, &a).is_pending(), "ready before the drop");
+        register(&mut rx, &a);
         let sender = thread::spawn(move || drop(tx));
         assert!(matches!(block_on(&mut rx, &b), Err(RecvError)));
         assert!(rx.is_closed());
@@ -444,12 +231,10 @@ fn sender_drop_vs_poll() {
 /// in the slot.
 #[test]
 fn sender_drop_vs_polled_receiver_drop() {
-    loom::model(|| {
-        let slot = Leaked::new();
+    model(|| {
+        let (slot, tx, mut rx) = Leaked::with_halves();
         let a = TestWake::new();
-        // SAFETY: the first round.
-        let (tx, mut rx) = unsafe { slot.split() };
-        assert!(poll_with(&mut rx, &a).is_pending(), "ready before the drop");
+        register(&mut rx, &a);
         let sender = thread::spawn(move || drop(tx));
         drop(rx);
         sender.join().unwrap();
@@ -480,8 +265,7 @@ fn sender_drop_vs_polled_receiver_drop() {
 /// and a last round on one thread checks that the slot still works.
 #[test]
 fn rounds_reuse_the_slot() {
-    loom::model(|| {
-        let slot = Leaked::new();
+    model(|| {
         let m1 = Tally::new(1);
         let m2 = Tally::new(2);
         let m3 = Tally::new(3);
@@ -490,9 +274,8 @@ fn rounds_reuse_the_slot() {
         let b = TestWake::new();
 
         // Round 1: send vs receiver drop.
-        // SAFETY: the first round.
-        let (tx, rx) = unsafe { slot.split() };
-        let sender = thread::spawn(send_maybe(tx, &m1));
+        let (slot, tx, rx) = Leaked::with_halves();
+        let sender = thread::spawn(m1.is_closed_then_send(tx));
         drop(rx);
         sender.join().unwrap();
         m1.assert_dropped_once();
@@ -502,7 +285,7 @@ fn rounds_reuse_the_slot() {
         let (tx, mut rx) = unsafe { slot.split() };
         assert!(!rx.is_closed(), "a new round starts closed");
         assert!(!rx.has_message(), "a new round starts with a message");
-        let sender = thread::spawn(send_ok(tx, &m2));
+        let sender = thread::spawn(m2.send_ok(tx));
         m2.expect(block_on(&mut rx, &a));
         drop(rx);
         sender.join().unwrap();
@@ -512,7 +295,7 @@ fn rounds_reuse_the_slot() {
         // Round 3: send vs a receiver polled once, then forgotten.
         // SAFETY: round 2's halves are gone and its thread is joined.
         let (tx, mut rx) = unsafe { slot.split() };
-        let sender = thread::spawn(send_ok(tx, &m3));
+        let sender = thread::spawn(m3.send_ok(tx));
         let polled = poll_with(&mut rx, &b);
         let received = match polled {
             Poll::Ready(got) => {
@@ -534,8 +317,7 @@ fn rounds_reuse_the_slot() {
         }
 
         // Round 4: the split drops round 3's leftover message.
-        // SAFETY: round 3's sender is gone, its receiver forgotten (never
-        // used again), its thread joined.
+        // SAFETY: round 3's sender is gone, its receiver forgotten (never used again), its thread joined.
         let (tx, rx) = unsafe { slot.split() };
         m3.assert_dropped_once();
         assert_eq!(rx.try_recv().err(), Some(TryRecvError::Empty));
@@ -556,17 +338,25 @@ fn rounds_reuse_the_slot() {
 
 // ----- the unsafe layer -----
 
-/// A driver thread `put`s a message, waits until the receiving side has
-/// started the next round, and `put`s another; the receiving side polls
+/// How the driver of [`two_puts_vs_takes`] learns that its first message was
+/// taken.
+#[derive(Clone, Copy, PartialEq)]
+enum Learns {
+    /// From a flag of its own, set (Release) by the receiving side after
+    /// the `take`: `put`'s contract asks for the round to be over, which
+    /// this hand-over orders before the second `put`.
+    ByFlag,
+    /// From `is_empty()`: `take` must publish the new round with Release,
+    /// or its read of the cell races with the next write.
+    ByIsEmpty,
+}
+
+/// A driver thread `put`s a message, waits until it `learns` that the
+/// receiving side took it, and `put`s another; the receiving side polls
 /// with `take`. Each message is taken exactly once, in order; a `take` of
 /// a message starts the next round, so the second `put` succeeds.
-///
-/// The driver learns that the round is over through a flag of its own,
-/// set (Release) after the `take`: `put`'s contract asks for the round to
-/// be over, which this hand-over orders before the second `put`.
-#[test]
-fn put_vs_take() {
-    loom::model(|| {
+fn two_puts_vs_takes(learns: Learns) {
+    model(move || {
         let slot = Leaked::new();
         let m1 = Tally::new(1);
         let m2 = Tally::new(2);
@@ -576,11 +366,13 @@ fn put_vs_take() {
             thread::spawn(move || {
                 // SAFETY: the first round's one sending side.
                 unsafe { s.put(m1.msg()) }.expect("nothing receives, yet put failed");
-                while !next_round.load(Acquire) {
+                while !match learns {
+                    Learns::ByFlag => next_round.load(Acquire),
+                    Learns::ByIsEmpty => s.is_empty(),
+                } {
                     thread::yield_now();
                 }
-                // SAFETY: the take of `m1` ended the round, and the flag
-                // orders it before this put: the second round's one sender.
+                // SAFETY: the take of `m1` ended the round, and the flag or `is_empty` orders it before this put: the second round's one sender.
                 unsafe { s.put(m2.msg()) }.expect("a new round, yet put failed");
             })
         };
@@ -593,9 +385,9 @@ fn put_vs_take() {
                     None => thread::yield_now(),
                 }
             };
-            m.expect::<()>(Ok(got));
+            m.received(got);
             m.assert_dropped_once();
-            if !last {
+            if learns == Learns::ByFlag && !last {
                 // A second take before the next put finds nothing.
                 // SAFETY: as above.
                 assert!(unsafe { s.take() }.is_none(), "a message was taken twice");
@@ -613,53 +405,25 @@ fn put_vs_take() {
     });
 }
 
+#[test]
+fn put_vs_take() {
+    two_puts_vs_takes(Learns::ByFlag);
+}
+
+/// Regression: the driver learns from `is_empty()` that its last message
+/// was taken and `put`s the next one.
+#[test]
+fn put_vs_take_signalled_by_is_empty() {
+    two_puts_vs_takes(Learns::ByIsEmpty);
+}
+
 /// The driver pattern: a task makes this round's receiver with
 /// `receiver()`, and a driver thread completes it with `put`; the task
 /// awaits the receiver. Then the task starts the next round with
 /// `receiver()` and tells the driver, which `put`s again.
-/// Regression: the driver learns from `is_empty()` that its last message
-/// was taken and `put`s the next one. `take` must publish the new round
-/// with Release, or its read of the cell races with the next write.
-#[test]
-fn put_vs_take_signalled_by_is_empty() {
-    loom::model(|| {
-        let slot = Leaked::new();
-        let m1 = Tally::new(1);
-        let m2 = Tally::new(2);
-        let driver = {
-            let (s, m1, m2) = (slot.get(), m1.clone(), m2.clone());
-            thread::spawn(move || {
-                // SAFETY: the first round's one sending side.
-                unsafe { s.put(m1.msg()) }.expect("put 1");
-                while !s.is_empty() {
-                    thread::yield_now();
-                }
-                // SAFETY: `m1` was taken, which started a new round.
-                unsafe { s.put(m2.msg()) }.expect("put 2");
-            })
-        };
-        let s = slot.get();
-        for m in [&m1, &m2] {
-            let got = loop {
-                // SAFETY: no `SlotReceiver` exists; only this thread takes.
-                match unsafe { s.take() } {
-                    Some(msg) => break msg,
-                    None => thread::yield_now(),
-                }
-            };
-            m.expect::<()>(Ok(got));
-        }
-        driver.join().unwrap();
-        // SAFETY: the driver is joined; no half exists.
-        unsafe { slot.free() };
-        m1.assert_dropped_once();
-        m2.assert_dropped_once();
-    });
-}
-
 #[test]
 fn driver_put_vs_await() {
-    loom::model(|| {
+    model(|| {
         let slot = Leaked::new();
         let m1 = Tally::new(1);
         let m2 = Tally::new(2);
@@ -677,17 +441,14 @@ fn driver_put_vs_await() {
                 while !next_round.load(Acquire) {
                     thread::yield_now();
                 }
-                // SAFETY: the task started a new round after our put, and
-                // the flag orders that before this put.
+                // SAFETY: the task started a new round after our put, and the flag orders that before this put.
                 unsafe { s.put(m2.msg()) }.expect("the receiver is alive, yet put failed");
             })
         };
         m1.expect(block_on(&mut rx, &a));
         drop(rx);
         m1.assert_dropped_once();
-        // SAFETY: the driver's put of the last round has published its
-        // message (we received it), it does not touch the slot again before
-        // the flag, and no other receiving side exists.
+        // SAFETY: the driver's put of the last round has published its message (we received it), it does not touch the slot again before the flag, and no other receiving side exists.
         let mut rx = unsafe { s.receiver() };
         next_round.store(true, Release);
         m2.expect(block_on(&mut rx, &b));
@@ -708,7 +469,7 @@ fn driver_put_vs_await() {
 /// once, the waker is not kept in the slot, and the next round works.
 #[test]
 fn driver_put_vs_receiver_drop() {
-    loom::model(|| {
+    model(|| {
         let slot = Leaked::new();
         let m1 = Tally::new(1);
         let m2 = Tally::new(2);
@@ -716,7 +477,7 @@ fn driver_put_vs_receiver_drop() {
         let s = slot.get();
         // SAFETY: no transfer in flight yet; the only receiving side.
         let mut rx = unsafe { s.receiver() };
-        assert!(poll_with(&mut rx, &a).is_pending(), "ready before the put");
+        register(&mut rx, &a);
         let driver = {
             let m1 = m1.clone();
             thread::spawn(move || {
@@ -751,7 +512,7 @@ fn driver_put_vs_receiver_drop() {
 /// awaited; then a second round with the same calls delivers a message.
 #[test]
 fn unsplit_halves_sender_drop_vs_await() {
-    loom::model(|| {
+    model(|| {
         let slot = Leaked::new();
         let m = Tally::new(1);
         let a = TestWake::new();
@@ -765,8 +526,7 @@ fn unsplit_halves_sender_drop_vs_await() {
         drop(rx);
         sender.join().unwrap();
         TestWake::assert_bounded(&a, "A");
-        // SAFETY: the last round's sender is gone and its thread joined;
-        // its receiver is gone.
+        // SAFETY: the last round's sender is gone and its thread joined; its receiver is gone.
         let rx = unsafe { s.receiver() };
         // SAFETY: this round's one sending side.
         let tx = unsafe { s.sender() };

@@ -1,0 +1,487 @@
+//! What the loom models share: a global allocator that checks the channel's
+//! heap core, a drop-counting message, counting test wakers and the
+//! executor-like helpers that drive a future with them.
+//!
+//! Every loom test file says `mod loom_support;` below its
+//! `#![cfg(tidings_loom)]`, so without the cfg this module is not compiled
+//! at all; with it, each test binary gets exactly one
+//! [`#[global_allocator]`](ALLOC), the one defined here.
+//!
+//! * The message type has an alignment nothing else here allocates with,
+//!   so the counting allocator ([`CoreCountingAlloc`]) knows which
+//!   allocations hold messages: the channel cores (and a `Box`ed `Slot`).
+//!   [`model`] checks after every explored execution that each of them was
+//!   freed exactly once. A freed one is poisoned and kept from being reused
+//!   until the execution ends, so a use after free trips loom's object
+//!   lookup (a poisoned index) instead of passing silently.
+//! * Each message counts its drops ([`Tally`]), afresh in every execution;
+//!   a second drop panics at once.
+//! * The test wakers ([`TestWake`]) are `Arc`s of a `Wake` type, so every
+//!   clone a channel keeps is a strong reference, and their wakes are
+//!   counted in a loom atomic.
+// Each test binary uses a different part of this module.
+#![allow(dead_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use loom::sync::atomic::AtomicUsize;
+use loom::thread;
+use tidings::oneshot::{self, SlotReceiver, SlotSender};
+use tidings::{multishot, SendError, TryRecvError};
+
+// ----- core leak / double-free / use-after-free detection -----
+
+/// The alignment of [`Msg`], and so of every channel core (or slot) that
+/// holds one. Nothing else in these tests allocates with it.
+const CORE_ALIGN: usize = 256;
+
+/// Written over a channel core as it is freed.
+const POISON: u8 = 0xA5;
+
+thread_local! {
+    /// Live allocations with [`CORE_ALIGN`] made on this OS thread. loom
+    /// runs every modelled thread of a model on the OS thread of the test
+    /// (as coroutines), and tests running in parallel each have their own
+    /// OS thread, so this counts exactly the cores of the running model.
+    static LIVE_CORES: Cell<isize> = const { Cell::new(0) };
+
+    /// Cores freed during the running execution, poisoned and not yet given
+    /// back to the system, so that nothing else can be allocated there.
+    static QUARANTINE: RefCell<Vec<(usize, Layout)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn count_core(layout: Layout, delta: isize) {
+    if layout.align() == CORE_ALIGN {
+        // During thread teardown the count is gone; nothing to check then.
+        let _ = LIVE_CORES.try_with(|live| live.set(live.get() + delta));
+    }
+}
+
+/// The channel cores alive on this thread.
+pub fn live_cores() -> isize {
+    LIVE_CORES.with(Cell::get)
+}
+
+/// Gives the quarantined cores back to the system.
+#[allow(unsafe_code)]
+fn release_quarantine() {
+    for (addr, layout) in QUARANTINE.with(|q| std::mem::take(&mut *q.borrow_mut())) {
+        // SAFETY: `dealloc` quarantined this block instead of giving it back; it came from `System` with this layout, and it is taken out of the quarantine (so given back) once.
+        unsafe { System.dealloc(addr as *mut u8, layout) };
+    }
+}
+
+/// The system allocator, counting the allocations made with [`CORE_ALIGN`]
+/// and, when they are freed, poisoning and quarantining them.
+pub struct CoreCountingAlloc;
+
+#[allow(unsafe_code)]
+// SAFETY: every method hands its arguments to `System`, which upholds the `GlobalAlloc` contract; the only additions are thread-local bookkeeping that never reenters itself (its own allocations do not have `CORE_ALIGN`), and overwriting a block that the caller is giving back before it is given back, possibly later (`release_quarantine`).
+unsafe impl GlobalAlloc for CoreCountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller upholds `alloc`'s contract, which we forward.
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            count_core(layout, 1);
+        }
+        ptr
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as in `alloc`.
+        let ptr = unsafe { System.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            count_core(layout, 1);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if layout.align() == CORE_ALIGN {
+            count_core(layout, -1);
+            // SAFETY: the caller owns the block `ptr` of `layout.size()` bytes, allocated by us, and gives it to us now.
+            unsafe { ptr.write_bytes(POISON, layout.size()) };
+            let kept = QUARANTINE
+                .try_with(|q| match q.try_borrow_mut() {
+                    Ok(mut q) => {
+                        q.push((ptr as usize, layout));
+                        true
+                    }
+                    Err(_) => false,
+                })
+                .unwrap_or(false);
+            if kept {
+                return;
+            }
+        }
+        // SAFETY: the caller upholds `dealloc`'s contract, which we forward.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // A realloc keeps exactly one block alive (the old one on failure),
+        // so the count does not change.
+        // SAFETY: the caller upholds `realloc`'s contract, which we forward.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: CoreCountingAlloc = CoreCountingAlloc;
+
+/// `loom::model`, plus a check after every explored execution that the
+/// execution freed every channel core it made, and none twice.
+pub fn model(f: impl Fn() + Sync + Send + 'static) {
+    loom::model(move || {
+        let before = live_cores();
+        f();
+        assert_eq!(
+            live_cores(),
+            before,
+            "a channel core was leaked (> 0) or freed twice (< 0)"
+        );
+        release_quarantine();
+    });
+}
+
+// ----- messages -----
+
+/// A message that counts its drops; a second drop of the same message (its
+/// bits read out twice) panics. Its alignment marks the channel's core for
+/// [`CoreCountingAlloc`].
+#[derive(Debug)]
+#[repr(align(256))]
+pub struct Msg {
+    value: u32,
+    drops: Arc<StdAtomicUsize>,
+}
+
+impl Drop for Msg {
+    fn drop(&mut self) {
+        if self.drops.fetch_add(1, SeqCst) != 0 {
+            // Its `Arc` is being released a second time too: add back the
+            // reference this drop is about to release, so the counter stays
+            // valid for the model to report on, and fail here.
+            std::mem::forget(self.drops.clone());
+            panic!("message {} was dropped twice", self.value);
+        }
+    }
+}
+
+/// The sending half of each of the crate's channels, as the models use it.
+// The error is as large as the message, whose alignment is the point.
+#[allow(clippy::result_large_err)]
+pub trait TestSender: Send + 'static {
+    fn send(self, msg: Msg) -> Result<(), SendError<Msg>>;
+    fn is_closed(&self) -> bool;
+}
+
+macro_rules! test_senders {
+    ($($sender:ty),*) => {$(
+        impl TestSender for $sender {
+            fn send(self, msg: Msg) -> Result<(), SendError<Msg>> {
+                <$sender>::send(self, msg)
+            }
+
+            fn is_closed(&self) -> bool {
+                <$sender>::is_closed(self)
+            }
+        }
+    )*};
+}
+
+test_senders!(
+    oneshot::Sender<Msg>,
+    SlotSender<'static, Msg>,
+    multishot::Sender<Msg>
+);
+
+/// The drop counter of one message of one execution. Made afresh inside
+/// every execution, and [`msg`](Self::msg) called once per tally.
+#[derive(Clone)]
+pub struct Tally {
+    value: u32,
+    drops: Arc<StdAtomicUsize>,
+}
+
+impl Tally {
+    pub fn new(value: u32) -> Self {
+        Self {
+            value,
+            drops: Arc::new(StdAtomicUsize::new(0)),
+        }
+    }
+
+    /// The message itself; made once per tally.
+    pub fn msg(&self) -> Msg {
+        Msg {
+            value: self.value,
+            drops: self.drops.clone(),
+        }
+    }
+
+    pub fn drops(&self) -> usize {
+        self.drops.load(SeqCst)
+    }
+
+    /// Asserts that the message was dropped exactly once by now.
+    pub fn assert_dropped_once(&self) {
+        assert_eq!(
+            self.drops(),
+            1,
+            "message {} was not dropped exactly once",
+            self.value
+        );
+    }
+
+    /// Asserts that the message was not dropped yet.
+    pub fn assert_alive(&self) {
+        assert_eq!(self.drops(), 0, "message {} was dropped early", self.value);
+    }
+
+    /// Checks that `msg` is this message, and drops it.
+    pub fn received(&self, msg: Msg) {
+        assert_eq!(msg.value, self.value, "received the wrong message");
+    }
+
+    /// Checks that `got` is this message, and drops it.
+    pub fn expect<E: std::fmt::Debug>(&self, got: Result<Msg, E>) {
+        match got {
+            Ok(msg) => self.received(msg),
+            Err(err) => panic!("expected message {}, got {err:?}", self.value),
+        }
+    }
+
+    /// What a send that may find the receiver gone must do: succeed, or
+    /// hand this very message back, undropped (it is dropped here then).
+    /// Returns whether it was sent.
+    #[allow(clippy::result_large_err)]
+    pub fn sent_or_returned(&self, result: Result<(), SendError<Msg>>) -> bool {
+        match result {
+            Ok(()) => true,
+            Err(SendError(msg)) => {
+                assert_eq!(msg.value, self.value, "a send returned the wrong message");
+                self.assert_alive();
+                false
+            }
+        }
+    }
+
+    /// A sender thread: sends this message with `tx`, which must succeed.
+    pub fn send_ok(&self, tx: impl TestSender) -> impl FnOnce() + Send + 'static {
+        let tally = self.clone();
+        move || {
+            if tx.send(tally.msg()).is_err() {
+                panic!("the receiver is alive, yet the send failed");
+            }
+        }
+    }
+
+    /// A sender thread whose receiver may be gone: sends this message, and
+    /// checks that a failed send hands it back undropped.
+    pub fn send_maybe(&self, tx: impl TestSender) -> impl FnOnce() + Send + 'static {
+        let tally = self.clone();
+        move || {
+            tally.sent_or_returned(tx.send(tally.msg()));
+        }
+    }
+
+    /// As [`send_maybe`](Self::send_maybe), asking `is_closed` first: the
+    /// receiver's going is final, so once the sender sees it, a send must
+    /// fail.
+    pub fn is_closed_then_send(&self, tx: impl TestSender) -> impl FnOnce() + Send + 'static {
+        let tally = self.clone();
+        move || {
+            let closed = tx.is_closed();
+            let sent = tally.sent_or_returned(tx.send(tally.msg()));
+            assert!(!(closed && sent), "a send succeeded after is_closed()");
+        }
+    }
+}
+
+// ----- the test waker -----
+
+/// A waker that counts its wakes, in a loom atomic so the count is part of
+/// the model. Its clones and drops are counted by the `Arc`'s strong count.
+///
+/// It does not unpark anyone: a waiting thread spins with
+/// `loom::thread::yield_now` until the count moves ([`TestWake::wait`]), and
+/// a wake that never comes makes loom give up on the spinning execution,
+/// which fails the test. (An unparking waker would be more faithful, but a
+/// late wake of a thread that already stopped waiting is legal on std,
+/// where it leaves an unpark token, whereas in loom 0.7 it breaks a
+/// `JoinHandle::join` that thread is blocked in: tokio-rs/loom#249.)
+pub struct TestWake {
+    wakes: AtomicUsize,
+}
+
+impl TestWake {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self {
+            wakes: AtomicUsize::new(0),
+        })
+    }
+
+    pub fn wakes(&self) -> usize {
+        self.wakes.load(SeqCst)
+    }
+
+    /// Waits until the waker has been woken more than `seen` times.
+    pub fn wait(&self, seen: usize) {
+        while self.wakes() == seen {
+            thread::yield_now();
+        }
+    }
+
+    /// The clones of `this` kept anywhere but in the test's own handle.
+    pub fn clones(this: &Arc<Self>) -> usize {
+        Arc::strong_count(this) - 1
+    }
+
+    /// Asserts that at most one clone of the waker is kept (a channel may
+    /// keep the last waker registered until the next poll replaces it), and
+    /// that it was woken at most once.
+    pub fn assert_bounded(this: &Arc<Self>, name: &str) {
+        assert!(Self::clones(this) <= 1, "waker {name} kept twice");
+        assert!(
+            this.wakes() <= 1,
+            "waker {name} woken {} times",
+            this.wakes()
+        );
+    }
+
+    /// Asserts that no clone of the waker is left anywhere but `this`.
+    pub fn assert_released(this: &Arc<Self>, name: &str) {
+        assert_eq!(Self::clones(this), 0, "waker {name} was leaked");
+    }
+}
+
+impl Wake for TestWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.wakes.fetch_add(1, SeqCst);
+    }
+}
+
+/// Polls `fut` once with `waker`.
+pub fn poll_with<F: Future + Unpin>(fut: &mut F, waker: &Arc<TestWake>) -> Poll<F::Output> {
+    let waker = Waker::from(waker.clone());
+    Pin::new(fut).poll(&mut Context::from_waker(&waker))
+}
+
+/// Polls `fut` once with `waker` before the other side has done anything,
+/// so it is pending and leaves the waker with the channel.
+pub fn register<F: Future + Unpin>(fut: &mut F, waker: &Arc<TestWake>) {
+    assert!(
+        poll_with(fut, waker).is_pending(),
+        "ready before the other side did anything"
+    );
+}
+
+/// Drives `fut` as an executor would: polls it with `waker`, and polls it
+/// again only once that waker has been woken.
+pub fn block_on<F: Future + Unpin>(fut: &mut F, waker: &Arc<TestWake>) -> F::Output {
+    loop {
+        let seen = waker.wakes();
+        match poll_with(fut, waker) {
+            Poll::Ready(out) => return out,
+            Poll::Pending => waker.wait(seen),
+        }
+    }
+}
+
+/// Polls `fut` with `waker`, which was never woken; if that poll is
+/// pending, waits until the waker is woken, and polls once more, which must
+/// be ready.
+pub fn poll_until_woken_once<F: Future + Unpin>(fut: &mut F, waker: &Arc<TestWake>) -> F::Output {
+    match poll_with(fut, waker) {
+        Poll::Ready(out) => out,
+        Poll::Pending => {
+            waker.wait(0);
+            match poll_with(fut, waker) {
+                Poll::Ready(out) => out,
+                Poll::Pending => panic!("woken, yet still pending"),
+            }
+        }
+    }
+}
+
+/// Calls `try_recv` until it returns the message, yielding while it is
+/// `Empty`; it must never be `Disconnected`: the sender is sending.
+pub fn try_recv_spinning(mut try_recv: impl FnMut() -> Result<Msg, TryRecvError>) -> Msg {
+    loop {
+        match try_recv() {
+            Ok(msg) => return msg,
+            Err(TryRecvError::Empty) => thread::yield_now(),
+            Err(TryRecvError::Disconnected) => panic!("a sending sender reported gone"),
+        }
+    }
+}
+
+/// The receiving half of each of the oneshot channels, which can say
+/// whether the message is there before taking it.
+pub trait Announces {
+    fn has_message(&self) -> bool;
+    fn try_recv(&self) -> Result<Msg, TryRecvError>;
+}
+
+macro_rules! announces {
+    ($($receiver:ty),*) => {$(
+        impl Announces for $receiver {
+            fn has_message(&self) -> bool {
+                <$receiver>::has_message(self)
+            }
+
+            fn try_recv(&self) -> Result<Msg, TryRecvError> {
+                <$receiver>::try_recv(self)
+            }
+        }
+    )*};
+}
+
+announces!(oneshot::Receiver<Msg>, SlotReceiver<'static, Msg>);
+
+/// [`try_recv_spinning`] racing the send, checking also that whenever
+/// `has_message` says so, the message is there to take. `if_empty` runs
+/// after each `Empty`.
+pub fn try_recv_announced(rx: &impl Announces, if_empty: impl Fn()) -> Msg {
+    try_recv_spinning(|| {
+        let announced = rx.has_message();
+        let got = rx.try_recv();
+        if matches!(got, Err(TryRecvError::Empty)) {
+            assert!(!announced, "has_message(), yet try_recv() is empty");
+            if_empty();
+        }
+        got
+    })
+}
+
+/// Runs `sender` and `receiver` on two threads of their own, joins both and
+/// returns what `receiver` returned; the main thread never waits on the
+/// channel.
+///
+/// A timed receive stops waiting while the other side may still be about
+/// to wake it. On std that late unpark is harmless (it leaves a token for a
+/// later park), but loom 0.7 lets it break a `JoinHandle::join` the woken
+/// thread is blocked in (tokio-rs/loom#249). So the thread that made the
+/// timed receive joins nothing; the main thread, which no one ever wakes,
+/// does the joining.
+pub fn on_own_threads<R: 'static>(
+    sender: impl FnOnce() + Send + 'static,
+    receiver: impl FnOnce() -> R + Send + 'static,
+) -> R {
+    let sender = thread::spawn(sender);
+    let receiver = thread::spawn(receiver);
+    let out = receiver.join().unwrap();
+    sender.join().unwrap();
+    out
+}
