@@ -143,6 +143,37 @@ impl<T> Receiver<T> {
         self.0.recycle().map(Sender)
     }
 
+    /// Whether this round's message is waiting to be received.
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::multishot::channel();
+    /// assert!(!rx.has_message());
+    /// tx.send(1).unwrap();
+    /// assert!(rx.has_message());
+    /// ```
+    pub fn has_message(&self) -> bool {
+        self.0.has_message()
+    }
+
+    /// Whether this round is over with nothing left to receive: its sender
+    /// dropped unsent, or its message was received. Then
+    /// [`sender`](Self::sender) starts the next round.
+    ///
+    /// ```
+    /// let (tx, mut rx) = tidings::multishot::channel();
+    /// assert!(!rx.is_closed());
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert!(rx.is_closed());
+    /// let tx = rx.sender().unwrap(); // a new round
+    /// assert!(!rx.is_closed());
+    /// drop(tx); // ended unsent
+    /// assert!(rx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.0.is_closed()
+    }
+
     /// Receives this round's message in an async task.
     ///
     /// # Cancel safety

@@ -4,11 +4,13 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::task::Poll;
 use std::time::Duration;
 
 mod common;
 
-use common::DropCounter;
+use common::{poll_with, value, DropCounter, RoundEnd};
+use futures::task::noop_waker_ref;
 
 /// Counts the allocations made by the current thread while `COUNTING` is set.
 struct Counting;
@@ -89,12 +91,6 @@ fn warm_up_thread_waker() {
     let _ = rx.recv_timeout(Duration::ZERO);
 }
 
-/// Polls `fut` once with a waker that does nothing (and never allocates).
-fn poll_once<F: std::future::Future + Unpin>(fut: &mut F) -> std::task::Poll<F::Output> {
-    let mut cx = std::task::Context::from_waker(futures::task::noop_waker_ref());
-    std::pin::Pin::new(fut).poll(&mut cx)
-}
-
 #[test]
 fn multishot_channel_allocates_once_for_its_whole_life() {
     let drops = DropCounter::new();
@@ -103,39 +99,19 @@ fn multishot_channel_allocates_once_for_its_whole_life() {
     let n = allocations(|| {
         let (tx, mut rx) = tidings::multishot::channel();
         tx.send(drops.msg(0)).unwrap();
-        assert_eq!(rx.recv().map(|m| m.value), Ok(0));
+        assert_eq!(value(rx.recv()), Ok(0));
+        // Each way a round can end, in turn (the poll's waker never allocates).
+        let ends = [
+            RoundEnd::TryRecv,
+            RoundEnd::Recv,
+            RoundEnd::Timeout,
+            RoundEnd::Poll,
+            RoundEnd::SenderDropped,
+        ];
         for round in 1..rounds {
             let tx = rx.sender().expect("the last round is over");
             assert!(rx.sender().is_none());
-            match round % 5 {
-                0 => {
-                    tx.send(drops.msg(round)).unwrap();
-                    assert_eq!(rx.try_recv().map(|m| m.value), Ok(round));
-                }
-                1 => {
-                    tx.send(drops.msg(round)).unwrap();
-                    assert_eq!(rx.recv().map(|m| m.value), Ok(round));
-                }
-                2 => {
-                    assert!(rx.recv_timeout(Duration::ZERO).is_err());
-                    tx.send(drops.msg(round)).unwrap();
-                    let got = rx.recv_timeout(Duration::from_secs(10));
-                    assert_eq!(got.map(|m| m.value), Ok(round));
-                }
-                3 => {
-                    let mut fut = rx.recv_async();
-                    assert!(poll_once(&mut fut).is_pending());
-                    tx.send(drops.msg(round)).unwrap();
-                    match poll_once(&mut fut) {
-                        std::task::Poll::Ready(Ok(msg)) => assert_eq!(msg.value, round),
-                        _ => panic!("the message was sent"),
-                    }
-                }
-                _ => {
-                    drop(tx);
-                    assert!(rx.recv().is_err());
-                }
-            }
+            ends[round as usize % ends.len()].end(&drops, round, tx, &mut rx);
         }
         // The last round's message is left for the receiver's drop.
         rx.sender().unwrap().send(drops.msg(rounds)).unwrap();
@@ -156,13 +132,13 @@ fn slot_rounds_allocate_nothing() {
         for round in 0..10 {
             let (tx, rx) = slot.split();
             tx.send(drops.msg(round)).unwrap();
-            assert_eq!(rx.recv().map(|m| m.value), Ok(round));
+            assert_eq!(value(rx.recv()), Ok(round));
         }
 
         let (tx, rx) = slot.split();
         assert!(rx.try_recv().is_err());
         tx.send(drops.msg(10)).unwrap();
-        assert_eq!(rx.try_recv().map(|m| m.value), Ok(10));
+        assert_eq!(value(rx.try_recv()), Ok(10));
         drop(rx);
 
         let (tx, rx) = slot.split();
@@ -171,12 +147,10 @@ fn slot_rounds_allocate_nothing() {
         drop(rx); // drops the message
 
         let (tx, mut rx) = slot.split();
-        assert!(poll_once(&mut rx).is_pending());
+        assert!(poll_with(&mut rx, noop_waker_ref()).is_pending());
         tx.send(drops.msg(12)).unwrap();
-        match poll_once(&mut rx) {
-            std::task::Poll::Ready(Ok(msg)) => assert_eq!(msg.value, 12),
-            _ => panic!("the message was sent"),
-        }
+        let got = poll_with(&mut rx, noop_waker_ref()).map(value);
+        assert_eq!(got, Poll::Ready(Ok(12)));
         drop(rx);
 
         let (tx, rx) = slot.split();

@@ -1,47 +1,43 @@
 //! Integration tests of `tidings::multishot`, the reusable oneshot: every
 //! ordering of send, poll and drop within a round, many rounds on one
 //! allocation with recycled senders, blocking and async under every
-//! executor, and cancellation of the receive future.
+//! executor, and cancellation of the receive future. The bodies that the
+//! other channel kinds run too are in `common::cases`; they take a borrowed
+//! receiver (so the test can go on to the next round) or its `recv_async()`.
 
 mod common;
 
 use std::future::Future;
-use std::mem;
-use std::pin::Pin;
 use std::sync::{mpsc, Arc};
-use std::task::{Context, Poll, Waker};
+use std::task::{Poll, Waker};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{iters, on_every_executor, pause, Counted, DropCounter, WakeCounter, EXECUTORS};
+use common::RoundEnd::{BlockOn, Recv, SenderDropped, TryRecv, ZeroTimeout};
+use common::{
+    after_pause, assert_not_impl, case_tests, cases, concurrently, iters, on_every_executor, pause,
+    poll_with, receive_while_sent, value, Counted, CountedZst, DropCounter, WakeCounter, YieldOnce,
+    EXECUTORS, ZST_DROPS,
+};
 use tidings::multishot::{self, Receiver, RecvFuture, Sender};
-use tidings::{RecvError, RecvTimeoutError, SendError, TryRecvError};
+use tidings::{RecvError, RecvTimeoutError, TryRecvError};
 
-/// Polls `fut` once with `waker`.
-fn poll_with<T>(fut: &mut RecvFuture<'_, T>, waker: &Waker) -> Poll<Result<T, RecvError>> {
-    Pin::new(fut).poll(&mut Context::from_waker(waker))
-}
-
-/// The value of a received message, for comparisons.
-fn value<E>(got: Result<Counted, E>) -> Result<u64, E> {
-    got.map(|m| m.value)
-}
-
-/// A future that is pending once (waking itself), then ready.
-#[derive(Default)]
-struct YieldOnce(bool);
-
-impl Future for YieldOnce {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if mem::replace(&mut self.0, true) {
-            Poll::Ready(())
-        } else {
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
+/// Hands out the sender of each round in turn: the channel's first one,
+/// then the recycled one, which is there because the last round is over.
+fn senders<T>(first: Sender<T>) -> impl FnMut(&mut Receiver<T>) -> Sender<T> {
+    let mut first = Some(first);
+    move |rx| {
+        first
+            .take()
+            .unwrap_or_else(|| rx.sender().expect("the last round is over"))
     }
+}
+
+/// Polls a new receive of `rx` once with `waker` (nothing was sent, so it
+/// is pending and registers the waker), then drops it: a cancelled receive.
+fn poll_once_then_cancel<T>(rx: &mut Receiver<T>, waker: &Waker) {
+    let mut fut = rx.recv_async();
+    assert!(poll_with(&mut fut, waker).is_pending());
 }
 
 // ----- one round: every ordering of send, receive and drop -----
@@ -68,21 +64,14 @@ fn send_then_try_recv_then_recycle() {
 
 #[test]
 fn try_recv_before_send_is_empty() {
-    let drops = DropCounter::new();
     let (tx, mut rx) = multishot::channel();
-    assert_eq!(value(rx.try_recv()), Err(TryRecvError::Empty));
-    tx.send(drops.msg(3)).unwrap();
-    assert_eq!(value(rx.try_recv()), Ok(3));
-    assert_eq!(drops.drops(), 1);
+    cases::try_recv_before_send_is_empty(&DropCounter::new(), (tx, &mut rx));
 }
 
 #[test]
 fn send_then_blocking_recv() {
-    let drops = DropCounter::new();
     let (tx, mut rx) = multishot::channel();
-    tx.send(drops.msg(4)).unwrap();
-    assert_eq!(value(rx.recv()), Ok(4));
-    assert_eq!(drops.drops(), 1);
+    cases::send_then_blocking_recv(&DropCounter::new(), (tx, &mut rx));
     // The round's message was received: the round is disconnected.
     assert_eq!(value(rx.recv()), Err(RecvError));
     assert_eq!(
@@ -94,18 +83,8 @@ fn send_then_blocking_recv() {
 #[test]
 fn sender_dropped_ends_the_round() {
     let drops = DropCounter::new();
-    let (tx, mut rx) = multishot::channel::<Counted>();
-    drop(tx);
-    assert_eq!(value(rx.try_recv()), Err(TryRecvError::Disconnected));
-    assert_eq!(
-        value(rx.recv_timeout(Duration::from_secs(10))),
-        Err(RecvTimeoutError::Disconnected)
-    );
-    assert_eq!(
-        value(rx.recv_deadline(Instant::now() + Duration::from_secs(10))),
-        Err(RecvTimeoutError::Disconnected)
-    );
-    assert_eq!(value(rx.recv()), Err(RecvError));
+    let (tx, mut rx) = multishot::channel();
+    cases::sender_dropped_before_recv((tx, &mut rx));
     assert_eq!(
         value(futures::executor::block_on(rx.recv_async())),
         Err(RecvError)
@@ -119,43 +98,24 @@ fn sender_dropped_ends_the_round() {
 
 #[test]
 fn receiver_dropped_before_send_returns_message() {
-    let drops = DropCounter::new();
-    let (tx, rx) = multishot::channel();
-    assert!(!tx.is_closed());
-    drop(rx);
-    assert!(tx.is_closed());
-    let SendError(msg) = tx.send(drops.msg(6)).unwrap_err();
-    assert_eq!(msg.value, 6);
-    assert_eq!(drops.drops(), 0, "the message came back, not dropped");
-    drop(msg);
-    assert_eq!(drops.drops(), 1);
+    cases::receiver_dropped_before_send_returns_message(&DropCounter::new(), multishot::channel());
 }
 
 #[test]
 fn receiver_dropped_with_a_recycled_sender_alive() {
-    let drops = DropCounter::new();
+    let first = DropCounter::new();
     let (tx, mut rx) = multishot::channel();
-    tx.send(drops.msg(7)).unwrap();
+    tx.send(first.msg(7)).unwrap();
     assert_eq!(value(rx.recv()), Ok(7));
-    let tx = rx.sender().unwrap();
-    assert!(!tx.is_closed());
-    drop(rx);
-    assert!(tx.is_closed());
-    let SendError(msg) = tx.send(drops.msg(8)).unwrap_err();
-    assert_eq!(msg.value, 8);
-    assert_eq!(drops.drops(), 1);
-    drop(msg);
-    assert_eq!(drops.drops(), 2);
+    let recycled = rx.sender().unwrap();
+    cases::receiver_dropped_before_send_returns_message(&DropCounter::new(), (recycled, rx));
+    assert_eq!(first.drops(), 1);
 }
 
 #[test]
 fn receiver_dropped_with_a_message_waiting_drops_it_at_once() {
     let drops = DropCounter::new();
-    let (tx, rx) = multishot::channel();
-    tx.send(drops.msg(9)).unwrap();
-    assert_eq!(drops.drops(), 0);
-    drop(rx);
-    assert_eq!(drops.drops(), 1);
+    cases::receiver_dropped_after_send_drops_message_at_once(&drops, multishot::channel());
 
     // The same in a later round.
     let (tx, mut rx) = multishot::channel();
@@ -170,22 +130,13 @@ fn receiver_dropped_with_a_message_waiting_drops_it_at_once() {
 
 #[test]
 fn both_dropped_without_message_in_either_order() {
-    let (tx, rx) = multishot::channel::<Counted>();
-    drop(rx);
-    drop(tx);
-    let (tx, rx) = multishot::channel::<Counted>();
-    drop(tx);
-    drop(rx);
-    let (tx, mut rx) = multishot::channel::<Counted>();
-    drop(tx);
-    let tx = rx.sender().unwrap();
-    drop(rx);
-    drop(tx);
-    let (tx, mut rx) = multishot::channel::<Counted>();
-    drop(tx);
-    let tx = rx.sender().unwrap();
-    drop(tx);
-    drop(rx);
+    for receiver_first in [true, false] {
+        cases::halves_dropped_unsent(multishot::channel(), receiver_first);
+        // The same with a recycled sender.
+        let (tx, mut rx) = multishot::channel();
+        drop(tx);
+        cases::halves_dropped_unsent((rx.sender().unwrap(), rx), receiver_first);
+    }
 }
 
 #[test]
@@ -212,105 +163,48 @@ fn sender_is_recycled_only_once_the_round_is_over() {
     let tx = rx.sender().expect("dropped");
     assert!(rx.sender().is_none());
     // Sent from another thread, received by blocking: Some.
-    thread::scope(|s| {
-        let msg = drops.msg(13);
-        s.spawn(move || tx.send(msg).is_ok());
-        assert_eq!(value(rx.recv()), Ok(13));
-    });
+    let msg = drops.msg(13);
+    let (sent, got) = concurrently(move || tx.send(msg).is_ok(), || value(rx.recv()));
+    assert!(sent);
+    assert_eq!(got, Ok(13));
     assert!(rx.sender().is_some());
     assert_eq!(drops.drops(), 2);
 }
 
 #[test]
 fn sender_dropped_on_another_thread_ends_the_round() {
-    let (tx, mut rx) = multishot::channel::<Counted>();
-    thread::scope(|s| {
-        s.spawn(move || {
-            pause();
-            drop(tx);
-        });
-        assert_eq!(value(rx.recv()), Err(RecvError));
-    });
+    let (tx, mut rx) = multishot::channel();
+    cases::sender_dropped_while_receiver_blocks((tx, &mut rx));
     assert!(rx.sender().is_some());
 }
 
 // ----- manual polling of the receive future -----
 
+case_tests! {
+    setup: { let (tx, mut rx) = multishot::channel(); }
+    halves: (tx, rx.recv_async());
+    counted: [send_after_first_poll_wakes_once, panicking_waker_clone_leaves_the_receiver_usable]
+    plain: [
+        sender_dropped_before_first_poll, sender_dropped_after_first_poll_wakes,
+        same_waker_is_cloned_at_most_once,
+    ]
+}
+
 #[test]
 fn send_before_first_poll() {
-    let drops = DropCounter::new();
-    let (counter, waker) = WakeCounter::new();
     let (tx, mut rx) = multishot::channel();
-    tx.send(drops.msg(20)).unwrap();
-    let mut fut = rx.recv_async();
-    assert_eq!(poll_with(&mut fut, &waker).map(value), Poll::Ready(Ok(20)));
-    // Polled again after completion: the round is disconnected.
-    assert_eq!(
-        poll_with(&mut fut, &waker).map(value),
-        Poll::Ready(Err(RecvError))
-    );
-    drop(fut);
-    assert_eq!(counter.wakes(), 0);
-    assert_eq!(drops.drops(), 1);
+    cases::send_before_first_poll(&DropCounter::new(), (tx, rx.recv_async()));
     assert!(rx.sender().is_some());
 }
 
 #[test]
-fn send_after_first_poll_wakes_once() {
-    let drops = DropCounter::new();
-    let (counter, waker) = WakeCounter::new();
-    let (tx, mut rx) = multishot::channel();
-    let mut fut = rx.recv_async();
-    assert!(poll_with(&mut fut, &waker).is_pending());
-    assert!(poll_with(&mut fut, &waker).is_pending());
-    assert_eq!(counter.wakes(), 0);
-    tx.send(drops.msg(21)).unwrap();
-    assert_eq!(counter.wakes(), 1);
-    assert_eq!(poll_with(&mut fut, &waker).map(value), Poll::Ready(Ok(21)));
-    drop(fut);
-    assert_eq!(counter.wakes(), 1);
-    assert_eq!(drops.drops(), 1);
-    assert_eq!(Arc::strong_count(&counter), 2, "the waker leaked");
-}
-
-#[test]
-fn sender_dropped_before_first_poll() {
-    let (counter, waker) = WakeCounter::new();
-    let (tx, mut rx) = multishot::channel::<u8>();
-    drop(tx);
-    let mut fut = rx.recv_async();
-    assert_eq!(poll_with(&mut fut, &waker), Poll::Ready(Err(RecvError)));
-    assert_eq!(counter.wakes(), 0);
-}
-
-#[test]
-fn sender_dropped_after_first_poll_wakes() {
-    let (counter, waker) = WakeCounter::new();
-    let (tx, mut rx) = multishot::channel::<u8>();
-    let mut fut = rx.recv_async();
-    assert!(poll_with(&mut fut, &waker).is_pending());
-    drop(tx);
-    assert_eq!(counter.wakes(), 1);
-    assert_eq!(poll_with(&mut fut, &waker), Poll::Ready(Err(RecvError)));
-    drop(fut);
-    assert_eq!(Arc::strong_count(&counter), 2);
-}
-
-#[test]
 fn receiver_dropped_after_poll_then_send_returns_message() {
-    let drops = DropCounter::new();
     let (counter, waker) = WakeCounter::new();
     let (tx, mut rx) = multishot::channel();
-    let mut fut = rx.recv_async();
-    assert!(poll_with(&mut fut, &waker).is_pending());
-    drop(fut);
-    drop(rx);
+    poll_once_then_cancel(&mut rx, &waker);
+    cases::receiver_dropped_before_send_returns_message(&DropCounter::new(), (tx, rx));
     assert_eq!(Arc::strong_count(&counter), 2, "the waker was released");
-    let SendError(msg) = tx.send(drops.msg(22)).unwrap_err();
-    assert_eq!(msg.value, 22);
     assert_eq!(counter.wakes(), 0);
-    drop(msg);
-    assert_eq!(drops.drops(), 1);
 }
 
 #[test]
@@ -337,18 +231,11 @@ fn cancelled_future_loses_nothing_and_releases_its_waker() {
 
     // The same with the blocking receive after a cancel, in a later round.
     let tx = rx.sender().unwrap();
-    let mut fut = rx.recv_async();
-    assert!(poll_with(&mut fut, &waker).is_pending());
-    drop(fut);
+    poll_once_then_cancel(&mut rx, &waker);
     assert_eq!(Arc::strong_count(&counter), 2);
-    thread::scope(|s| {
-        let msg = drops.msg(24);
-        s.spawn(move || {
-            pause();
-            tx.send(msg).is_ok()
-        });
-        assert_eq!(value(rx.recv()), Ok(24));
-    });
+    let msg = drops.msg(24);
+    let got = receive_while_sent(tx, msg, || value(rx.recv()));
+    assert_eq!(got, Ok(24));
     assert_eq!(counter.wakes(), 0);
     assert_eq!(drops.drops(), 2);
 }
@@ -357,9 +244,7 @@ fn cancelled_future_loses_nothing_and_releases_its_waker() {
 fn cancelled_future_then_sender_dropped() {
     let (counter, waker) = WakeCounter::new();
     let (tx, mut rx) = multishot::channel::<Counted>();
-    let mut fut = rx.recv_async();
-    assert!(poll_with(&mut fut, &waker).is_pending());
-    drop(fut);
+    poll_once_then_cancel(&mut rx, &waker);
     drop(tx);
     assert_eq!(counter.wakes(), 0);
     assert_eq!(value(rx.try_recv()), Err(TryRecvError::Disconnected));
@@ -381,28 +266,14 @@ fn unpolled_future_dropped_changes_nothing() {
 
 #[test]
 fn new_waker_replaces_old_and_is_the_one_woken() {
-    let (old_counter, old_waker) = WakeCounter::new();
-    let (new_counter, new_waker) = WakeCounter::new();
     let drops = DropCounter::new();
     let (tx, mut rx) = multishot::channel();
-    let mut fut = rx.recv_async();
-    assert!(poll_with(&mut fut, &old_waker).is_pending());
-    assert!(poll_with(&mut fut, &new_waker).is_pending());
-    assert_eq!(Arc::strong_count(&old_counter), 2);
-    tx.send(drops.msg(26)).unwrap();
-    assert_eq!(old_counter.wakes(), 0);
-    assert_eq!(new_counter.wakes(), 1);
-    assert_eq!(
-        poll_with(&mut fut, &new_waker).map(value),
-        Poll::Ready(Ok(26))
-    );
-    drop(fut);
+    let [(old_counter, old_waker), (new_counter, new_waker)] =
+        cases::new_waker_replaces_old_and_is_the_one_woken(&drops, (tx, rx.recv_async()));
 
     // Across futures: the second future's waker is the one woken.
     let tx = rx.sender().unwrap();
-    let mut fut = rx.recv_async();
-    assert!(poll_with(&mut fut, &old_waker).is_pending());
-    drop(fut);
+    poll_once_then_cancel(&mut rx, &old_waker);
     let mut fut = rx.recv_async();
     assert!(poll_with(&mut fut, &new_waker).is_pending());
     tx.send(drops.msg(27)).unwrap();
@@ -419,40 +290,21 @@ fn new_waker_replaces_old_and_is_the_one_woken() {
 }
 
 #[test]
-fn same_waker_is_cloned_at_most_once() {
-    let (counter, waker) = WakeCounter::new();
-    let (_tx, mut rx) = multishot::channel::<u8>();
-    let mut fut = rx.recv_async();
-    for _ in 0..5 {
-        assert!(poll_with(&mut fut, &waker).is_pending());
-    }
-    assert_eq!(Arc::strong_count(&counter), 3);
-    drop(fut);
-    assert_eq!(Arc::strong_count(&counter), 2);
-    drop(rx);
-}
-
-#[test]
 fn poll_then_timeout_then_await_on_one_receiver() {
     let drops = DropCounter::new();
     let (counter, waker) = WakeCounter::new();
     let (tx, mut rx) = multishot::channel();
-    let mut fut = rx.recv_async();
-    assert!(poll_with(&mut fut, &waker).is_pending());
-    drop(fut);
+    poll_once_then_cancel(&mut rx, &waker);
     assert_eq!(
         value(rx.recv_timeout(Duration::from_millis(1))),
         Err(RecvTimeoutError::Timeout)
     );
     assert_eq!(value(rx.try_recv()), Err(TryRecvError::Empty));
-    thread::scope(|s| {
-        let msg = drops.msg(28);
-        s.spawn(move || {
-            pause();
-            tx.send(msg).is_ok()
-        });
-        assert_eq!(value(futures::executor::block_on(rx.recv_async())), Ok(28));
+    let msg = drops.msg(28);
+    let got = receive_while_sent(tx, msg, || {
+        value(futures::executor::block_on(rx.recv_async()))
     });
+    assert_eq!(got, Ok(28));
     assert_eq!(counter.wakes(), 0);
     assert_eq!(drops.drops(), 1);
 }
@@ -460,18 +312,15 @@ fn poll_then_timeout_then_await_on_one_receiver() {
 #[test]
 fn cancel_races_with_a_send_on_another_thread() {
     let (tx, mut rx) = multishot::channel();
-    let mut tx = Some(tx);
+    let mut next_sender = senders(tx);
     for round in 0..iters(200) as u64 {
         let drops = DropCounter::new();
         let (counter, waker) = WakeCounter::new();
-        let this_tx = tx.take().unwrap_or_else(|| rx.sender().unwrap());
+        let tx = next_sender(&mut rx);
         let mut fut = rx.recv_async();
         assert!(poll_with(&mut fut, &waker).is_pending());
         let msg = drops.msg(round);
-        thread::scope(|s| {
-            s.spawn(move || this_tx.send(msg).is_ok());
-            drop(fut);
-        });
+        concurrently(move || tx.send(msg).is_ok(), || drop(fut));
         // Whichever won, the message is in the channel now.
         assert_eq!(value(rx.recv()), Ok(round));
         assert_eq!(drops.drops(), 1);
@@ -482,100 +331,36 @@ fn cancel_races_with_a_send_on_another_thread() {
 
 // ----- blocking -----
 
+case_tests! {
+    setup: { let (tx, mut rx) = multishot::channel(); }
+    halves: (tx, &mut rx);
+    counted: [
+        recv_timeout_expires_then_receives, recv_deadline_expires_then_receives,
+        recv_timeout_that_does_not_expire,
+    ]
+}
+
 #[test]
 fn send_from_thread_while_receiver_blocks() {
     let drops = DropCounter::new();
     let (tx, mut rx) = multishot::channel();
-    let mut tx = Some(tx);
+    let mut next_sender = senders(tx);
     let rounds = iters(100) as u64;
     for round in 0..rounds {
-        let this_tx = tx.take().unwrap_or_else(|| rx.sender().unwrap());
+        let tx = next_sender(&mut rx);
         let msg = drops.msg(round);
-        thread::scope(|s| {
-            s.spawn(move || {
-                if round % 4 == 0 {
-                    pause();
-                }
-                this_tx.send(msg).is_ok()
-            });
-            assert_eq!(value(rx.recv()), Ok(round));
-        });
+        cases::send_from_a_thread_while_receiver_blocks((tx, &mut rx), msg, round % 4 == 0);
     }
     assert_eq!(drops.drops(), rounds as usize);
-}
-
-#[test]
-fn recv_timeout_expires_then_receives() {
-    let drops = DropCounter::new();
-    let (tx, mut rx) = multishot::channel();
-    let timeout = Duration::from_millis(20);
-    let start = Instant::now();
-    assert_eq!(
-        value(rx.recv_timeout(timeout)),
-        Err(RecvTimeoutError::Timeout)
-    );
-    assert!(start.elapsed() >= timeout, "timed out early");
-    tx.send(drops.msg(30)).unwrap();
-    assert_eq!(value(rx.recv_timeout(timeout)), Ok(30));
-    assert_eq!(drops.drops(), 1);
-}
-
-#[test]
-fn recv_deadline_expires_then_receives() {
-    let drops = DropCounter::new();
-    let (tx, mut rx) = multishot::channel();
-    let deadline = Instant::now() + Duration::from_millis(20);
-    assert_eq!(
-        value(rx.recv_deadline(deadline)),
-        Err(RecvTimeoutError::Timeout)
-    );
-    assert!(Instant::now() >= deadline, "timed out early");
-    thread::scope(|s| {
-        let msg = drops.msg(31);
-        s.spawn(move || {
-            pause();
-            tx.send(msg).is_ok()
-        });
-        let far = Instant::now() + Duration::from_secs(60);
-        assert_eq!(value(rx.recv_deadline(far)), Ok(31));
-    });
-    assert_eq!(drops.drops(), 1);
-}
-
-#[test]
-fn recv_timeout_that_does_not_expire() {
-    let drops = DropCounter::new();
-    let (tx, mut rx) = multishot::channel();
-    thread::scope(|s| {
-        let msg = drops.msg(32);
-        s.spawn(move || {
-            pause();
-            tx.send(msg).is_ok()
-        });
-        assert_eq!(value(rx.recv_timeout(Duration::from_secs(60))), Ok(32));
-    });
-    assert_eq!(drops.drops(), 1);
 }
 
 #[test]
 fn zero_timeout_and_past_deadline_take_a_ready_message() {
     let drops = DropCounter::new();
     let (tx, mut rx) = multishot::channel();
-    assert_eq!(
-        value(rx.recv_timeout(Duration::ZERO)),
-        Err(RecvTimeoutError::Timeout)
-    );
-    tx.send(drops.msg(33)).unwrap();
-    assert_eq!(value(rx.recv_timeout(Duration::ZERO)), Ok(33));
-
+    cases::zero_timeout_takes_a_ready_message((tx, &mut rx), drops.msg(33));
     let tx = rx.sender().unwrap();
-    let past = Instant::now() - Duration::from_millis(5);
-    assert_eq!(
-        value(rx.recv_deadline(past)),
-        Err(RecvTimeoutError::Timeout)
-    );
-    tx.send(drops.msg(34)).unwrap();
-    assert_eq!(value(rx.recv_deadline(past)), Ok(34));
+    cases::past_deadline_takes_a_ready_message((tx, &mut rx), drops.msg(34));
     assert_eq!(drops.drops(), 2);
 }
 
@@ -583,37 +368,11 @@ fn zero_timeout_and_past_deadline_take_a_ready_message() {
 fn huge_timeout_and_far_deadline_wait_without_panicking() {
     let drops = DropCounter::new();
     let (tx, mut rx) = multishot::channel();
-    thread::scope(|s| {
-        let msg = drops.msg(35);
-        s.spawn(move || {
-            pause();
-            tx.send(msg).is_ok()
-        });
-        assert_eq!(value(rx.recv_timeout(Duration::MAX)), Ok(35));
-    });
-
+    cases::huge_timeout_waits_for_the_send((tx, &mut rx), drops.msg(35));
     let tx = rx.sender().unwrap();
-    let far = Instant::now() + Duration::from_secs(60 * 60 * 24 * 365 * 100);
-    thread::scope(|s| {
-        let msg = drops.msg(36);
-        s.spawn(move || {
-            pause();
-            tx.send(msg).is_ok()
-        });
-        assert_eq!(value(rx.recv_deadline(far)), Ok(36));
-    });
-
+    cases::far_deadline_waits_for_the_send((tx, &mut rx), drops.msg(36));
     let tx = rx.sender().unwrap();
-    thread::scope(|s| {
-        s.spawn(move || {
-            pause();
-            drop(tx);
-        });
-        assert_eq!(
-            value(rx.recv_timeout(Duration::MAX)),
-            Err(RecvTimeoutError::Disconnected)
-        );
-    });
+    cases::huge_timeout_sees_the_sender_dropped((tx, &mut rx));
     assert_eq!(drops.drops(), 2);
 }
 
@@ -625,41 +384,16 @@ fn many_rounds_on_one_thread() {
     // sender dropped unsent, received after a timeout.
     let drops = DropCounter::new();
     let (tx, mut rx) = multishot::channel();
-    let mut tx = Some(tx);
+    let mut next_sender = senders(tx);
     let rounds = iters(500) as u64;
+    let ends = [TryRecv, Recv, BlockOn, SenderDropped, ZeroTimeout];
     let mut sent = 0;
     for round in 0..rounds {
-        let this_tx = tx.take().unwrap_or_else(|| rx.sender().expect("over"));
+        let tx = next_sender(&mut rx);
         assert!(rx.sender().is_none());
-        match round % 5 {
-            0 => {
-                this_tx.send(drops.msg(round)).unwrap();
-                assert_eq!(value(rx.try_recv()), Ok(round));
-            }
-            1 => {
-                this_tx.send(drops.msg(round)).unwrap();
-                assert_eq!(value(rx.recv()), Ok(round));
-            }
-            2 => {
-                this_tx.send(drops.msg(round)).unwrap();
-                let got = futures::executor::block_on(rx.recv_async());
-                assert_eq!(value(got), Ok(round));
-            }
-            3 => {
-                drop(this_tx);
-                assert_eq!(value(rx.recv()), Err(RecvError));
-                continue;
-            }
-            _ => {
-                assert_eq!(
-                    value(rx.recv_timeout(Duration::ZERO)),
-                    Err(RecvTimeoutError::Timeout)
-                );
-                this_tx.send(drops.msg(round)).unwrap();
-                assert_eq!(value(rx.recv_timeout(Duration::ZERO)), Ok(round));
-            }
+        if ends[round as usize % ends.len()].end(&drops, round, tx, &mut rx) {
+            sent += 1;
         }
-        sent += 1;
         assert_eq!(drops.drops(), sent);
     }
     drop(rx);
@@ -682,12 +416,11 @@ fn rounds_with_the_sender_on_a_worker_thread() {
         }
     });
     let (tx, mut rx) = multishot::channel();
-    let mut tx = Some(tx);
+    let mut next_sender = senders(tx);
     let mut sum = 0;
     let mut sent = 0;
     for round in 0..rounds {
-        let this_tx = tx.take().unwrap_or_else(|| rx.sender().expect("over"));
-        work_tx.send((round, this_tx)).unwrap();
+        work_tx.send((round, next_sender(&mut rx))).unwrap();
         if round % 7 == 6 {
             assert_eq!(value(rx.recv()), Err(RecvError));
         } else {
@@ -707,14 +440,14 @@ fn rounds_with_the_sender_in_the_same_task() {
     on_every_executor(|executor| async move {
         let drops = DropCounter::new();
         let (tx, mut rx) = multishot::channel();
-        let mut tx = Some(tx);
+        let mut next_sender = senders(tx);
         let rounds = iters(100) as u64;
         for round in 0..rounds {
-            let this_tx = tx.take().unwrap_or_else(|| rx.sender().expect("over"));
+            let tx = next_sender(&mut rx);
             let msg = drops.msg(round);
             let sender = async move {
                 YieldOnce::default().await;
-                this_tx.send(msg).is_ok()
+                tx.send(msg).is_ok()
             };
             let (sent, got) = futures::join!(sender, rx.recv_async());
             assert!(sent);
@@ -729,15 +462,15 @@ fn rounds_from_a_thread_to_a_task() {
     on_every_executor(|executor| async move {
         let drops = DropCounter::new();
         let (tx, mut rx) = multishot::channel();
-        let mut tx = Some(tx);
+        let mut next_sender = senders(tx);
         for round in 0..iters(100) as u64 {
-            let this_tx = tx.take().unwrap_or_else(|| rx.sender().expect("over"));
+            let tx = next_sender(&mut rx);
             let msg = drops.msg(round);
             let sender = thread::spawn(move || {
                 if round % 10 == 0 {
                     pause();
                 }
-                this_tx.send(msg).is_ok()
+                tx.send(msg).is_ok()
             });
             assert_eq!(
                 value(rx.recv_async().await),
@@ -756,18 +489,17 @@ fn rounds_from_a_task_to_a_blocked_thread() {
         let drops = DropCounter::new();
         let rounds = 3;
         let (hand_tx, hand_rx) = mpsc::channel::<Sender<Counted>>();
-        thread::scope(|s| {
-            let (tx, mut rx) = multishot::channel();
-            let receiver = s.spawn(move || {
-                let mut got = Vec::new();
-                hand_tx.send(tx).unwrap();
-                got.push(value(rx.recv()));
-                for _ in 1..rounds {
-                    hand_tx.send(rx.sender().unwrap()).unwrap();
-                    got.push(value(rx.recv()));
-                }
-                got
-            });
+        let (tx, mut rx) = multishot::channel();
+        let receive_rounds = move || {
+            let mut next_sender = senders(tx);
+            (0..rounds)
+                .map(|_| {
+                    hand_tx.send(next_sender(&mut rx)).unwrap();
+                    value(rx.recv())
+                })
+                .collect::<Vec<_>>()
+        };
+        let send_rounds = || {
             for round in 0..rounds {
                 let tx = hand_rx.recv().unwrap();
                 let msg = drops.msg(round);
@@ -777,8 +509,9 @@ fn rounds_from_a_task_to_a_blocked_thread() {
                 });
                 assert!(sent);
             }
-            assert_eq!(receiver.join().unwrap(), vec![Ok(0), Ok(1), Ok(2)]);
-        });
+        };
+        let (got, ()) = concurrently(receive_rounds, send_rounds);
+        assert_eq!(got, vec![Ok(0), Ok(1), Ok(2)]);
         assert_eq!(drops.drops(), 3, "under {executor:?}");
     }
 }
@@ -789,10 +522,7 @@ fn rounds_from_a_task_to_a_blocked_thread() {
 fn sender_dropped_while_task_waits() {
     on_every_executor(|executor| async move {
         let (tx, mut rx) = multishot::channel::<Counted>();
-        let dropper = thread::spawn(move || {
-            pause();
-            drop(tx);
-        });
+        let dropper = thread::spawn(after_pause(move || drop(tx)));
         assert_eq!(
             value(rx.recv_async().await),
             Err(RecvError),
@@ -811,10 +541,7 @@ fn cancelled_recv_async_under_every_executor() {
         // Polled once, pending, dropped: its registration is withdrawn.
         assert!(futures::poll!(rx.recv_async()).is_pending());
         let msg = drops.msg(40);
-        let sender = thread::spawn(move || {
-            pause();
-            tx.send(msg).is_ok()
-        });
+        let sender = thread::spawn(after_pause(move || tx.send(msg).is_ok()));
         assert_eq!(value(rx.recv_async().await), Ok(40), "under {executor:?}");
         assert!(sender.join().unwrap());
         assert_eq!(drops.drops(), 1);
@@ -860,9 +587,9 @@ fn tokio_select_cancels_and_reuses_the_receiver() {
     rt.block_on(async {
         let drops = DropCounter::new();
         let (tx, mut rx) = multishot::channel();
-        let mut tx = Some(tx);
+        let mut next_sender = senders(tx);
         for round in 0..3 {
-            let this_tx = tx.take().unwrap_or_else(|| rx.sender().unwrap());
+            let tx = next_sender(&mut rx);
             let (go_tx, go_rx) = tidings::oneshot::channel::<()>();
             go_tx.send(()).unwrap();
             tokio::select! {
@@ -871,7 +598,7 @@ fn tokio_select_cancels_and_reuses_the_receiver() {
                 _ = rx.recv_async() => panic!("nothing was sent"),
             }
             let msg = drops.msg(round);
-            let sender = tokio::spawn(async move { this_tx.send(msg).is_ok() });
+            let sender = tokio::spawn(async move { tx.send(msg).is_ok() });
             assert_eq!(value(rx.recv_async().await), Ok(round));
             assert!(sender.await.unwrap());
         }
@@ -893,14 +620,11 @@ fn receiver_moved_to_another_task_between_rounds() {
             (rx, tx)
         });
         let msg = drops.msg(44);
-        let sender = thread::spawn(move || {
-            pause();
-            tx.send(msg).is_ok()
-        });
         let mut rx: Receiver<Counted> = rx;
-        let got = executor.run(async move { value(rx.recv_async().await) });
+        let got = receive_while_sent(tx, msg, || {
+            executor.run(async move { value(rx.recv_async().await) })
+        });
         assert_eq!(got, Ok(44), "under {executor:?}");
-        assert!(sender.join().unwrap());
         assert_eq!(drops.drops(), 2);
     }
 }
@@ -914,28 +638,17 @@ fn zero_sized_messages() {
     assert_eq!(rx.recv(), Ok(()));
     for _ in 0..3 {
         let tx = rx.sender().unwrap();
-        thread::scope(|s| {
-            s.spawn(move || tx.send(()).is_ok());
-            assert_eq!(rx.recv(), Ok(()));
-        });
+        let (sent, got) = concurrently(move || tx.send(()).is_ok(), || rx.recv());
+        assert!(sent);
+        assert_eq!(got, Ok(()));
     }
 
-    static ZST_DROPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    struct CountedZst;
-    impl Drop for CountedZst {
-        fn drop(&mut self) {
-            ZST_DROPS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        }
-    }
+    // A zero-sized message that counts its drops.
     let (tx, mut rx) = multishot::channel();
-    tx.send(CountedZst).map_err(|_| "gone").unwrap();
+    tx.send(CountedZst).unwrap();
     assert!(rx.try_recv().is_ok());
     assert_eq!(ZST_DROPS.load(std::sync::atomic::Ordering::SeqCst), 1);
-    rx.sender()
-        .unwrap()
-        .send(CountedZst)
-        .map_err(|_| "gone")
-        .unwrap();
+    rx.sender().unwrap().send(CountedZst).unwrap();
     drop(rx);
     assert_eq!(ZST_DROPS.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
@@ -944,23 +657,8 @@ fn zero_sized_messages() {
 fn halves_and_future_are_debug() {
     let drops = DropCounter::new();
     let (tx, mut rx) = multishot::channel();
-    assert_eq!(format!("{tx:?}"), "Sender { is_closed: false }");
-    assert_eq!(
-        format!("{rx:?}"),
-        "Receiver { has_message: false, is_closed: false }"
-    );
-    tx.send(drops.msg(1)).unwrap();
-    assert_eq!(
-        format!("{rx:?}"),
-        "Receiver { has_message: true, is_closed: false }"
-    );
     assert_eq!(format!("{:?}", rx.recv_async()), "RecvFuture { .. }");
-    assert_eq!(value(rx.try_recv()), Ok(1));
-    assert_eq!(drops.drops(), 1);
-    assert_eq!(
-        format!("{rx:?}"),
-        "Receiver { has_message: false, is_closed: true }"
-    );
+    cases::halves_are_debug(&drops, (tx, &mut rx), ["Sender", "Receiver"]);
     let tx = rx.sender().unwrap();
     assert_eq!(
         format!("{rx:?}"),
@@ -972,28 +670,8 @@ fn halves_and_future_are_debug() {
 
 #[test]
 fn message_type_need_not_be_debug_or_sync() {
-    struct NotDebug(std::cell::Cell<u8>, #[allow(dead_code)] Counted);
-    let drops = DropCounter::new();
     let (tx, mut rx) = multishot::channel();
-    let msg = NotDebug(std::cell::Cell::new(3), drops.msg(3));
-    assert!(thread::spawn(move || tx.send(msg).is_ok()).join().unwrap());
-    assert_eq!(rx.recv().map(|m| m.0.get()).ok(), Some(3));
-    assert_eq!(drops.drops(), 1);
-}
-
-/// Fails to compile if `$ty` implements `$trait` (two blanket impls make
-/// the item ambiguous exactly when it does).
-macro_rules! assert_not_impl {
-    ($ty:ty: $trait:path) => {
-        const _: fn() = || {
-            trait AmbiguousIfImpl<A> {
-                fn some_item() {}
-            }
-            impl<T: ?Sized> AmbiguousIfImpl<()> for T {}
-            impl<T: ?Sized + $trait> AmbiguousIfImpl<u8> for T {}
-            let _ = <$ty as AmbiguousIfImpl<_>>::some_item;
-        };
-    };
+    cases::message_type_need_not_be_debug_or_sync(&DropCounter::new(), (tx, &mut rx));
 }
 
 assert_not_impl!(Receiver<u8>: Sync);
@@ -1018,28 +696,22 @@ fn handles_and_futures_are_send_and_unpin() {
 #[test]
 fn send_and_receiver_drop_race() {
     for _ in 0..iters(200) {
-        let drops = DropCounter::new();
+        let first = DropCounter::new();
         let (tx, mut rx) = multishot::channel();
-        tx.send(drops.msg(50)).unwrap();
+        tx.send(first.msg(50)).unwrap();
         assert_eq!(value(rx.try_recv()), Ok(50));
-        let tx = rx.sender().unwrap();
-        let msg = drops.msg(51);
-        let t = thread::spawn(move || tx.send(msg).is_ok());
-        drop(rx);
-        t.join().unwrap();
-        assert_eq!(drops.drops(), 2);
+        // The race, in the round after.
+        cases::send_and_receiver_drop_race(&DropCounter::new(), (rx.sender().unwrap(), rx));
+        assert_eq!(first.drops(), 1);
     }
 }
 
 #[test]
 fn recycled_sender_and_receiver_dropped_at_once() {
     for _ in 0..iters(200) {
-        let (tx, mut rx) = multishot::channel::<Box<u64>>();
+        let (tx, mut rx) = multishot::channel();
         drop(tx);
-        let tx = rx.sender().unwrap();
-        let t = thread::spawn(move || drop(tx));
-        drop(rx);
-        t.join().unwrap();
+        cases::halves_dropped_at_once((rx.sender().unwrap(), rx));
     }
 }
 

@@ -1,161 +1,130 @@
 //! Integration tests of `tidings::oneshot::Slot`, the allocation-free
 //! oneshot: every ordering of the two halves' moves, blocking and async
 //! under every executor, reuse round after round, and the unsafe layer
-//! (`put`, `take`, `sender`, `receiver`).
+//! (`put`, `take`, `sender`, `receiver`). The bodies that the other channel
+//! kinds run too are in `common::cases`; the checks here add what the slot
+//! has besides (its emptiness, its own drop, the next round).
 #![allow(unsafe_code)] // the unsafe layer of `Slot` is part of what is tested
 
 mod common;
 
 use std::future::Future;
 use std::mem::{self, size_of};
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::atomic::Ordering::SeqCst;
 use std::sync::{mpsc, Arc};
-use std::task::{Context, Poll, Waker};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{iters, on_every_executor, pause, Counted, DropCounter, WakeCounter, EXECUTORS};
+use common::{
+    assert_not_impl, case_tests, cases, concurrently, iters, on_every_executor, pause, poll_with,
+    value, Bomb, Counted, CountedZst, DropCounter, Runtime, WakeCounter, YieldOnce, EXECUTORS,
+    ZST_DROPS,
+};
 use tidings::oneshot::{Slot, SlotReceiver, SlotSender};
-use tidings::{RecvError, RecvTimeoutError, SendError, TryRecvError};
+use tidings::{RecvError, SendError, TryRecvError};
 
-/// Polls `rx` once with `waker`.
-fn poll_with<T>(rx: &mut SlotReceiver<'_, T>, waker: &Waker) -> Poll<Result<T, RecvError>> {
-    Pin::new(rx).poll(&mut Context::from_waker(waker))
-}
+/// The halves of one round of a slot that they may treat as `'static`.
+type StaticHalves = (SlotSender<'static, Counted>, SlotReceiver<'static, Counted>);
 
-/// Runs `f` with a slot on the heap that it may treat as `'static` (so its
-/// halves can go into spawned threads and `'static` futures), then frees
-/// the slot, dropping whatever it still holds.
+/// Runs `body` under every executor, each time on the halves of a new slot
+/// on the heap that they may treat as `'static` (so that they can go into
+/// spawned threads and `'static` futures); then frees the slot with
+/// [`drop_empty_slot`].
 ///
 /// # Safety
 ///
-/// Every half split off the slot is dropped (or forgotten) before `f`
-/// returns, and `f` keeps the reference nowhere that outlives it.
-unsafe fn with_static_slot<T: 'static, R>(f: impl FnOnce(&'static mut Slot<T>) -> R) -> R {
-    let raw = Box::into_raw(Box::new(Slot::new()));
-    // SAFETY: `raw` is a live allocation nobody else knows of; the caller stops using the reference before we free it below.
-    let out = f(unsafe { &mut *raw });
-    // SAFETY: from `Box::into_raw` above; the reference handed to `f` is no longer used (the caller's contract).
-    drop(unsafe { Box::from_raw(raw) });
-    out
+/// `body` drops (or forgets) both halves before it returns: it joins the
+/// threads and runs to completion the tasks that it hands them to.
+unsafe fn on_every_executor_with_a_static_slot(body: impl Fn(Runtime, &DropCounter, StaticHalves)) {
+    for executor in EXECUTORS {
+        let drops = DropCounter::new();
+        let raw = Box::into_raw(Box::new(Slot::new()));
+        // SAFETY: `raw` is a live allocation nobody else knows of, and the halves borrowed from it are gone before it is freed below (the caller's contract).
+        body(executor, &drops, unsafe { &mut *raw }.split());
+        // SAFETY: from `Box::into_raw` above; nothing borrows the slot any more (the caller's contract).
+        drop_empty_slot(*unsafe { Box::from_raw(raw) }, &drops);
+    }
+}
+
+/// Drops `slot`, whose last round is over, checking that nothing was left
+/// in it and that its drop dropped no message again.
+fn drop_empty_slot(slot: Slot<Counted>, drops: &DropCounter) {
+    assert!(slot.is_empty(), "nothing was left in the slot");
+    let dropped = drops.drops();
+    drop(slot);
+    assert_eq!(
+        drops.drops(),
+        dropped,
+        "the slot's drop dropped a message again"
+    );
+}
+
+/// Takes the slot's message, yielding until one is there.
+///
+/// # Safety
+///
+/// As for [`Slot::take`]: no receiver half of the slot exists, and no other
+/// thread takes from it meanwhile.
+unsafe fn take_when_put<T>(slot: &Slot<T>) -> T {
+    loop {
+        // SAFETY: the caller keeps `take`'s contract.
+        if let Some(msg) = unsafe { slot.take() } {
+            return msg;
+        }
+        thread::yield_now();
+    }
 }
 
 // ----- synchronous orderings -----
+
+case_tests! {
+    halves: Slot::new().split();
+    counted: [
+        try_recv_before_send_is_empty, send_then_blocking_recv, recv_timeout_expires_then_receives,
+        recv_deadline_expires_then_receives, recv_timeout_that_does_not_expire,
+        repeated_timeouts_then_send_from_thread,
+    ]
+    plain: [sender_dropped_before_recv, sender_dropped_while_receiver_blocks]
+}
 
 #[test]
 fn send_then_try_recv() {
     let drops = DropCounter::new();
     let mut slot = Slot::new();
-    let (tx, rx) = slot.split();
-    assert!(!rx.has_message());
-    assert!(!tx.is_closed());
-    tx.send(drops.msg(1)).unwrap();
-    assert!(rx.has_message());
-    assert!(!rx.is_closed());
-    assert_eq!(rx.try_recv().unwrap().value, 1);
-    assert_eq!(drops.drops(), 1);
-    assert!(!rx.has_message());
-    assert!(rx.is_closed());
-    assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
-    drop(rx);
-    assert!(slot.is_empty());
-    drop(slot);
-    assert_eq!(drops.drops(), 1);
-}
-
-#[test]
-fn try_recv_before_send_is_empty() {
-    let drops = DropCounter::new();
-    let mut slot = Slot::new();
-    let (tx, rx) = slot.split();
-    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
-    assert!(!rx.is_closed());
-    tx.send(drops.msg(2)).unwrap();
-    assert_eq!(rx.try_recv().map(|m: Counted| m.value), Ok(2));
-    assert_eq!(drops.drops(), 1);
-}
-
-#[test]
-fn send_then_blocking_recv() {
-    let drops = DropCounter::new();
-    let mut slot = Slot::new();
-    let (tx, rx) = slot.split();
-    tx.send(drops.msg(3)).unwrap();
-    assert_eq!(rx.recv().unwrap().value, 3);
-    assert_eq!(drops.drops(), 1);
-}
-
-#[test]
-fn sender_dropped_before_recv() {
-    let mut slot = Slot::<Counted>::new();
-    let (tx, rx) = slot.split();
-    drop(tx);
-    assert!(rx.is_closed());
-    assert!(!rx.has_message());
-    assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
-    assert_eq!(
-        rx.recv_timeout(Duration::from_secs(10)).map(|m| m.value),
-        Err(RecvTimeoutError::Disconnected)
-    );
-    assert_eq!(
-        rx.recv_deadline(Instant::now() + Duration::from_secs(10))
-            .map(|m| m.value),
-        Err(RecvTimeoutError::Disconnected)
-    );
-    assert_eq!(rx.recv().map(|m| m.value), Err(RecvError));
+    cases::send_then_try_recv(&drops, slot.split());
+    drop_empty_slot(slot, &drops);
 }
 
 #[test]
 fn receiver_dropped_before_send_returns_message() {
     let drops = DropCounter::new();
     let mut slot = Slot::new();
-    let (tx, rx) = slot.split();
-    assert!(!tx.is_closed());
-    drop(rx);
-    assert!(tx.is_closed());
-    let SendError(msg) = tx.send(drops.msg(4)).unwrap_err();
-    assert_eq!(msg.value, 4);
-    assert_eq!(drops.drops(), 0, "the message came back, not dropped");
-    assert!(slot.is_empty(), "nothing was left in the slot");
-    drop(msg);
-    assert_eq!(drops.drops(), 1);
-    drop(slot);
-    assert_eq!(drops.drops(), 1);
+    cases::receiver_dropped_before_send_returns_message(&drops, slot.split());
+    drop_empty_slot(slot, &drops);
 }
 
 #[test]
 fn receiver_dropped_after_send_drops_message_at_once_and_once() {
     let drops = DropCounter::new();
     let mut slot = Slot::new();
-    let (tx, rx) = slot.split();
-    tx.send(drops.msg(5)).unwrap();
-    assert_eq!(drops.drops(), 0);
-    drop(rx);
-    assert_eq!(drops.drops(), 1, "dropped with the receiver, at once");
+    cases::receiver_dropped_after_send_drops_message_at_once(&drops, slot.split());
     assert!(slot.is_empty());
     // Neither the next round nor the slot's own drop drops it again.
-    let (tx, rx) = slot.split();
-    drop((tx, rx));
+    drop(slot.split());
     assert_eq!(drops.drops(), 1);
-    drop(slot);
-    assert_eq!(drops.drops(), 1);
+    drop_empty_slot(slot, &drops);
 }
 
 #[test]
 fn both_dropped_without_message_in_either_order() {
     let drops = DropCounter::new();
-    let mut slot = Slot::<Counted>::new();
-    let (tx, rx) = slot.split();
-    drop(rx);
-    drop(tx);
-    let (tx, rx) = slot.split();
-    drop(tx);
-    drop(rx);
+    let mut slot = Slot::new();
+    cases::halves_dropped_unsent(slot.split(), true);
+    cases::halves_dropped_unsent(slot.split(), false);
     // The slot still works after both.
     let (tx, rx) = slot.split();
     tx.send(drops.msg(6)).unwrap();
-    assert_eq!(rx.try_recv().map(|m| m.value), Ok(6));
+    assert_eq!(value(rx.try_recv()), Ok(6));
     assert_eq!(drops.drops(), 1);
 }
 
@@ -164,13 +133,7 @@ fn send_from_thread_while_receiver_blocks() {
     let mut slot = Slot::new();
     for round in 0..iters(100) as u64 {
         let drops = DropCounter::new();
-        let (tx, rx) = slot.split();
-        let msg = drops.msg(round);
-        thread::scope(|s| {
-            let sender = s.spawn(move || tx.send(msg).is_ok());
-            assert_eq!(rx.recv().unwrap().value, round);
-            assert!(sender.join().unwrap());
-        });
+        cases::send_from_a_thread_while_receiver_blocks(slot.split(), drops.msg(round), false);
         assert_eq!(drops.drops(), 1);
     }
 }
@@ -179,87 +142,7 @@ fn send_from_thread_while_receiver_blocks() {
 fn send_after_receiver_parked() {
     let drops = DropCounter::new();
     let mut slot = Slot::new();
-    let (tx, rx) = slot.split();
-    let msg = drops.msg(7);
-    thread::scope(|s| {
-        let sender = s.spawn(move || {
-            pause();
-            tx.send(msg).is_ok()
-        });
-        assert_eq!(rx.recv().unwrap().value, 7);
-        assert!(sender.join().unwrap());
-    });
-    assert_eq!(drops.drops(), 1);
-}
-
-#[test]
-fn sender_dropped_while_receiver_blocks() {
-    let mut slot = Slot::<Counted>::new();
-    let (tx, rx) = slot.split();
-    thread::scope(|s| {
-        s.spawn(move || {
-            pause();
-            drop(tx);
-        });
-        assert_eq!(rx.recv().map(|m| m.value), Err(RecvError));
-    });
-}
-
-#[test]
-fn recv_timeout_expires_then_receives() {
-    let drops = DropCounter::new();
-    let mut slot = Slot::new();
-    let (tx, rx) = slot.split();
-    let timeout = Duration::from_millis(20);
-    let start = Instant::now();
-    assert_eq!(
-        rx.recv_timeout(timeout).map(|m: Counted| m.value),
-        Err(RecvTimeoutError::Timeout)
-    );
-    assert!(start.elapsed() >= timeout, "timed out early");
-    // The receiver is still usable after a timeout.
-    tx.send(drops.msg(8)).unwrap();
-    assert_eq!(rx.recv_timeout(timeout).unwrap().value, 8);
-    assert_eq!(drops.drops(), 1);
-}
-
-#[test]
-fn recv_deadline_expires_then_receives() {
-    let drops = DropCounter::new();
-    let mut slot = Slot::new();
-    let (tx, rx) = slot.split();
-    let deadline = Instant::now() + Duration::from_millis(20);
-    assert_eq!(
-        rx.recv_deadline(deadline).map(|m: Counted| m.value),
-        Err(RecvTimeoutError::Timeout)
-    );
-    assert!(Instant::now() >= deadline, "timed out early");
-    thread::scope(|s| {
-        let msg = drops.msg(9);
-        s.spawn(move || {
-            pause();
-            tx.send(msg).is_ok()
-        });
-        let far = Instant::now() + Duration::from_secs(60);
-        assert_eq!(rx.recv_deadline(far).unwrap().value, 9);
-    });
-    assert_eq!(drops.drops(), 1);
-}
-
-#[test]
-fn recv_timeout_that_does_not_expire() {
-    let drops = DropCounter::new();
-    let mut slot = Slot::new();
-    let (tx, rx) = slot.split();
-    let msg = drops.msg(10);
-    thread::scope(|s| {
-        let sender = s.spawn(move || {
-            pause();
-            tx.send(msg).is_ok()
-        });
-        assert_eq!(rx.recv_timeout(Duration::from_secs(60)).unwrap().value, 10);
-        assert!(sender.join().unwrap());
-    });
+    cases::send_from_a_thread_while_receiver_blocks(slot.split(), drops.msg(7), true);
     assert_eq!(drops.drops(), 1);
 }
 
@@ -267,25 +150,9 @@ fn recv_timeout_that_does_not_expire() {
 fn zero_timeout_and_past_deadline_take_a_ready_message() {
     let drops = DropCounter::new();
     let mut slot = Slot::new();
-
-    let (tx, rx) = slot.split();
-    assert_eq!(
-        rx.recv_timeout(Duration::ZERO).map(|m: Counted| m.value),
-        Err(RecvTimeoutError::Timeout)
-    );
-    tx.send(drops.msg(11)).unwrap();
-    assert_eq!(rx.recv_timeout(Duration::ZERO).map(|m| m.value), Ok(11));
+    cases::zero_timeout_takes_a_ready_message(slot.split(), drops.msg(11));
     assert_eq!(drops.drops(), 1);
-    drop(rx);
-
-    let (tx, rx) = slot.split();
-    let past = Instant::now() - Duration::from_millis(5);
-    assert_eq!(
-        rx.recv_deadline(past).map(|m: Counted| m.value),
-        Err(RecvTimeoutError::Timeout)
-    );
-    tx.send(drops.msg(12)).unwrap();
-    assert_eq!(rx.recv_deadline(past).map(|m| m.value), Ok(12));
+    cases::past_deadline_takes_a_ready_message(slot.split(), drops.msg(12));
     assert_eq!(drops.drops(), 2);
 }
 
@@ -293,218 +160,30 @@ fn zero_timeout_and_past_deadline_take_a_ready_message() {
 fn huge_timeout_and_far_deadline_wait_without_panicking() {
     let drops = DropCounter::new();
     let mut slot = Slot::new();
-
-    let (tx, rx) = slot.split();
-    let msg = drops.msg(13);
-    thread::scope(|s| {
-        s.spawn(move || {
-            pause();
-            tx.send(msg).is_ok()
-        });
-        assert_eq!(rx.recv_timeout(Duration::MAX).unwrap().value, 13);
-    });
-    drop(rx);
-
-    let (tx, rx) = slot.split();
-    let far = Instant::now() + Duration::from_secs(60 * 60 * 24 * 365 * 100);
-    let msg = drops.msg(14);
-    thread::scope(|s| {
-        s.spawn(move || {
-            pause();
-            tx.send(msg).is_ok()
-        });
-        assert_eq!(rx.recv_deadline(far).unwrap().value, 14);
-    });
-    drop(rx);
-
-    let (tx, rx) = slot.split();
-    thread::scope(|s| {
-        s.spawn(move || {
-            pause();
-            drop(tx);
-        });
-        assert_eq!(
-            rx.recv_timeout(Duration::MAX).map(|m| m.value),
-            Err(RecvTimeoutError::Disconnected)
-        );
-    });
-    drop(rx);
-
+    cases::huge_timeout_waits_for_the_send(slot.split(), drops.msg(13));
+    cases::far_deadline_waits_for_the_send(slot.split(), drops.msg(14));
+    cases::huge_timeout_sees_the_sender_dropped(slot.split());
     // A ready message is taken at once, too.
     let (tx, rx) = slot.split();
     tx.send(drops.msg(15)).unwrap();
-    assert_eq!(rx.recv_timeout(Duration::MAX).map(|m| m.value), Ok(15));
+    assert_eq!(value(rx.recv_timeout(Duration::MAX)), Ok(15));
     assert_eq!(drops.drops(), 3);
-}
-
-#[test]
-fn repeated_timeouts_then_send_from_thread() {
-    let drops = DropCounter::new();
-    let mut slot = Slot::new();
-    let (tx, rx) = slot.split();
-    for _ in 0..3 {
-        assert_eq!(
-            rx.recv_timeout(Duration::from_millis(1))
-                .map(|m: Counted| m.value),
-            Err(RecvTimeoutError::Timeout)
-        );
-    }
-    let msg = drops.msg(16);
-    thread::scope(|s| {
-        s.spawn(move || tx.send(msg).is_ok());
-        assert_eq!(rx.recv().unwrap().value, 16);
-    });
-    assert_eq!(drops.drops(), 1);
 }
 
 // ----- manual polling: every ordering against the first poll -----
 
-#[test]
-fn send_before_first_poll() {
-    let drops = DropCounter::new();
-    let (counter, waker) = WakeCounter::new();
-    let mut slot = Slot::new();
-    let (tx, mut rx) = slot.split();
-    tx.send(drops.msg(20)).unwrap();
-    match poll_with(&mut rx, &waker) {
-        Poll::Ready(Ok(msg)) => assert_eq!(msg.value, 20),
-        other => panic!("expected the message, got {other:?}"),
-    }
-    assert_eq!(counter.wakes(), 0);
-    assert_eq!(drops.drops(), 1);
-    // Polled again after completion: disconnected, not a panic.
-    assert_eq!(
-        poll_with(&mut rx, &waker).map(|r| r.map(|m| m.value)),
-        Poll::Ready(Err(RecvError))
-    );
-    assert_eq!(drops.drops(), 1);
-}
-
-#[test]
-fn send_after_first_poll_wakes_once() {
-    let drops = DropCounter::new();
-    let (counter, waker) = WakeCounter::new();
-    let mut slot = Slot::new();
-    let (tx, mut rx) = slot.split();
-    assert!(poll_with(&mut rx, &waker).is_pending());
-    assert!(poll_with(&mut rx, &waker).is_pending());
-    assert_eq!(counter.wakes(), 0);
-    tx.send(drops.msg(21)).unwrap();
-    assert_eq!(counter.wakes(), 1);
-    match poll_with(&mut rx, &waker) {
-        Poll::Ready(Ok(msg)) => assert_eq!(msg.value, 21),
-        other => panic!("expected the message, got {other:?}"),
-    }
-    assert_eq!(drops.drops(), 1);
-    assert_eq!(counter.wakes(), 1);
-    drop(rx);
-    drop(slot);
-    assert_eq!(Arc::strong_count(&counter), 2, "the waker leaked");
-}
-
-#[test]
-fn sender_dropped_before_first_poll() {
-    let (counter, waker) = WakeCounter::new();
-    let mut slot = Slot::<u8>::new();
-    let (tx, mut rx) = slot.split();
-    drop(tx);
-    assert_eq!(poll_with(&mut rx, &waker), Poll::Ready(Err(RecvError)));
-    assert_eq!(counter.wakes(), 0);
-}
-
-#[test]
-fn sender_dropped_after_first_poll_wakes() {
-    let (counter, waker) = WakeCounter::new();
-    let mut slot = Slot::<u8>::new();
-    let (tx, mut rx) = slot.split();
-    assert!(poll_with(&mut rx, &waker).is_pending());
-    drop(tx);
-    assert_eq!(counter.wakes(), 1);
-    assert_eq!(poll_with(&mut rx, &waker), Poll::Ready(Err(RecvError)));
-    assert_eq!(counter.wakes(), 1);
-}
-
-#[test]
-fn receiver_dropped_after_poll_then_send_returns_message() {
-    let drops = DropCounter::new();
-    let (counter, waker) = WakeCounter::new();
-    let mut slot = Slot::new();
-    let (tx, mut rx) = slot.split();
-    assert!(poll_with(&mut rx, &waker).is_pending());
-    drop(rx);
-    // The receiver's waker is released with the receiver, not kept.
-    assert_eq!(Arc::strong_count(&counter), 2);
-    let SendError(msg) = tx.send(drops.msg(22)).unwrap_err();
-    assert_eq!(msg.value, 22);
-    assert_eq!(counter.wakes(), 0);
-    assert_eq!(drops.drops(), 0);
-    drop(msg);
-    assert_eq!(drops.drops(), 1);
-}
-
-#[test]
-fn new_waker_replaces_old_and_is_the_one_woken() {
-    let (old_counter, old_waker) = WakeCounter::new();
-    let (new_counter, new_waker) = WakeCounter::new();
-    let drops = DropCounter::new();
-    let mut slot = Slot::new();
-    let (tx, mut rx) = slot.split();
-    assert!(poll_with(&mut rx, &old_waker).is_pending());
-    assert!(poll_with(&mut rx, &new_waker).is_pending());
-    // The old waker was dropped, not leaked: only our handles are left.
-    assert_eq!(Arc::strong_count(&old_counter), 2);
-    tx.send(drops.msg(23)).unwrap();
-    assert_eq!(old_counter.wakes(), 0);
-    assert_eq!(new_counter.wakes(), 1);
-    assert_eq!(
-        poll_with(&mut rx, &new_waker).map(|r| r.map(|m| m.value)),
-        Poll::Ready(Ok(23))
-    );
-    assert_eq!(drops.drops(), 1);
-}
-
-#[test]
-fn same_waker_is_cloned_at_most_once() {
-    let (counter, waker) = WakeCounter::new();
-    let mut slot = Slot::<u8>::new();
-    let (_tx, mut rx) = slot.split();
-    for _ in 0..5 {
-        assert!(poll_with(&mut rx, &waker).is_pending());
-    }
-    // Our Arc, our `waker`, and exactly one clone inside the slot.
-    assert_eq!(Arc::strong_count(&counter), 3);
-    drop(rx);
-    assert_eq!(Arc::strong_count(&counter), 2);
-}
-
-#[test]
-fn poll_then_timeout_then_await_on_one_receiver() {
-    let drops = DropCounter::new();
-    let (counter, waker) = WakeCounter::new();
-    let mut slot = Slot::new();
-    let (tx, mut rx) = slot.split();
-    assert!(poll_with(&mut rx, &waker).is_pending());
-    assert_eq!(
-        rx.recv_timeout(Duration::from_millis(1))
-            .map(|m: Counted| m.value),
-        Err(RecvTimeoutError::Timeout)
-    );
-    assert_eq!(
-        rx.try_recv().map(|m: Counted| m.value),
-        Err(TryRecvError::Empty)
-    );
-    let msg = drops.msg(24);
-    thread::scope(|s| {
-        s.spawn(move || {
-            pause();
-            tx.send(msg).is_ok()
-        });
-        let got = futures::executor::block_on(&mut rx).unwrap();
-        assert_eq!(got.value, 24);
-    });
-    // The first waker was replaced by the blocking call's; it never fired.
-    assert_eq!(counter.wakes(), 0);
-    assert_eq!(drops.drops(), 1);
+case_tests! {
+    halves: Slot::new().split();
+    counted: [
+        send_before_first_poll, send_after_first_poll_wakes_once,
+        receiver_dropped_after_poll_then_send_returns_message,
+        new_waker_replaces_old_and_is_the_one_woken, poll_then_timeout_then_await_on_one_receiver,
+        panicking_waker_clone_leaves_the_receiver_usable,
+    ]
+    plain: [
+        sender_dropped_before_first_poll, sender_dropped_after_first_poll_wakes,
+        same_waker_is_cloned_at_most_once,
+    ]
 }
 
 #[test]
@@ -536,8 +215,8 @@ fn stale_waker_of_a_forgotten_receiver_is_released() {
     assert_eq!(old_counter.wakes(), 1);
     assert_eq!(new_counter.wakes(), 1);
     assert_eq!(
-        poll_with(&mut rx, &new_waker).map(|r| r.map(|m| m.value)),
-        Poll::Ready(Ok(25))
+        poll_with(&mut rx, &new_waker).map(value),
+        std::task::Poll::Ready(Ok(25))
     );
     drop(rx);
 
@@ -568,7 +247,7 @@ fn task_to_task_within_one_future() {
             };
             let (sent, got) = futures::join!(sender, rx);
             assert!(sent);
-            assert_eq!(got.unwrap().value, round, "under {executor:?}");
+            assert_eq!(value(got), Ok(round), "under {executor:?}");
         }
         assert_eq!(drops.drops(), 3);
     });
@@ -576,137 +255,42 @@ fn task_to_task_within_one_future() {
 
 #[test]
 fn thread_to_task() {
-    for executor in EXECUTORS {
-        let drops = DropCounter::new();
-        // SAFETY: both halves are dropped before the closure returns: the sending thread is joined and the task has run to completion.
-        unsafe {
-            with_static_slot(|slot| {
-                let (tx, rx) = slot.split();
-                let msg = drops.msg(30);
-                let sender = thread::spawn(move || {
-                    pause();
-                    tx.send(msg).is_ok()
-                });
-                let got = executor.run(async move { rx.await.map(|m: Counted| m.value) });
-                assert_eq!(got, Ok(30), "under {executor:?}");
-                assert!(sender.join().unwrap());
-            })
-        };
-        assert_eq!(drops.drops(), 1);
-    }
+    // SAFETY: the body joins its thread and completes its task, so both halves are gone when it returns.
+    unsafe { on_every_executor_with_a_static_slot(cases::thread_to_task) };
 }
 
 #[test]
 fn task_to_thread() {
-    for executor in EXECUTORS {
-        let drops = DropCounter::new();
-        // SAFETY: as in `thread_to_task`.
-        unsafe {
-            with_static_slot(|slot| {
-                let (tx, rx) = slot.split();
-                let receiver = thread::spawn(move || rx.recv().map(|m: Counted| m.value));
-                let msg = drops.msg(31);
-                let sent = executor.run(async move {
-                    pause();
-                    tx.send(msg).is_ok()
-                });
-                assert!(sent);
-                assert_eq!(receiver.join().unwrap(), Ok(31), "under {executor:?}");
-            })
-        };
-        assert_eq!(drops.drops(), 1);
-    }
+    // SAFETY: the body joins its thread and completes its task, so both halves are gone when it returns.
+    unsafe { on_every_executor_with_a_static_slot(cases::task_to_thread) };
 }
 
 #[test]
 fn sender_dropped_while_task_waits() {
-    for executor in EXECUTORS {
-        // SAFETY: as in `thread_to_task`.
-        unsafe {
-            with_static_slot::<Counted, _>(|slot| {
-                let (tx, rx) = slot.split();
-                let dropper = thread::spawn(move || {
-                    pause();
-                    drop(tx);
-                });
-                let got = executor.run(async move { rx.await.map(|m| m.value) });
-                assert_eq!(got, Err(RecvError), "under {executor:?}");
-                dropper.join().unwrap();
-            })
-        };
-    }
+    let body = |executor, _: &_, halves| cases::sender_dropped_while_task_waits(executor, halves);
+    // SAFETY: the body joins its thread and completes its task, so both halves are gone when it returns.
+    unsafe { on_every_executor_with_a_static_slot(body) };
 }
 
 #[test]
 fn future_moved_to_another_task_between_polls() {
-    for executor in EXECUTORS {
-        let drops = DropCounter::new();
-        // SAFETY: as in `thread_to_task`.
-        unsafe {
-            with_static_slot(|slot| {
-                let (tx, mut rx) = slot.split();
-                // First task: poll once (registers that task's waker), then
-                // give the receiver away.
-                #[allow(clippy::async_yields_async)] // handed on, not awaited
-                let rx = executor.run(async move {
-                    assert!(futures::poll!(&mut rx).is_pending());
-                    rx
-                });
-                let msg = drops.msg(32);
-                let sender = thread::spawn(move || {
-                    pause();
-                    tx.send(msg).is_ok()
-                });
-                // Second task: the send must wake this one.
-                let got = executor.run(async move { rx.await.map(|m: Counted| m.value) });
-                assert_eq!(got, Ok(32), "under {executor:?}");
-                assert!(sender.join().unwrap());
-            })
-        };
-        assert_eq!(drops.drops(), 1);
-    }
+    // SAFETY: the body joins its thread and completes both its tasks, so both halves are gone when it returns.
+    unsafe {
+        on_every_executor_with_a_static_slot(cases::future_moved_to_another_task_between_polls)
+    };
 }
 
 #[test]
 fn receiver_in_select_loses_nothing() {
     on_every_executor(|executor| async move {
         let drops = DropCounter::new();
-        let mut slot = Slot::new();
-        let mut other = Slot::new();
-        let (tx, mut rx) = slot.split();
-        let (other_tx, other_rx) = other.split();
-        other_tx.send(drops.msg(1)).unwrap();
-        let first = futures::future::select(&mut rx, other_rx).await;
-        match first {
-            futures::future::Either::Right((Ok(msg), _)) => assert_eq!(msg.value, 1),
-            _ => panic!("only the other slot had a message"),
-        }
-        assert_eq!(drops.drops(), 1);
-        assert!(tx.send(drops.msg(33)).is_ok());
-        assert_eq!(rx.await.unwrap().value, 33, "under {executor:?}");
-        assert_eq!(drops.drops(), 2);
+        let (mut slot, mut other) = (Slot::new(), Slot::new());
+        cases::receiver_in_select_loses_nothing(executor, &drops, slot.split(), other.split())
+            .await;
     });
 }
 
-/// A future that is pending once (waking itself), then ready.
-#[derive(Default)]
-struct YieldOnce(bool);
-
-impl Future for YieldOnce {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if mem::replace(&mut self.0, true) {
-            Poll::Ready(())
-        } else {
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    }
-}
-
 // ----- a `static` slot and the unsafe layer -----
-
 #[test]
 fn static_slot_is_made_in_const_context() {
     static SLOT: Slot<Counted> = Slot::new();
@@ -734,7 +318,7 @@ fn default_is_an_empty_slot() {
     assert!(slot.is_empty());
     let (tx, rx) = slot.split();
     tx.send(drops.msg(41)).unwrap();
-    assert_eq!(rx.recv().map(|m| m.value), Ok(41));
+    assert_eq!(value(rx.recv()), Ok(41));
     assert_eq!(drops.drops(), 1);
 }
 
@@ -758,9 +342,7 @@ fn put_and_take_alternate_for_many_rounds() {
         // SAFETY: as above; a take on an empty slot takes nothing.
         assert!(unsafe { slot.take() }.is_none());
     }
-    assert!(slot.is_empty());
-    drop(slot);
-    assert_eq!(drops.drops(), rounds as usize);
+    drop_empty_slot(slot, &drops);
 }
 
 #[test]
@@ -774,9 +356,7 @@ fn take_on_an_empty_slot_returns_none() {
     }
     // The empty takes did not spoil the round: a put still lands.
     // SAFETY: the round's first and only sending side.
-    unsafe { slot.put(drops.msg(42)) }
-        .map_err(|_| "closed")
-        .unwrap();
+    unsafe { slot.put(drops.msg(42)) }.unwrap();
     // SAFETY: one thread, no halves.
     assert_eq!(unsafe { slot.take() }.map(|m| m.value), Some(42));
     assert_eq!(drops.drops(), 1);
@@ -787,9 +367,7 @@ fn put_left_in_the_slot_is_dropped_with_it() {
     let drops = DropCounter::new();
     let slot = Slot::new();
     // SAFETY: the round's one sending side, on one thread.
-    unsafe { slot.put(drops.msg(43)) }
-        .map_err(|_| "closed")
-        .unwrap();
+    unsafe { slot.put(drops.msg(43)) }.unwrap();
     assert!(!slot.is_empty());
     assert_eq!(drops.drops(), 0);
     drop(slot);
@@ -801,19 +379,15 @@ fn receiver_drops_a_message_left_from_an_earlier_round() {
     let drops = DropCounter::new();
     let slot = Slot::new();
     // SAFETY: the first round's one sending side.
-    unsafe { slot.put(drops.msg(44)) }
-        .map_err(|_| "closed")
-        .unwrap();
+    unsafe { slot.put(drops.msg(44)) }.unwrap();
     // SAFETY: the put has finished; no other receiving side exists.
     let rx = unsafe { slot.receiver() };
     assert_eq!(drops.drops(), 1, "the new round starts empty");
     assert!(slot.is_empty());
-    assert_eq!(rx.try_recv().map(|m| m.value), Err(TryRecvError::Empty));
+    assert_eq!(value(rx.try_recv()), Err(TryRecvError::Empty));
     // SAFETY: the new round's one sending side.
-    unsafe { slot.put(drops.msg(45)) }
-        .map_err(|_| "closed")
-        .unwrap();
-    assert_eq!(rx.try_recv().map(|m| m.value), Ok(45));
+    unsafe { slot.put(drops.msg(45)) }.unwrap();
+    assert_eq!(value(rx.try_recv()), Ok(45));
     assert_eq!(drops.drops(), 2);
 }
 
@@ -828,10 +402,9 @@ fn put_after_the_rounds_receiver_is_dropped_returns_the_message() {
     let SendError(msg) = unsafe { slot.put(drops.msg(46)) }.unwrap_err();
     assert_eq!(msg.value, 46);
     assert_eq!(drops.drops(), 0);
-    assert!(slot.is_empty());
     drop(msg);
-    drop(slot);
     assert_eq!(drops.drops(), 1);
+    drop_empty_slot(slot, &drops);
 }
 
 #[test]
@@ -842,15 +415,9 @@ fn unsafe_halves_behave_like_split_ones() {
         // SAFETY: the last round's halves are gone; one receiver, one sender per round.
         let (rx, tx) = unsafe { (slot.receiver(), slot.sender()) };
         if round % 2 == 0 {
-            thread::scope(|s| {
-                let msg = drops.msg(round);
-                s.spawn(move || tx.send(msg).is_ok());
-                assert_eq!(rx.recv().map(|m| m.value), Ok(round));
-            });
+            cases::send_from_a_thread_while_receiver_blocks((tx, rx), drops.msg(round), false);
         } else {
-            drop(tx);
-            assert!(rx.is_closed());
-            assert_eq!(rx.recv().map(|m| m.value), Err(RecvError));
+            cases::sender_dropped_before_recv((tx, rx));
         }
     }
     assert_eq!(drops.drops(), iters(100).div_ceil(2));
@@ -873,7 +440,7 @@ fn put_from_thread_while_task_awaits_receiver() {
                 // SAFETY: this round's one sending side.
                 unsafe { SLOT.put(msg) }.is_ok()
             });
-            let got = executor.run(async move { rx.await.map(|m| m.value) });
+            let got = executor.run(async move { value(rx.await) });
             assert_eq!(got, Ok(round), "under {executor:?}");
             assert!(putter.join().unwrap());
             sent += 1;
@@ -890,7 +457,7 @@ fn put_from_task_while_thread_blocks_on_receiver() {
     for executor in EXECUTORS {
         // SAFETY: only this test uses SLOT; the last round is over.
         let rx = unsafe { SLOT.receiver() };
-        let receiver = thread::spawn(move || rx.recv().map(|m| m.value));
+        let receiver = thread::spawn(move || value(rx.recv()));
         let msg = drops.msg(47);
         let sent = executor.run(async move {
             pause();
@@ -924,13 +491,8 @@ fn put_on_a_thread_while_take_polls() {
             }
         });
         for round in 0..rounds {
-            let got = loop {
-                // SAFETY: no receiver half exists; only this thread takes.
-                if let Some(msg) = unsafe { slot.take() } {
-                    break msg;
-                }
-                thread::yield_now();
-            };
+            // SAFETY: no receiver half exists; only this thread takes.
+            let got = unsafe { take_when_put(slot) };
             assert_eq!(got.value, round);
             next_tx.send(()).unwrap();
         }
@@ -965,13 +527,8 @@ fn put_again_once_is_empty_reports_the_take() {
             }
         });
         for round in 0..rounds {
-            let got = loop {
-                // SAFETY: no receiver half exists; only this thread takes.
-                if let Some(msg) = unsafe { slot.take() } {
-                    break msg;
-                }
-                thread::yield_now();
-            };
+            // SAFETY: no receiver half exists; only this thread takes.
+            let got = unsafe { take_when_put(slot) };
             assert_eq!(got.value, round);
         }
     });
@@ -989,15 +546,14 @@ fn rounds_via_split_across_threads() {
     for round in 0..rounds {
         let (tx, rx) = slot.split();
         let msg = drops.msg(round);
-        thread::scope(|s| {
-            if round % 3 == 2 {
-                s.spawn(move || drop((tx, msg)));
-                assert_eq!(rx.recv().map(|m| m.value), Err(RecvError));
-            } else {
-                s.spawn(move || tx.send(msg).is_ok());
-                sum += rx.recv().unwrap().value;
-            }
-        });
+        if round % 3 == 2 {
+            let ((), got) = concurrently(move || drop((tx, msg)), || value(rx.recv()));
+            assert_eq!(got, Err(RecvError));
+        } else {
+            let (sent, got) = concurrently(move || tx.send(msg).is_ok(), || rx.recv());
+            assert!(sent);
+            sum += got.unwrap().value;
+        }
     }
     let expected: u64 = (0..rounds).filter(|r| r % 3 != 2).sum();
     assert_eq!(sum, expected);
@@ -1017,10 +573,10 @@ fn forgotten_receiver_message_is_dropped_by_the_next_split() {
     assert_eq!(drops.drops(), 1, "the leftover went with the new round");
     assert!(slot_is_empty_through(&rx));
     tx.send(drops.msg(51)).unwrap();
-    assert_eq!(rx.try_recv().map(|m| m.value), Ok(51));
+    assert_eq!(value(rx.try_recv()), Ok(51));
     drop(rx);
-    drop(slot);
     assert_eq!(drops.drops(), 2);
+    drop_empty_slot(slot, &drops);
 }
 
 /// A fresh round's receiver sees nothing: no message, sender not gone.
@@ -1048,10 +604,7 @@ fn forgotten_halves_do_not_spoil_the_next_round() {
     // A forgotten sender: its round never ends, but the next split does.
     let (tx, rx) = slot.split();
     mem::forget(tx);
-    assert_eq!(
-        rx.try_recv().map(|m: Counted| m.value),
-        Err(TryRecvError::Empty)
-    );
+    assert_eq!(value(rx.try_recv()), Err(TryRecvError::Empty));
     drop(rx);
 
     // A forgotten receiver that never got a message.
@@ -1061,7 +614,7 @@ fn forgotten_halves_do_not_spoil_the_next_round() {
 
     let (tx, rx) = slot.split();
     tx.send(drops.msg(53)).unwrap();
-    assert_eq!(rx.recv().map(|m| m.value), Ok(53));
+    assert_eq!(value(rx.recv()), Ok(53));
     assert_eq!(drops.drops(), 1);
 }
 
@@ -1080,7 +633,7 @@ fn leftover_of_every_kind_over_many_rounds() {
         match round % 5 {
             0 => {
                 tx.send(msg).unwrap();
-                assert_eq!(rx.try_recv().map(|m| m.value), Ok(round as u64));
+                assert_eq!(value(rx.try_recv()), Ok(round as u64));
                 received += 1;
             }
             1 => {
@@ -1096,10 +649,7 @@ fn leftover_of_every_kind_over_many_rounds() {
             3 => {
                 drop(tx);
                 drop(msg);
-                assert_eq!(
-                    rx.try_recv().map(|m| m.value),
-                    Err(TryRecvError::Disconnected)
-                );
+                assert_eq!(value(rx.try_recv()), Err(TryRecvError::Disconnected));
             }
             _ => {
                 drop(rx);
@@ -1113,8 +663,7 @@ fn leftover_of_every_kind_over_many_rounds() {
     drop((tx, rx));
     assert_eq!(drops.drops(), rounds, "each message dropped exactly once");
     assert!(received > 0 && returned > 0);
-    drop(slot);
-    assert_eq!(drops.drops(), rounds);
+    drop_empty_slot(slot, &drops);
 }
 
 // ----- types and properties -----
@@ -1132,27 +681,19 @@ fn zero_sized_messages() {
     struct Zst;
     let mut slot = Slot::<Zst>::new();
     let (tx, rx) = slot.split();
-    thread::scope(|s| {
-        s.spawn(move || tx.send(Zst).is_ok());
-        assert_eq!(rx.recv(), Ok(Zst));
-    });
+    let (sent, got) = concurrently(move || tx.send(Zst).is_ok(), || rx.recv());
+    assert!(sent);
+    assert_eq!(got, Ok(Zst));
 
     // A zero-sized message that counts its drops.
-    static ZST_DROPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    struct CountedZst;
-    impl Drop for CountedZst {
-        fn drop(&mut self) {
-            ZST_DROPS.fetch_add(1, SeqCst);
-        }
-    }
     assert_eq!(size_of::<CountedZst>(), 0);
     let mut slot = Slot::new();
     let (tx, rx) = slot.split();
-    tx.send(CountedZst).map_err(|_| "gone").unwrap();
+    tx.send(CountedZst).unwrap();
     drop(rx);
     assert_eq!(ZST_DROPS.load(SeqCst), 1);
     let (tx, rx) = slot.split();
-    tx.send(CountedZst).map_err(|_| "gone").unwrap();
+    tx.send(CountedZst).unwrap();
     mem::forget(rx);
     drop(slot);
     assert_eq!(ZST_DROPS.load(SeqCst), 2);
@@ -1163,23 +704,7 @@ fn slot_and_halves_are_debug() {
     let drops = DropCounter::new();
     let mut slot = Slot::new();
     assert_eq!(format!("{slot:?}"), "Slot { is_empty: true }");
-    let (tx, rx) = slot.split();
-    assert_eq!(format!("{tx:?}"), "SlotSender { is_closed: false }");
-    assert_eq!(
-        format!("{rx:?}"),
-        "SlotReceiver { has_message: false, is_closed: false }"
-    );
-    tx.send(drops.msg(1)).unwrap();
-    assert_eq!(
-        format!("{rx:?}"),
-        "SlotReceiver { has_message: true, is_closed: false }"
-    );
-    assert_eq!(rx.try_recv().map(|m| m.value), Ok(1));
-    assert_eq!(
-        format!("{rx:?}"),
-        "SlotReceiver { has_message: false, is_closed: true }"
-    );
-    drop(rx);
+    cases::halves_are_debug(&drops, slot.split(), ["SlotSender", "SlotReceiver"]);
 
     let (tx, rx) = slot.split();
     drop(rx);
@@ -1197,31 +722,8 @@ fn slot_and_halves_are_debug() {
 
 #[test]
 fn message_type_need_not_be_debug_or_sync() {
-    struct NotDebug(std::cell::Cell<u8>, #[allow(dead_code)] Counted);
-    let drops = DropCounter::new();
     let mut slot = Slot::new();
-    let (tx, rx) = slot.split();
-    thread::scope(|s| {
-        let msg = NotDebug(std::cell::Cell::new(3), drops.msg(3));
-        s.spawn(move || tx.send(msg).is_ok());
-        assert_eq!(rx.recv().map(|m| m.0.get()).ok(), Some(3));
-    });
-    assert_eq!(drops.drops(), 1);
-}
-
-/// Fails to compile if `$ty` implements `$trait` (two blanket impls make
-/// the item ambiguous exactly when it does).
-macro_rules! assert_not_impl {
-    ($ty:ty: $trait:path) => {
-        const _: fn() = || {
-            trait AmbiguousIfImpl<A> {
-                fn some_item() {}
-            }
-            impl<T: ?Sized> AmbiguousIfImpl<()> for T {}
-            impl<T: ?Sized + $trait> AmbiguousIfImpl<u8> for T {}
-            let _ = <$ty as AmbiguousIfImpl<_>>::some_item;
-        };
-    };
+    cases::message_type_need_not_be_debug_or_sync(&DropCounter::new(), slot.split());
 }
 
 assert_not_impl!(SlotReceiver<'static, u8>: Sync);
@@ -1275,14 +777,7 @@ fn slot_is_little_more_than_its_message() {
 fn send_and_receiver_drop_race() {
     let mut slot = Slot::new();
     for _ in 0..iters(200) {
-        let drops = DropCounter::new();
-        let (tx, rx) = slot.split();
-        let msg = drops.msg(60);
-        thread::scope(|s| {
-            s.spawn(move || tx.send(msg).is_ok());
-            drop(rx);
-        });
-        assert_eq!(drops.drops(), 1);
+        cases::send_and_receiver_drop_race(&DropCounter::new(), slot.split());
         assert!(slot.is_empty());
     }
 }
@@ -1291,67 +786,42 @@ fn send_and_receiver_drop_race() {
 fn polled_receiver_dropped_while_send_runs_on_another_thread() {
     let mut slot = Slot::new();
     for _ in 0..iters(200) {
-        let drops = DropCounter::new();
-        let (counter, waker) = WakeCounter::new();
-        let (tx, mut rx) = slot.split();
-        assert!(poll_with(&mut rx, &waker).is_pending());
-        let msg = drops.msg(61);
-        thread::scope(|s| {
-            let sender = s.spawn(move || match tx.send(msg) {
-                Ok(()) => None,
-                Err(SendError(msg)) => Some(msg.value),
-            });
-            drop(rx);
-            let returned = sender.join().unwrap();
-            assert!(returned.is_none() || returned == Some(61));
-        });
-        assert_eq!(drops.drops(), 1);
-        assert!(counter.wakes() <= 1);
-        assert_eq!(Arc::strong_count(&counter), 2, "the waker leaked");
+        cases::polled_receiver_dropped_while_send_runs_on_another_thread(
+            &DropCounter::new(),
+            slot.split(),
+        );
     }
 }
 
 #[test]
 fn sender_and_receiver_dropped_at_once() {
-    let mut slot = Slot::<Counted>::new();
+    let mut slot = Slot::new();
     for _ in 0..iters(200) {
-        let (tx, rx) = slot.split();
-        thread::scope(|s| {
-            s.spawn(move || drop(tx));
-            drop(rx);
-        });
+        cases::halves_dropped_at_once(slot.split());
     }
     assert!(slot.is_empty());
 }
 
 #[test]
 fn panicking_message_drop_leaves_the_slot_usable() {
-    struct Bomb(DropCounter, Arc<AtomicBool>);
-    impl Drop for Bomb {
-        fn drop(&mut self) {
-            drop(self.0.msg(0));
-            if self.1.load(SeqCst) {
-                panic!("boom");
-            }
-        }
-    }
     let drops = DropCounter::new();
-    let armed = Arc::new(AtomicBool::new(true));
     let mut slot = Slot::new();
-    let (tx, rx) = slot.split();
-    tx.send(Bomb(drops.clone(), armed.clone()))
-        .map_err(|_| "gone")
-        .unwrap();
-    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(rx)));
-    assert!(dropped.is_err(), "the message's panic reaches the caller");
-    assert_eq!(drops.drops(), 1, "the message was dropped exactly once");
+    cases::panicking_message_drop_reaches_the_caller(&drops, slot.split());
     assert!(slot.is_empty());
-    armed.store(false, SeqCst);
     let (tx, rx) = slot.split();
     assert_eq!(drops.drops(), 1, "not dropped again by the next round");
-    tx.send(Bomb(drops.clone(), armed.clone()))
-        .map_err(|_| "gone")
-        .unwrap();
+    let dud = Bomb {
+        drops: drops.clone(),
+        armed: false,
+    };
+    tx.send(dud).map_err(|_| "gone").unwrap();
     assert!(rx.try_recv().is_ok());
     assert_eq!(drops.drops(), 2);
+}
+
+#[test]
+fn panicking_waker_drop_still_closes_the_receiver() {
+    let mut slot = Slot::new();
+    cases::panicking_waker_drop_still_closes_the_receiver(&DropCounter::new(), slot.split());
+    assert!(slot.is_empty());
 }
