@@ -22,6 +22,11 @@ use tidings::oneshot::Slot;
 /// Where the interrupt handler leaves the result of a transfer.
 static TRANSFER_DONE: Slot<u32> = Slot::new();
 
+/// Set while a transfer's interrupt is still to come. The handler clears it
+/// (Release) after its `put` returned, so a driver that reads it cleared
+/// (Acquire) knows the last round's sending side is done.
+static IRQ_PENDING: AtomicBool = AtomicBool::new(false);
+
 /// The "interrupt handler": the peripheral finished, so complete the
 /// transfer that the driver started.
 fn on_transfer_complete(bytes: u32) {
@@ -31,25 +36,32 @@ fn on_transfer_complete(bytes: u32) {
     if let Err(unclaimed) = delivered {
         println!("  interrupt: nobody waits for {} bytes", unclaimed.0);
     }
+    IRQ_PENDING.store(false, Ordering::Release);
 }
 
 /// Starts the "hardware": it raises the interrupt a little later.
 fn start_peripheral(len: u32) {
+    IRQ_PENDING.store(true, Ordering::Relaxed);
     thread::spawn(move || {
         thread::sleep(Duration::from_millis(5));
         on_transfer_complete(len);
     });
 }
 
-/// The driver. `&mut self` on `transfer` means one transfer at a time,
-/// which is what makes the unsafe slot calls sound.
+/// The driver. `&mut self` on `transfer` means one transfer is started at
+/// a time; a transfer whose future was dropped may still have its interrupt
+/// coming, so the next one first waits for it (a real driver might abort
+/// the peripheral instead). Together these make the unsafe slot calls sound.
 struct Dma {
     done: &'static Slot<u32>,
 }
 
 impl Dma {
     async fn transfer(&mut self, len: u32) -> u32 {
-        // SAFETY: no transfer is in flight (`&mut self`, and the previous one completed or its receiver was dropped after the interrupt ran), and this is the only receiving side.
+        while IRQ_PENDING.load(Ordering::Acquire) {
+            std::hint::spin_loop();
+        }
+        // SAFETY: the last round's sending side (the interrupt) is done and that happens-before this (IRQ_PENDING, Release/Acquire); `&mut self` makes this the only receiving side.
         let done = unsafe { self.done.receiver() };
         start_peripheral(len);
         done.await.expect("the interrupt handler always completes")
@@ -100,6 +112,15 @@ fn main() {
     let mut dma = Dma {
         done: &TRANSFER_DONE,
     };
+    // A transfer given up on: its future is polled once, then dropped. Its
+    // interrupt still comes and finds nobody waiting.
+    {
+        let mut cancelled = pin!(dma.transfer(8));
+        let waker = futures::task::noop_waker();
+        let polled = cancelled.as_mut().poll(&mut Context::from_waker(&waker));
+        assert!(polled.is_pending());
+    }
+
     for len in [16, 64, 256] {
         let bytes = block_on(dma.transfer(len));
         println!("transfer of {len} bytes complete: {bytes} bytes moved");

@@ -7,9 +7,9 @@
 //! sender dropped), [`Receiver::sender`] hands out the next round's sender
 //! on the same allocation, without allocating and without waiting.
 //!
-//! Sending is wait-free (one atomic swap and a store when the receiver is
-//! not waiting); polling a receive and recycling the sender are wait-free
-//! too.
+//! Sending is wait-free (a load, one atomic swap and a store when the
+//! receiver is not waiting); polling a receive and recycling the sender are
+//! wait-free too.
 //!
 //! ```
 //! use std::thread;

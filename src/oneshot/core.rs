@@ -44,7 +44,8 @@
 //!
 //! # Cost
 //!
-//! `send` is one `swap` and one store when no receiver waits; a waiting
+//! `send` is a load (to skip writing the message when the receiver is
+//! gone), one `swap` and one store when no receiver waits; a waiting
 //! receiver adds the slot's two RMWs and the wake. Receiving a message that
 //! is already there is a load and a store.
 #![allow(unsafe_code)]
@@ -123,7 +124,7 @@ impl<T> Core<T> {
         });
         // SAFETY: live core, the sender's one finishing move (contract).
         if unsafe { Self::finish(this, MESSAGE) } {
-            let msg = this.message.with(|cell| {
+            let msg = this.message.with_mut(|cell| {
                 // SAFETY: the receiver is gone (CLOSED), so the cell we just filled is ours alone, and it is initialized.
                 unsafe { (*cell).assume_init_read() }
             });
@@ -163,7 +164,12 @@ impl<T> Core<T> {
         // waker registration, its drop), so we see the waker it left and,
         // if it is gone, all it did to the core before we own it.
         match this.state.swap(FINISHING, Acquire) {
-            CLOSED => true,
+            CLOSED => {
+                // The receiver is gone and the core is ours; put CLOSED back
+                // so that a reused core (a `Slot`) does not stay FINISHING.
+                this.state.store(CLOSED, Relaxed);
+                true
+            }
             before => {
                 // The receiver cannot free the core while it sees FINISHING,
                 // so take its waker out now ...
@@ -201,6 +207,23 @@ impl<T> Core<T> {
     /// Called by the receiver half only, never concurrently with another
     /// receiver-side method, and not after [`close_receiver`](Self::close_receiver).
     pub(crate) unsafe fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
+        // SAFETY: forwarded contract.
+        unsafe { self.poll_recv_with(cx, false) }
+    }
+
+    /// [`poll_recv`](Self::poll_recv), where `may_wait` says whether the
+    /// caller would rather wait for a sender that is finishing (a blocking
+    /// receive: it spins, then yields the thread) than be asked to poll
+    /// again (a future: it stays wait-free).
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll_recv`](Self::poll_recv).
+    unsafe fn poll_recv_with(
+        &self,
+        cx: &mut Context<'_>,
+        may_wait: bool,
+    ) -> Poll<Result<T, RecvError>> {
         // ORDERING: Acquire pairs with the sender's Release publication of
         // MESSAGE, so the message it wrote is visible.
         let mut state = self.state.load(Acquire);
@@ -215,7 +238,9 @@ impl<T> Core<T> {
                     // a moment; if it is still not done (descheduled), ask to
                     // be polled again rather than wait on it: a poll stays
                     // wait-free.
-                    if !spin.try_wait() {
+                    if may_wait {
+                        spin.wait();
+                    } else if !spin.try_wait() {
                         cx.waker().wake_by_ref();
                         return Poll::Pending;
                     }
@@ -258,7 +283,7 @@ impl<T> Core<T> {
         use crate::error::RecvTimeoutError;
         let polled = crate::block::wait_until(deadline, |cx| {
             // SAFETY: forwarded contract.
-            unsafe { self.poll_recv(cx) }
+            unsafe { self.poll_recv_with(cx, true) }
         });
         match polled {
             Some(Ok(msg)) => Ok(msg),
@@ -373,7 +398,7 @@ impl<T> Core<T> {
     ///
     /// The state is `MESSAGE`, observed with Acquire by the receiver side.
     unsafe fn take_message(&self, next: u8) -> T {
-        let msg = self.message.with(|cell| {
+        let msg = self.message.with_mut(|cell| {
             // SAFETY: MESSAGE means the cell is initialized and the receiver's; the sender is gone and will not touch it again.
             unsafe { (*cell).assume_init_read() }
         });
@@ -413,7 +438,7 @@ impl<T> Core<T> {
         if self.state.load(Relaxed) == MESSAGE {
             // Moved out first, so a panicking `Drop` leaves no message behind.
             self.state.store(CLOSED, Relaxed);
-            self.message.with(|cell| {
+            self.message.with_mut(|cell| {
                 // SAFETY: the state was MESSAGE, so the cell is initialized; the state now says otherwise, so it is read out once.
                 drop(unsafe { (*cell).assume_init_read() })
             });

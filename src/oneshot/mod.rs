@@ -3,7 +3,8 @@
 //!
 //! [`channel`] makes one heap allocation and returns a [`Sender`] and a
 //! [`Receiver`]. The sender's [`send`](Sender::send) never waits: it is
-//! wait-free, one atomic swap when the receiver is not waiting. The receiver can
+//! wait-free, a load, one atomic swap and a store when the receiver is not
+//! waiting. The receiver can
 //! be awaited (it is itself a [`Future`](::core::future::Future)), block a thread
 //! ([`recv`](Receiver::recv), [`recv_timeout`](Receiver::recv_timeout),
 //! [`recv_deadline`](Receiver::recv_deadline)), or check without waiting
@@ -169,8 +170,9 @@ mod heap {
 
         /// Sends `msg`, waking the receiver if it waits. Never blocks.
         ///
-        /// Wait-free: one atomic swap and one store when the receiver is not
-        /// waiting; when it waits, two more read-modify-writes and the wake.
+        /// Wait-free: a load, one atomic swap and one store when the receiver
+        /// is not waiting; when it waits, two more read-modify-writes and the
+        /// wake.
         ///
         /// # Errors
         ///

@@ -48,6 +48,17 @@ use crate::loom::maybe_const_fn;
 /// side (one `SlotSender`, or one `put`) and one receiving side (one
 /// `SlotReceiver`, or calls to `take` that never overlap) act.
 ///
+/// "Before" in these contracts means *happens-before*: the thread that
+/// starts a round must learn that the previous round is over through
+/// something that synchronizes, such as seeing [`is_empty`](Slot::is_empty)
+/// return true after a `take`, joining a thread, or a Release store it
+/// reads with Acquire. A relaxed flag is not enough.
+///
+/// A sending half dropped unsent, or a `put` whose receiving half was
+/// dropped, ends its round *closed*: `take` then finds nothing and a further
+/// `put` hands its message back, until [`receiver`](Slot::receiver) or
+/// [`split`](Slot::split) starts a new round.
+///
 /// # Examples
 ///
 /// ```
@@ -171,9 +182,11 @@ impl<T> Slot<T> {
     /// # Safety
     ///
     /// This is the round's one sending side: no [`SlotSender`] exists for
-    /// this round, and `put` has not been called in it (a round is ended
-    /// by [`take`](Self::take), [`receiver`](Self::receiver) or `split`).
-    /// It may run concurrently with the receiving side.
+    /// this round, and `put` has not been called in it; the start of the
+    /// round (by `new`, `split`, [`take`](Self::take) or
+    /// [`receiver`](Self::receiver)) happens-before this call (see
+    /// [Rounds](Slot#rounds-and-the-unsafe-layer)). It may run concurrently
+    /// with the receiving side.
     ///
     /// # Examples
     ///
@@ -248,10 +261,11 @@ impl<T> Slot<T> {
     ///
     /// # Safety
     ///
-    /// No sending side of an earlier round is still running or will run
-    /// (each finished, or never started), no other receiving side exists
-    /// or runs (no [`SlotReceiver`], no [`take`](Self::take)), and nothing
-    /// else touches the slot while this starts the round.
+    /// Every sending side of earlier rounds has published its outcome (its
+    /// `put` or `send` returned, or its half was dropped) and that
+    /// happens-before this call, or it will never act; no other receiving
+    /// side exists or runs (no [`SlotReceiver`], no [`take`](Self::take));
+    /// and nothing else touches the slot while this starts the round.
     ///
     /// # Examples
     ///
