@@ -1,5 +1,6 @@
-//! A short printed tour of tidings' oneshot channel: a thread sends to a
-//! task, a task sends to a thread, a receive times out, a sender hangs up.
+//! A short printed tour of tidings: a thread sends to a task, a task sends
+//! to a thread, a receive times out, a sender hangs up (the oneshot
+//! channel), then a queue that threads and tasks share (mpmc).
 //!
 //! Run it with `cargo run --example tour`.
 
@@ -53,6 +54,52 @@ fn main() {
     let got = rx.recv();
     println!("sender dropped: {got:?}");
     assert_eq!(got, Err(RecvError));
+
+    // 5. A queue shared by threads and a task: two threads produce into a
+    //    bounded channel (blocking while it is full), a task consumes; then
+    //    the task produces and two threads consume. Same channel type.
+    let (tx, rx) = tidings::bounded(4);
+    let producers: Vec<_> = (0..2u64)
+        .map(|p| {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                for i in 0..50 {
+                    tx.send(p * 1000 + i).unwrap();
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    let (count, sum) = pollster::block_on(async {
+        let (mut count, mut sum) = (0, 0);
+        while let Ok(n) = rx.recv_async().await {
+            count += 1;
+            sum += n;
+        }
+        (count, sum)
+    });
+    println!("threads -> task over a bounded(4) queue: {count} messages");
+    assert_eq!((count, sum), (100, 1000 * 50 + 2 * (0..50).sum::<u64>()));
+    for p in producers {
+        p.join().unwrap();
+    }
+
+    let (tx, rx) = tidings::unbounded();
+    let consumers: Vec<_> = (0..2)
+        .map(|_| {
+            let rx = rx.clone();
+            thread::spawn(move || rx.iter().count())
+        })
+        .collect();
+    drop(rx);
+    pollster::block_on(async move {
+        for i in 0..100 {
+            tx.send_async(i).await.unwrap();
+        }
+    });
+    let counts: Vec<usize> = consumers.into_iter().map(|c| c.join().unwrap()).collect();
+    println!("task -> threads over an unbounded queue: {counts:?} messages each");
+    assert_eq!(counts.iter().sum::<usize>(), 100);
 
     println!("tour complete");
 }

@@ -21,7 +21,7 @@
 //! | one reply, one sender, one receiver | [`oneshot::channel`] | available |
 //! | one reply without any allocation, `no_std` | [`oneshot::Slot`] | available |
 //! | one reply per round, reusing the allocation | `multishot` (`alloc`) | available |
-//! | a queue, many senders and receivers | `mpmc::{bounded, unbounded, rendezvous}` | planned |
+//! | a queue, many senders and receivers | [`mpmc::bounded`], [`mpmc::unbounded`], [`mpmc::rendezvous`] (`alloc`) | available |
 //! | every receiver sees every message | `broadcast` | planned |
 //!
 //! # Features
@@ -30,7 +30,7 @@
 //! |---|---|---|
 //! | `std` | yes | blocking operations, `_timeout` / `_deadline` variants, `std::error::Error`; implies `alloc` |
 //! | `alloc` | via `std` | the heap-allocated channels in `no_std` builds (async operations only) |
-//! | `futures` | no | `FusedFuture` for the receive futures (later: `Stream`, `Sink`) |
+//! | `futures` | no | `Stream` / `FusedStream` for mpmc receivers, `Sink` for mpmc senders, `FusedFuture` for the futures |
 //! | `portable-atomic` | no | atomics from `portable-atomic`, for targets without compare-and-swap |
 //!
 //! With no features at all the crate is `#![no_std]` without an allocator
@@ -58,10 +58,16 @@ extern crate std;
 
 #[cfg(feature = "std")]
 mod block;
+#[cfg(feature = "alloc")]
+mod lock;
 mod loom;
 mod waiter;
+#[cfg(feature = "alloc")]
+mod waitlist;
 
 pub mod error;
+#[cfg(feature = "alloc")]
+pub mod mpmc;
 #[cfg(feature = "alloc")]
 pub mod multishot;
 pub mod oneshot;
@@ -69,6 +75,8 @@ pub mod oneshot;
 pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
+#[cfg(feature = "alloc")]
+pub use mpmc::{bounded, rendezvous, unbounded, Receiver, Sender};
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]

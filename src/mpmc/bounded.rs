@@ -1,0 +1,59 @@
+//! The bounded flavor's buffer: a ring of at most `cap` slots.
+//!
+//! A plain `VecDeque` kept behind the channel's lock. Its slots are
+//! allocated as the channel first fills (at most [`PREALLOCATE`] up front,
+//! then by doubling, never beyond what `cap` needs) and then kept, so a
+//! channel in steady use allocates nothing per message, and
+//! `bounded(usize::MAX)` is a valid, lazily growing channel rather than an
+//! allocation failure.
+
+use alloc::collections::VecDeque;
+
+/// Slots allocated when the channel is made (fewer if `cap` is smaller).
+pub(crate) const PREALLOCATE: usize = 64;
+
+/// At most `cap` messages, first in first out.
+#[derive(Debug)]
+pub(crate) struct Ring<T> {
+    buf: VecDeque<T>,
+    cap: usize,
+}
+
+impl<T> Ring<T> {
+    /// An empty ring for `cap >= 1` messages.
+    pub(crate) fn new(cap: usize) -> Self {
+        debug_assert!(cap > 0, "capacity 0 is the rendezvous flavor");
+        Self {
+            buf: VecDeque::with_capacity(cap.min(PREALLOCATE)),
+            cap,
+        }
+    }
+
+    /// Appends `msg`, or hands it back when the ring is full.
+    #[inline]
+    pub(crate) fn push(&mut self, msg: T) -> Result<(), T> {
+        if self.buf.len() == self.cap {
+            return Err(msg);
+        }
+        self.buf.push_back(msg);
+        Ok(())
+    }
+
+    #[inline]
+    pub(crate) fn pop(&mut self) -> Option<T> {
+        self.buf.pop_front()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.cap
+    }
+
+    /// Moves every message out, leaving the ring empty and its memory freed.
+    pub(crate) fn take_all(&mut self) -> VecDeque<T> {
+        core::mem::take(&mut self.buf)
+    }
+}

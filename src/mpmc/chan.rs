@@ -1,0 +1,640 @@
+//! The one channel core behind every mpmc flavor.
+//!
+//! A [`Chan`] is a [`Lock`] over a plain [`State`]: the flavor's buffer
+//! ([`Buffer`]: a ring, a list of blocks, or nothing), a `closed` flag, and
+//! one [`WaitList`] per side. Every operation is a critical section of a
+//! few instructions; what can run user code (dropping a message, waking or
+//! dropping a waker) is carried out of it and done after unlocking. Handle
+//! counts live outside the lock, in atomics.
+//!
+//! Public methods never look at the flavor: they call the operations here,
+//! and the only `match` on the flavor is inside [`Buffer`].
+//!
+//! # Rules the state keeps
+//!
+//! - A message is in exactly one place: the buffer, a waiting sender's
+//!   entry, or (hand-off) a blocked receiver's entry that is off its list.
+//!   It leaves the channel only in the operation that returns it.
+//! - Every message that enters the buffer (a send, or a waiting sender's
+//!   message moved in when a receive makes room) notifies one listed
+//!   receiver, if any. One message wakes at most one receiver.
+//! - A receiver that was notified and then gives up without receiving
+//!   passes the notification on if something is still ready, so no
+//!   receiver sleeps while a message waits.
+//! - A waiting sender is taken off its list only to be finished: its
+//!   message moved into the buffer or into a receiver's hands (`SENT`), or
+//!   given back because the channel closed (`CLOSED`). A woken sender has
+//!   nothing left to do but return, so a send future that is woken and
+//!   then never polled holds up nobody.
+//! - A rendezvous (capacity 0) has no buffer: a sender puts its message
+//!   into a blocked receiving thread's entry if one waits, or waits with
+//!   it in its own entry (notifying a listed receiver, which takes it from
+//!   there).
+//! - `closed` is set once: by [`Chan::close`], when the last sender goes,
+//!   or when the last receiver goes (which also drops the buffer at once).
+//!   Closing finishes every waiting sender (`CLOSED`) and notifies every
+//!   waiting receiver; receivers drain the buffer, then see the end.
+#![allow(unsafe_code)]
+
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use core::task::{Context, Poll};
+#[cfg(feature = "std")]
+use std::time::Instant;
+
+use super::bounded::Ring;
+use super::rendezvous::Zero;
+use super::unbounded::Blocks;
+#[cfg(feature = "std")]
+use crate::error::{RecvTimeoutError, SendTimeoutError};
+use crate::error::{TryRecvError, TrySendError};
+use crate::lock::Lock;
+use crate::loom::atomic::{AtomicUsize, Ordering::*};
+#[cfg(feature = "std")]
+use crate::loom::Spin;
+use crate::waitlist::{Entry, WaitList, CLOSED, FILLED, NOTIFIED, SENT, WAITING};
+
+/// A flavor's buffer. The only place that tells the flavors apart.
+#[derive(Debug)]
+pub(crate) enum Buffer<T> {
+    Bounded(Ring<T>),
+    Unbounded(Blocks<T>),
+    Rendezvous(Zero),
+}
+
+/// Messages moved out of a buffer, to be dropped after unlocking.
+#[allow(dead_code)] // held only to be dropped
+enum Taken<T> {
+    Ring(VecDeque<T>),
+    Blocks(VecDeque<VecDeque<T>>),
+    None,
+}
+
+impl<T> Buffer<T> {
+    #[inline]
+    fn push(&mut self, msg: T) -> Result<(), T> {
+        match self {
+            Self::Bounded(ring) => ring.push(msg),
+            Self::Unbounded(blocks) => {
+                blocks.push(msg);
+                Ok(())
+            }
+            Self::Rendezvous(zero) => zero.push(msg),
+        }
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<T> {
+        match self {
+            Self::Bounded(ring) => ring.pop(),
+            Self::Unbounded(blocks) => blocks.pop(),
+            Self::Rendezvous(_) => None,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Self::Bounded(ring) => ring.len(),
+            Self::Unbounded(blocks) => blocks.len(),
+            Self::Rendezvous(_) => 0,
+        }
+    }
+
+    fn capacity(&self) -> Option<usize> {
+        match self {
+            Self::Bounded(ring) => Some(ring.capacity()),
+            Self::Unbounded(_) => None,
+            Self::Rendezvous(_) => Some(0),
+        }
+    }
+
+    fn is_rendezvous(&self) -> bool {
+        matches!(self, Self::Rendezvous(_))
+    }
+
+    fn take_all(&mut self) -> Taken<T> {
+        match self {
+            Self::Bounded(ring) => Taken::Ring(ring.take_all()),
+            Self::Unbounded(blocks) => Taken::Blocks(blocks.take_all()),
+            Self::Rendezvous(_) => Taken::None,
+        }
+    }
+}
+
+/// Entries moved off a list under the lock, to be woken after unlocking.
+#[must_use = "the entries must be woken"]
+pub(crate) struct Wake<T>([Option<Arc<Entry<T>>>; 2]);
+
+impl<T> Wake<T> {
+    const NONE: Self = Self([None, None]);
+
+    fn one(entry: Option<Arc<Entry<T>>>) -> Self {
+        Self([entry, None])
+    }
+
+    pub(crate) fn wake(self) {
+        for entry in self.0.into_iter().flatten() {
+            entry.wake();
+        }
+    }
+}
+
+/// The plain state behind the lock.
+#[derive(Debug)]
+struct State<T> {
+    buffer: Buffer<T>,
+    closed: bool,
+    senders: WaitList<T>,
+    receivers: WaitList<T>,
+}
+
+impl<T> State<T> {
+    /// Notifies the first listed receiver, if any: returns it to be woken.
+    fn notify_receiver(&mut self) -> Option<Arc<Entry<T>>> {
+        let entry = self.receivers.pop()?;
+        entry.set(NOTIFIED);
+        Some(entry)
+    }
+
+    /// Offers `msg` to the channel, which must be open: hands it to a
+    /// blocked receiving thread (rendezvous) or pushes it into the buffer.
+    /// Gives it back when neither can take it now.
+    #[inline]
+    fn offer(&mut self, msg: T) -> Result<Wake<T>, T> {
+        if self.buffer.is_rendezvous() {
+            let Some(entry) = self.receivers.pop_accepting() else {
+                return Err(msg);
+            };
+            // SAFETY: we hold the lock and the entry was listed until the line above, and `set` below is what gives the cell to its owner.
+            unsafe { entry.fill_listed(msg) };
+            entry.set(FILLED);
+            return Ok(Wake::one(Some(entry)));
+        }
+        self.buffer.push(msg)?;
+        Ok(Wake::one(self.notify_receiver()))
+    }
+
+    /// Takes the next message: from the buffer (moving the first waiting
+    /// sender's message in behind it), or, with nothing buffered, from the
+    /// first waiting sender (rendezvous).
+    #[inline]
+    fn take(&mut self) -> Option<(T, Wake<T>)> {
+        if let Some(msg) = self.buffer.pop() {
+            if self.senders.is_empty() {
+                return Some((msg, Wake::NONE));
+            }
+            let sender = self.senders.pop().expect("not empty");
+            // SAFETY: we hold the lock and the entry was listed until the line above; `set` below gives it back to its owner.
+            let moved =
+                unsafe { sender.take_listed() }.expect("a waiting sender holds its message");
+            sender.set(SENT);
+            // The pop made room, so the push succeeds.
+            let pushed = self.buffer.push(moved);
+            debug_assert!(pushed.is_ok(), "a pop makes room for one push");
+            let receiver = self.notify_receiver();
+            return Some((msg, Wake([Some(sender), receiver])));
+        }
+        let sender = self.senders.pop()?;
+        // SAFETY: as above.
+        let msg = unsafe { sender.take_listed() }.expect("a waiting sender holds its message");
+        sender.set(SENT);
+        Some((msg, Wake::one(Some(sender))))
+    }
+
+    /// Whether a receive would find something now.
+    fn has_ready(&self) -> bool {
+        self.buffer.len() > 0 || !self.senders.is_empty()
+    }
+
+    /// Closes the channel: finishes every waiting sender and notifies every
+    /// waiting receiver. Returns them to be woken, and whether this call
+    /// closed it.
+    fn close(&mut self) -> (bool, Woken<T>) {
+        let was_open = !self.closed;
+        self.closed = true;
+        let senders = self.senders.take_all();
+        for sender in &senders {
+            sender.set(CLOSED);
+        }
+        let receivers = self.receivers.take_all();
+        for receiver in &receivers {
+            receiver.set(NOTIFIED);
+        }
+        (was_open, Woken(senders, receivers))
+    }
+}
+
+/// Everyone a close took off the lists, to be woken after unlocking.
+#[must_use = "the entries must be woken"]
+struct Woken<T>(VecDeque<Arc<Entry<T>>>, VecDeque<Arc<Entry<T>>>);
+
+impl<T> Woken<T> {
+    fn wake(self) {
+        for entry in self.0.iter().chain(self.1.iter()) {
+            entry.wake();
+        }
+    }
+}
+
+/// How a waiting send ended, when its owner gave up on it.
+pub(crate) enum SendEnd<T> {
+    /// A receiver took the message after all.
+    Sent,
+    /// The channel closed; here is the message.
+    Closed(T),
+    /// Still waiting; now withdrawn, here is the message.
+    Withdrawn(T),
+}
+
+/// The shared core of an mpmc channel.
+#[derive(Debug)]
+pub(crate) struct Chan<T> {
+    state: Lock<State<T>>,
+    capacity: Option<usize>,
+    senders: AtomicUsize,
+    receivers: AtomicUsize,
+}
+
+impl<T> Chan<T> {
+    /// A channel with one sender and one receiver.
+    pub(crate) fn new(buffer: Buffer<T>) -> Self {
+        Self {
+            capacity: buffer.capacity(),
+            state: Lock::new(State {
+                buffer,
+                closed: false,
+                senders: WaitList::new(),
+                receivers: WaitList::new(),
+            }),
+            senders: AtomicUsize::new(1),
+            receivers: AtomicUsize::new(1),
+        }
+    }
+
+    // ---- handle counts ----
+
+    pub(crate) fn sender_count(&self) -> usize {
+        self.senders.load(Relaxed)
+    }
+
+    pub(crate) fn receiver_count(&self) -> usize {
+        self.receivers.load(Relaxed)
+    }
+
+    pub(crate) fn add_sender(&self) {
+        // ORDERING: a new handle is made from an existing one, which keeps
+        // the count above zero; nothing is published.
+        let old = self.senders.fetch_add(1, Relaxed);
+        assert!(old < usize::MAX / 2, "too many senders");
+    }
+
+    /// For a weak sender: a new sender if any sender is still alive.
+    pub(crate) fn try_add_sender(&self) -> bool {
+        let mut count = self.senders.load(Relaxed);
+        loop {
+            if count == 0 {
+                return false;
+            }
+            assert!(count < usize::MAX / 2, "too many senders");
+            // ORDERING: as in `add_sender`; the failure load is Relaxed too.
+            match self
+                .senders
+                .compare_exchange_weak(count, count + 1, Relaxed, Relaxed)
+            {
+                Ok(_) => return true,
+                Err(now) => count = now,
+            }
+        }
+    }
+
+    pub(crate) fn add_receiver(&self) {
+        // ORDERING: as in `add_sender`.
+        let old = self.receivers.fetch_add(1, Relaxed);
+        assert!(old < usize::MAX / 2, "too many receivers");
+    }
+
+    /// A sender is gone; the last one closes the channel.
+    pub(crate) fn drop_sender(&self) {
+        // ORDERING: AcqRel so the last one to leave sees every other
+        // sender's work (the lock below orders the rest).
+        if self.senders.fetch_sub(1, AcqRel) == 1 {
+            self.close();
+        }
+    }
+
+    /// A receiver is gone; the last one closes the channel and drops what
+    /// is buffered, at once.
+    pub(crate) fn drop_receiver(&self) {
+        // ORDERING: as in `drop_sender`.
+        if self.receivers.fetch_sub(1, AcqRel) == 1 {
+            let (woken, taken) = self.state.with(|state| {
+                let (_, woken) = state.close();
+                (woken, state.buffer.take_all())
+            });
+            // Waiters first: a panicking message drop must not strand them.
+            woken.wake();
+            drop(taken);
+        }
+    }
+
+    // ---- inspection ----
+
+    pub(crate) fn capacity(&self) -> Option<usize> {
+        self.capacity
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.state.with(|state| state.buffer.len())
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        match self.capacity {
+            Some(cap) => self.len() >= cap,
+            None => false,
+        }
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.state.with(|state| state.closed)
+    }
+
+    /// Closes the channel; returns whether this call closed it.
+    pub(crate) fn close(&self) -> bool {
+        let (closed_now, woken) = self.state.with(State::close);
+        woken.wake();
+        closed_now
+    }
+
+    // ---- sending ----
+
+    pub(crate) fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
+        let sent = self.state.with(|state| {
+            if state.closed {
+                return Err(TrySendError::Disconnected(msg));
+            }
+            state.offer(msg).map_err(TrySendError::Full)
+        });
+        sent.map(Wake::wake)
+    }
+
+    /// One poll of a send. `msg` holds the message until the send waits;
+    /// then `entry` holds it (and the waiter). Both are empty once it ends.
+    pub(crate) fn poll_send(
+        &self,
+        cx: &mut Context<'_>,
+        msg: &mut Option<T>,
+        entry: &mut Option<Arc<Entry<T>>>,
+    ) -> Poll<Result<(), T>> {
+        if let Some(waiting) = entry {
+            let state = match waiting.state() {
+                WAITING => waiting.reregister(cx.waker()),
+                state => state,
+            };
+            if state == WAITING {
+                return Poll::Pending;
+            }
+            let waiting = entry.take().expect("checked above");
+            return Poll::Ready(match state {
+                SENT => Ok(()),
+                // SAFETY: we own the entry and read CLOSED with Acquire.
+                _ => Err(unsafe { waiting.take_owned() }.expect("a closed send keeps its message")),
+            });
+        }
+        let Some(first) = msg.take() else {
+            panic!("a send future polled after it completed");
+        };
+        let first = match self.try_send(first) {
+            Ok(()) => return Poll::Ready(Ok(())),
+            Err(TrySendError::Disconnected(msg)) => return Poll::Ready(Err(msg)),
+            Err(TrySendError::Full(msg)) => msg,
+        };
+        // Full: wait, with the message in a new entry. The entry is made
+        // (and the waker cloned) outside the lock; the offer is retried
+        // inside it before the entry is listed.
+        let waiting = Entry::new(None, false, cx.waker());
+        let outcome = self.state.with(|state| {
+            if state.closed {
+                return Err(first);
+            }
+            Ok(match state.offer(first) {
+                Ok(wake) => Waited::Done(wake),
+                Err(msg) => {
+                    // SAFETY: the entry is new and ours alone until it is listed on the next line, under the lock we hold.
+                    unsafe { waiting.fill_listed(msg) };
+                    state.senders.push(waiting.clone());
+                    // With no buffer, the waiting sender is what a receiver
+                    // takes: that is a message becoming ready.
+                    let receiver = if state.buffer.is_rendezvous() {
+                        state.notify_receiver()
+                    } else {
+                        None
+                    };
+                    Waited::Listed(Wake::one(receiver))
+                }
+            })
+        });
+        match outcome {
+            Err(msg) => Poll::Ready(Err(msg)),
+            Ok(Waited::Done(wake)) => {
+                wake.wake();
+                Poll::Ready(Ok(()))
+            }
+            Ok(Waited::Listed(wake)) => {
+                wake.wake();
+                *entry = Some(waiting);
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Withdraws a waiting send (its future was dropped, or its deadline
+    /// passed) and says how it ended.
+    pub(crate) fn cancel_send(&self, entry: Arc<Entry<T>>) -> SendEnd<T> {
+        if entry.state() == WAITING {
+            let withdrawn = self.state.with(|state| {
+                if state.senders.remove(&entry) {
+                    // SAFETY: we hold the lock and the entry was listed until `remove` above; nobody else holds it now but us.
+                    Some(
+                        unsafe { entry.take_listed() }.expect("a waiting sender holds its message"),
+                    )
+                } else {
+                    None
+                }
+            });
+            if let Some(msg) = withdrawn {
+                return SendEnd::Withdrawn(msg);
+            }
+        }
+        match entry.state() {
+            SENT => SendEnd::Sent,
+            // SAFETY: we own the entry and read CLOSED with Acquire.
+            _ => SendEnd::Closed(
+                unsafe { entry.take_owned() }.expect("a closed send keeps its message"),
+            ),
+        }
+    }
+
+    // ---- receiving ----
+
+    pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
+        let taken = self.state.with(|state| match state.take() {
+            Some(taken) => Ok(taken),
+            None if state.closed => Err(TryRecvError::Disconnected),
+            None => Err(TryRecvError::Empty),
+        });
+        taken.map(|(msg, wake)| {
+            wake.wake();
+            msg
+        })
+    }
+
+    /// One poll of a receive. `entry` holds the waiter while it waits;
+    /// `handoff` says whether a rendezvous sender may put its message
+    /// straight into it (blocked threads only: see `waitlist.rs`).
+    /// `Ready(None)`: the channel is closed and drained.
+    pub(crate) fn poll_recv(
+        &self,
+        cx: &mut Context<'_>,
+        entry: &mut Option<Arc<Entry<T>>>,
+        handoff: bool,
+    ) -> Poll<Option<T>> {
+        if let Some(waiting) = entry {
+            let state = match waiting.state() {
+                WAITING => waiting.reregister(cx.waker()),
+                state => state,
+            };
+            if state == WAITING {
+                return Poll::Pending;
+            }
+            let waiting = entry.take().expect("checked above");
+            if state == FILLED {
+                // SAFETY: we own the entry and read FILLED with Acquire.
+                return Poll::Ready(unsafe { waiting.take_owned() });
+            }
+            // NOTIFIED: look again below.
+        }
+        match self.try_recv() {
+            Ok(msg) => return Poll::Ready(Some(msg)),
+            Err(TryRecvError::Disconnected) => return Poll::Ready(None),
+            Err(TryRecvError::Empty) => {}
+        }
+        // Empty: wait, with a new entry made outside the lock; the buffer
+        // is looked at again inside it before the entry is listed.
+        let waiting = Entry::new(None, handoff, cx.waker());
+        let taken = self.state.with(|state| match state.take() {
+            Some(taken) => Some(Some(taken)),
+            None if state.closed => Some(None),
+            None => {
+                state.receivers.push(waiting.clone());
+                None
+            }
+        });
+        match taken {
+            Some(Some((msg, wake))) => {
+                wake.wake();
+                Poll::Ready(Some(msg))
+            }
+            Some(None) => Poll::Ready(None),
+            None => {
+                *entry = Some(waiting);
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Withdraws a waiting receive (its future was dropped, or its deadline
+    /// passed). Returns a message handed to it meanwhile, which the caller
+    /// must return (only entries that accept a hand-off can get one). A
+    /// receive that was notified but gives up passes the notification on
+    /// if something is still ready.
+    pub(crate) fn cancel_recv(&self, entry: Arc<Entry<T>>) -> Option<T> {
+        if entry.state() == WAITING && self.state.with(|state| state.receivers.remove(&entry)) {
+            return None;
+        }
+        match entry.state() {
+            // SAFETY: we own the entry and read FILLED with Acquire.
+            FILLED => unsafe { entry.take_owned() },
+            _ => {
+                let next = self.state.with(|state| {
+                    if state.has_ready() {
+                        state.notify_receiver()
+                    } else {
+                        None
+                    }
+                });
+                Wake::one(next).wake();
+                None
+            }
+        }
+    }
+
+    // ---- blocking ----
+
+    /// Sends, blocking the thread until done or until `deadline` (`None`:
+    /// no deadline).
+    #[cfg(feature = "std")]
+    pub(crate) fn send_until(
+        &self,
+        msg: T,
+        deadline: Option<Instant>,
+    ) -> Result<(), SendTimeoutError<T>> {
+        let mut msg = msg;
+        let mut spin = Spin::new();
+        loop {
+            match self.try_send(msg) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Disconnected(m)) => {
+                    return Err(SendTimeoutError::Disconnected(m))
+                }
+                Err(TrySendError::Full(m)) => msg = m,
+            }
+            if !spin.try_wait() {
+                break;
+            }
+        }
+        let mut msg = Some(msg);
+        let mut entry = None;
+        match crate::block::wait_until(deadline, |cx| self.poll_send(cx, &mut msg, &mut entry)) {
+            Some(Ok(())) => Ok(()),
+            Some(Err(msg)) => Err(SendTimeoutError::Disconnected(msg)),
+            None => match self.cancel_send(entry.take().expect("a pending send is listed")) {
+                SendEnd::Sent => Ok(()),
+                SendEnd::Closed(msg) => Err(SendTimeoutError::Disconnected(msg)),
+                SendEnd::Withdrawn(msg) => Err(SendTimeoutError::Timeout(msg)),
+            },
+        }
+    }
+
+    /// Receives, blocking the thread until done or until `deadline`.
+    #[cfg(feature = "std")]
+    pub(crate) fn recv_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+        let mut spin = Spin::new();
+        loop {
+            match self.try_recv() {
+                Ok(msg) => return Ok(msg),
+                Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
+                Err(TryRecvError::Empty) => {}
+            }
+            if !spin.try_wait() {
+                break;
+            }
+        }
+        let mut entry = None;
+        match crate::block::wait_until(deadline, |cx| self.poll_recv(cx, &mut entry, true)) {
+            Some(Some(msg)) => Ok(msg),
+            Some(None) => Err(RecvTimeoutError::Disconnected),
+            None => match self.cancel_recv(entry.take().expect("a pending receive is listed")) {
+                Some(msg) => Ok(msg),
+                None => Err(RecvTimeoutError::Timeout),
+            },
+        }
+    }
+}
+
+/// How a send that found the channel full came out of the lock.
+enum Waited<T> {
+    /// The retry inside the lock went through.
+    Done(Wake<T>),
+    /// The sender is listed and waits; wake the receiver it notified.
+    Listed(Wake<T>),
+}

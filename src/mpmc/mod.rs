@@ -1,0 +1,1039 @@
+//! Multi-producer multi-consumer channels: [`bounded`], [`unbounded`] and
+//! [`rendezvous`], blocking and async on the same channel.
+//!
+//! [`Sender`] and [`Receiver`] are both `Clone`; every message goes to
+//! exactly one receiver. Each operation that can wait has a blocking form
+//! (`send`, `recv`, with `_timeout` and `_deadline` variants) and an async
+//! form (`send_async`, `recv_async`), and both may be used on one channel
+//! at once: a thread can feed tasks, a task can feed threads.
+//!
+//! ```
+//! use std::thread;
+//!
+//! let (tx, rx) = tidings::mpmc::bounded(16);
+//! let producers: Vec<_> = (0..4)
+//!     .map(|p| {
+//!         let tx = tx.clone();
+//!         thread::spawn(move || {
+//!             for i in 0..100 {
+//!                 tx.send(p * 100 + i).unwrap();
+//!             }
+//!         })
+//!     })
+//!     .collect();
+//! drop(tx); // the receiver sees the end once every producer is done
+//! let sum: u32 = rx.iter().sum();
+//! assert_eq!(sum, (0..400).sum());
+//! for p in producers {
+//!     p.join().unwrap();
+//! }
+//! ```
+//!
+//! # Flavors
+//!
+//! | constructor | buffer | a send waits while |
+//! |---|---|---|
+//! | [`bounded(cap)`](bounded) | a ring of `cap` slots | the ring is full |
+//! | [`unbounded()`](unbounded) | a list of blocks of 32 messages, released as they drain | never |
+//! | [`rendezvous()`](rendezvous) (= `bounded(0)`) | none | no receiver has taken its message |
+//!
+//! # Closing
+//!
+//! When every sender is gone, or after [`Sender::close`] or
+//! [`Receiver::close`], sends fail with their message handed back, and
+//! receivers get what is still buffered, then `Disconnected`. When every
+//! receiver is gone, the buffered messages are dropped at once.
+//!
+//! # Waiting senders
+//!
+//! A send that waits (the channel is full, or a rendezvous has no receiver
+//! yet) keeps its message. A receiver that makes room moves the first
+//! waiting sender's message into the buffer itself and wakes that sender
+//! with its send complete; on a rendezvous channel the receiver takes the
+//! message straight from the waiting sender. So a woken send has nothing
+//! left to do, and a send future that is woken and then never polled holds
+//! up no other sender. Waiting senders and receivers are served first come,
+//! first served.
+
+use alloc::sync::Arc;
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+#[cfg(feature = "std")]
+use std::time::{Duration, Instant};
+
+use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
+#[cfg(feature = "std")]
+use crate::error::{RecvTimeoutError, SendTimeoutError};
+use crate::waitlist::Entry;
+
+mod bounded;
+mod chan;
+mod rendezvous;
+mod unbounded;
+
+use chan::{Buffer, Chan, SendEnd};
+
+/// Makes a channel that holds at most `cap` messages; a send waits while
+/// it is full. `bounded(0)` is a [`rendezvous`] channel.
+///
+/// The buffer's slots are allocated as the channel first fills (up to 64
+/// at once, then by doubling, never more than `cap`) and then kept, so a
+/// very large `cap` is not an allocation up front.
+///
+/// # Examples
+///
+/// ```
+/// use tidings::TrySendError;
+///
+/// let (tx, rx) = tidings::mpmc::bounded(1);
+/// tx.send(1).unwrap();
+/// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
+/// assert_eq!(rx.recv(), Ok(1));
+/// ```
+pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
+    if cap == 0 {
+        return rendezvous();
+    }
+    new(Buffer::Bounded(bounded::Ring::new(cap)))
+}
+
+/// Makes a channel without a bound: a send never waits.
+///
+/// Messages are kept in blocks of 32, one allocation per block; a drained
+/// block is released (one is kept for reuse), so the memory of a burst is
+/// given back once the burst is received.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = tidings::mpmc::unbounded();
+/// for i in 0..1000 {
+///     tx.send(i).unwrap();
+/// }
+/// assert_eq!(rx.len(), 1000);
+/// assert_eq!(rx.try_iter().sum::<i32>(), (0..1000).sum());
+/// ```
+pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
+    new(Buffer::Unbounded(unbounded::Blocks::new()))
+}
+
+/// Makes a channel of capacity 0: a send completes only when a receiver
+/// takes its message, whether each side blocks a thread or awaits.
+///
+/// `try_send` succeeds only if a thread is blocked in a receive at that
+/// moment (a waiting receive *future* cannot take a message it might never
+/// come back for, so it does not count).
+///
+/// # Examples
+///
+/// ```
+/// use std::thread;
+///
+/// let (tx, rx) = tidings::mpmc::rendezvous();
+/// let sender = thread::spawn(move || tx.send("hand to hand").unwrap());
+/// assert_eq!(rx.recv(), Ok("hand to hand"));
+/// sender.join().unwrap();
+/// assert_eq!(rx.capacity(), Some(0));
+/// ```
+pub fn rendezvous<T>() -> (Sender<T>, Receiver<T>) {
+    new(Buffer::Rendezvous(rendezvous::Zero))
+}
+
+fn new<T>(buffer: Buffer<T>) -> (Sender<T>, Receiver<T>) {
+    let chan = Arc::new(Chan::new(buffer));
+    (Sender { chan: chan.clone() }, Receiver { chan })
+}
+
+/// The sending half of an mpmc channel. Clone it for more producers.
+///
+/// When the last sender is dropped the channel closes: receivers drain
+/// what is buffered, then get `Disconnected`.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = tidings::mpmc::unbounded();
+/// let tx2 = tx.clone();
+/// tx.send(1).unwrap();
+/// tx2.send(2).unwrap();
+/// drop((tx, tx2));
+/// assert_eq!(rx.iter().collect::<Vec<_>>(), [1, 2]);
+/// ```
+pub struct Sender<T> {
+    chan: Arc<Chan<T>>,
+}
+
+/// The receiving half of an mpmc channel. Clone it for more consumers;
+/// each message goes to one of them.
+///
+/// When the last receiver is dropped the channel closes and the buffered
+/// messages are dropped at once; sends fail with their message back.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = tidings::mpmc::bounded(4);
+/// let rx2 = rx.clone();
+/// tx.send(1).unwrap();
+/// tx.send(2).unwrap();
+/// assert_eq!(rx2.try_recv(), Ok(1));
+/// assert_eq!(rx.try_recv(), Ok(2));
+/// ```
+pub struct Receiver<T> {
+    chan: Arc<Chan<T>>,
+}
+
+/// A sender that does not keep the channel open: it can be
+/// [upgraded](WeakSender::upgrade) to a [`Sender`] while another sender
+/// lives.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = tidings::mpmc::unbounded::<u8>();
+/// let weak = tx.downgrade();
+/// weak.upgrade().unwrap().send(1).unwrap();
+/// drop(tx);
+/// assert!(weak.upgrade().is_none(), "the last sender is gone");
+/// assert_eq!(rx.recv(), Ok(1));
+/// ```
+pub struct WeakSender<T> {
+    chan: Arc<Chan<T>>,
+}
+
+impl<T> Sender<T> {
+    /// Sends `msg`, blocking the thread while the channel is full (on a
+    /// rendezvous channel: until a receiver takes it). Fails, with the
+    /// message back, if the channel is closed or closes meanwhile.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::mpmc::bounded(1);
+    /// tx.send(1).unwrap();
+    /// drop(rx);
+    /// assert_eq!(tx.send(2), Err(tidings::SendError(2)));
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn send(&self, msg: T) -> Result<(), SendError<T>> {
+        self.chan
+            .send_until(msg, None)
+            .map_err(|err| SendError(err.into_inner()))
+    }
+
+    /// Sends `msg` if that can be done without waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tidings::TrySendError;
+    ///
+    /// let (tx, rx) = tidings::mpmc::bounded(1);
+    /// assert_eq!(tx.try_send(1), Ok(()));
+    /// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
+    /// drop(rx);
+    /// assert_eq!(tx.try_send(3), Err(TrySendError::Disconnected(3)));
+    /// ```
+    pub fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
+        self.chan.try_send(msg)
+    }
+
+    /// Like [`send`](Self::send), waiting at most `timeout`. A zero timeout
+    /// still takes room that is free right now; a timeout too large to
+    /// represent waits forever.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tidings::SendTimeoutError;
+    ///
+    /// let (tx, _rx) = tidings::mpmc::bounded(1);
+    /// tx.send_timeout(1, Duration::ZERO).unwrap();
+    /// assert_eq!(
+    ///     tx.send_timeout(2, Duration::from_millis(1)),
+    ///     Err(SendTimeoutError::Timeout(2))
+    /// );
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn send_timeout(&self, msg: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
+        self.chan
+            .send_until(msg, crate::block::deadline_after(timeout))
+    }
+
+    /// Like [`send`](Self::send), waiting until `deadline` at most.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let (tx, rx) = tidings::mpmc::bounded(1);
+    /// let deadline = Instant::now() + Duration::from_secs(1);
+    /// tx.send_deadline(1, deadline).unwrap();
+    /// assert_eq!(rx.recv(), Ok(1));
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn send_deadline(&self, msg: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
+        self.chan.send_until(msg, Some(deadline))
+    }
+
+    /// Sends `msg` asynchronously: the future completes once the message
+    /// is in the channel (on a rendezvous channel: taken by a receiver).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future before it completes means the message was either
+    /// delivered or never will be: if a receiver took it while the future
+    /// waited, the send counts as done; otherwise the message is withdrawn
+    /// and dropped with the future. It is never delivered twice.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # pollster::block_on(async {
+    /// let (tx, rx) = tidings::mpmc::bounded(1);
+    /// tx.send_async(1).await.unwrap();
+    /// assert_eq!(rx.recv_async().await, Ok(1));
+    /// # });
+    /// ```
+    pub fn send_async(&self, msg: T) -> SendFuture<'_, T> {
+        SendFuture {
+            chan: &self.chan,
+            msg: Some(msg),
+            entry: None,
+        }
+    }
+
+    /// Closes the channel for everyone: from now on every send fails with
+    /// its message back (also sends waiting now), and receivers get what
+    /// is buffered, then `Disconnected`. Returns whether this call closed
+    /// it (`false`: it was closed already).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::mpmc::unbounded();
+    /// tx.send(1).unwrap();
+    /// assert!(tx.close());
+    /// assert!(tx.send(2).is_err());
+    /// assert_eq!(rx.recv(), Ok(1));
+    /// assert_eq!(rx.recv(), Err(tidings::RecvError));
+    /// ```
+    pub fn close(&self) -> bool {
+        self.chan.close()
+    }
+
+    /// Whether the channel is closed: every receiver is gone, or it was
+    /// [closed](Self::close). Sends will fail.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::mpmc::unbounded::<u8>();
+    /// assert!(!tx.is_disconnected());
+    /// drop(rx);
+    /// assert!(tx.is_disconnected());
+    /// ```
+    pub fn is_disconnected(&self) -> bool {
+        self.chan.is_closed()
+    }
+
+    /// Makes a [`WeakSender`], which does not keep the channel open.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = tidings::mpmc::unbounded::<u8>();
+    /// let weak = tx.downgrade();
+    /// assert_eq!(tx.sender_count(), 1, "a weak sender is not counted");
+    /// assert!(weak.upgrade().is_some());
+    /// ```
+    pub fn downgrade(&self) -> WeakSender<T> {
+        WeakSender {
+            chan: self.chan.clone(),
+        }
+    }
+
+    /// The number of messages in the channel's buffer (always 0 for a
+    /// rendezvous channel).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = tidings::mpmc::bounded(4);
+    /// tx.send(1).unwrap();
+    /// assert_eq!(tx.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.chan.len()
+    }
+
+    /// Whether the buffer is empty (always for a rendezvous channel).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = tidings::mpmc::bounded::<u8>(4);
+    /// assert!(tx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.chan.len() == 0
+    }
+
+    /// Whether the buffer is full (always for a rendezvous channel, never
+    /// for an unbounded one).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = tidings::mpmc::bounded(1);
+    /// tx.send(1).unwrap();
+    /// assert!(tx.is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.chan.is_full()
+    }
+
+    /// The capacity: `Some(cap)` for a bounded channel (`Some(0)` for a
+    /// rendezvous), `None` for an unbounded one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(tidings::mpmc::bounded::<u8>(3).0.capacity(), Some(3));
+    /// assert_eq!(tidings::mpmc::unbounded::<u8>().0.capacity(), None);
+    /// ```
+    pub fn capacity(&self) -> Option<usize> {
+        self.chan.capacity()
+    }
+
+    /// The number of live senders (weak senders are not counted).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = tidings::mpmc::unbounded::<u8>();
+    /// let _tx2 = tx.clone();
+    /// assert_eq!(tx.sender_count(), 2);
+    /// ```
+    pub fn sender_count(&self) -> usize {
+        self.chan.sender_count()
+    }
+
+    /// The number of live receivers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::mpmc::unbounded::<u8>();
+    /// let _rx2 = rx.clone();
+    /// assert_eq!(tx.receiver_count(), 2);
+    /// ```
+    pub fn receiver_count(&self) -> usize {
+        self.chan.receiver_count()
+    }
+
+    /// Whether `self` and `other` send on the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = tidings::mpmc::unbounded::<u8>();
+    /// let (other, _) = tidings::mpmc::unbounded::<u8>();
+    /// assert!(tx.same_channel(&tx.clone()));
+    /// assert!(!tx.same_channel(&other));
+    /// ```
+    pub fn same_channel(&self, other: &Sender<T>) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+}
+
+impl<T> Receiver<T> {
+    /// Receives a message, blocking the thread until one comes. Fails once
+    /// the channel is closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::thread;
+    ///
+    /// let (tx, rx) = tidings::mpmc::unbounded();
+    /// thread::spawn(move || tx.send(7).unwrap());
+    /// assert_eq!(rx.recv(), Ok(7));
+    /// assert_eq!(rx.recv(), Err(tidings::RecvError));
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn recv(&self) -> Result<T, RecvError> {
+        self.chan.recv_until(None).map_err(|_| RecvError)
+    }
+
+    /// Receives a message if one is ready now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tidings::TryRecvError;
+    ///
+    /// let (tx, rx) = tidings::mpmc::unbounded();
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.send(1).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+    /// ```
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.chan.try_recv()
+    }
+
+    /// Like [`recv`](Self::recv), waiting at most `timeout`. A zero timeout
+    /// still takes a message that is ready now; a timeout too large to
+    /// represent waits forever.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tidings::RecvTimeoutError;
+    ///
+    /// let (tx, rx) = tidings::mpmc::unbounded::<u8>();
+    /// assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Timeout));
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.recv_timeout(Duration::ZERO), Ok(1));
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        self.chan.recv_until(crate::block::deadline_after(timeout))
+    }
+
+    /// Like [`recv`](Self::recv), waiting until `deadline` at most.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use tidings::RecvTimeoutError;
+    ///
+    /// let (_tx, rx) = tidings::mpmc::unbounded::<u8>();
+    /// let deadline = Instant::now() + Duration::from_millis(1);
+    /// assert_eq!(rx.recv_deadline(deadline), Err(RecvTimeoutError::Timeout));
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
+        self.chan.recv_until(Some(deadline))
+    }
+
+    /// Receives a message asynchronously.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future never loses a message: a message leaves the
+    /// channel only in the poll that returns it. A future that was woken
+    /// for a message and is dropped (say, by a `select!` that took another
+    /// branch) passes the wake on to another waiting receiver.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # pollster::block_on(async {
+    /// let (tx, rx) = tidings::mpmc::unbounded();
+    /// std::thread::spawn(move || tx.send("from a thread").unwrap());
+    /// assert_eq!(rx.recv_async().await, Ok("from a thread"));
+    /// # });
+    /// ```
+    pub fn recv_async(&self) -> RecvFuture<'_, T> {
+        RecvFuture {
+            chan: &self.chan,
+            entry: None,
+            done: false,
+        }
+    }
+
+    /// A blocking iterator over the messages; it ends when the channel is
+    /// closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::mpmc::unbounded();
+    /// std::thread::spawn(move || (0..3).for_each(|i| tx.send(i).unwrap()));
+    /// assert_eq!(rx.iter().collect::<Vec<_>>(), [0, 1, 2]);
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn iter(&self) -> Iter<'_, T> {
+        Iter { receiver: self }
+    }
+
+    /// An iterator over the messages ready now; it never waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::mpmc::unbounded();
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1, 2]);
+    /// assert_eq!(rx.try_iter().next(), None, "the sender is alive, but nothing is ready");
+    /// ```
+    pub fn try_iter(&self) -> TryIter<'_, T> {
+        TryIter { receiver: self }
+    }
+
+    /// An iterator over what is buffered now: at most [`len`](Self::len)
+    /// messages (fewer if other receivers take some meanwhile). Messages
+    /// sent after this call are left for later.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::mpmc::unbounded();
+    /// tx.send(1).unwrap();
+    /// let mut drain = rx.drain();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(drain.next(), Some(1));
+    /// assert_eq!(drain.next(), None, "2 came after the drain began");
+    /// assert_eq!(rx.try_recv(), Ok(2));
+    /// ```
+    pub fn drain(&self) -> Drain<'_, T> {
+        Drain {
+            receiver: self,
+            left: self.len(),
+        }
+    }
+
+    /// Closes the channel for everyone: from now on every send fails with
+    /// its message back, and receivers get what is buffered, then
+    /// `Disconnected`. Returns whether this call closed it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::mpmc::bounded(2);
+    /// tx.send(1).unwrap();
+    /// rx.close();
+    /// assert_eq!(tx.send(2), Err(tidings::SendError(2)));
+    /// assert_eq!(rx.recv(), Ok(1));
+    /// assert_eq!(rx.recv(), Err(tidings::RecvError));
+    /// ```
+    pub fn close(&self) -> bool {
+        self.chan.close()
+    }
+
+    /// Whether the channel is closed: every sender is gone, or it was
+    /// [closed](Self::close). Buffered messages can still be received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::mpmc::unbounded();
+    /// tx.send(1).unwrap();
+    /// drop(tx);
+    /// assert!(rx.is_disconnected());
+    /// assert_eq!(rx.recv(), Ok(1));
+    /// ```
+    pub fn is_disconnected(&self) -> bool {
+        self.chan.is_closed()
+    }
+
+    /// The number of messages in the channel's buffer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::mpmc::unbounded();
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.chan.len()
+    }
+
+    /// Whether the buffer is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = tidings::mpmc::unbounded::<u8>();
+    /// assert!(rx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.chan.len() == 0
+    }
+
+    /// Whether the buffer is full (always for a rendezvous channel, never
+    /// for an unbounded one).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = tidings::mpmc::rendezvous::<u8>();
+    /// assert!(rx.is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.chan.is_full()
+    }
+
+    /// The capacity: `Some(cap)` for a bounded channel (`Some(0)` for a
+    /// rendezvous), `None` for an unbounded one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(tidings::mpmc::rendezvous::<u8>().1.capacity(), Some(0));
+    /// ```
+    pub fn capacity(&self) -> Option<usize> {
+        self.chan.capacity()
+    }
+
+    /// The number of live senders (weak senders are not counted).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::mpmc::unbounded::<u8>();
+    /// drop(tx);
+    /// assert_eq!(rx.sender_count(), 0);
+    /// ```
+    pub fn sender_count(&self) -> usize {
+        self.chan.sender_count()
+    }
+
+    /// The number of live receivers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = tidings::mpmc::unbounded::<u8>();
+    /// assert_eq!(rx.receiver_count(), 1);
+    /// ```
+    pub fn receiver_count(&self) -> usize {
+        self.chan.receiver_count()
+    }
+
+    /// Whether `self` and `other` receive from the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = tidings::mpmc::unbounded::<u8>();
+    /// assert!(rx.same_channel(&rx.clone()));
+    /// ```
+    pub fn same_channel(&self, other: &Receiver<T>) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+}
+
+impl<T> WeakSender<T> {
+    /// A [`Sender`], if any sender is still alive (a channel whose senders
+    /// are all gone stays closed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = tidings::mpmc::unbounded::<u8>();
+    /// let weak = tx.downgrade();
+    /// assert!(weak.upgrade().is_some());
+    /// drop(tx);
+    /// assert!(weak.upgrade().is_none());
+    /// ```
+    pub fn upgrade(&self) -> Option<Sender<T>> {
+        self.chan.try_add_sender().then(|| Sender {
+            chan: self.chan.clone(),
+        })
+    }
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        self.chan.add_sender();
+        Self {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> Clone for Receiver<T> {
+    fn clone(&self) -> Self {
+        self.chan.add_receiver();
+        Self {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> Clone for WeakSender<T> {
+    fn clone(&self) -> Self {
+        Self {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        self.chan.drop_sender();
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        self.chan.drop_receiver();
+    }
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender")
+            .field("capacity", &self.capacity())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("capacity", &self.capacity())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Debug for WeakSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakSender").finish_non_exhaustive()
+    }
+}
+
+// ---- futures ----
+
+/// The future of [`Sender::send_async`].
+///
+/// # Cancel safety
+///
+/// Dropping it before it completes means the message was either delivered
+/// or never will be (it is then dropped with the future); never twice.
+#[must_use = "futures do nothing unless polled"]
+pub struct SendFuture<'a, T> {
+    chan: &'a Chan<T>,
+    /// The message, until the send waits (then the entry holds it).
+    msg: Option<T>,
+    entry: Option<Arc<Entry<T>>>,
+}
+
+// The message is never pinned: it is moved into the channel by value.
+impl<T> Unpin for SendFuture<'_, T> {}
+
+impl<T> Future for SendFuture<'_, T> {
+    type Output = Result<(), SendError<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        this.chan
+            .poll_send(cx, &mut this.msg, &mut this.entry)
+            .map(|sent| sent.map_err(SendError))
+    }
+}
+
+#[cfg(feature = "futures")]
+impl<T> futures_core::FusedFuture for SendFuture<'_, T> {
+    fn is_terminated(&self) -> bool {
+        self.msg.is_none() && self.entry.is_none()
+    }
+}
+
+impl<T> Drop for SendFuture<'_, T> {
+    fn drop(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            // An undelivered message is dropped here, outside the lock.
+            match self.chan.cancel_send(entry) {
+                SendEnd::Sent => {}
+                SendEnd::Closed(msg) | SendEnd::Withdrawn(msg) => drop(msg),
+            }
+        }
+    }
+}
+
+impl<T> fmt::Debug for SendFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendFuture")
+            .field("waiting", &self.entry.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The future of [`Receiver::recv_async`].
+///
+/// # Cancel safety
+///
+/// Dropping it never loses a message; a wake it was given passes on to
+/// another waiting receiver.
+#[must_use = "futures do nothing unless polled"]
+pub struct RecvFuture<'a, T> {
+    chan: &'a Chan<T>,
+    entry: Option<Arc<Entry<T>>>,
+    done: bool,
+}
+
+impl<T> Future for RecvFuture<'_, T> {
+    type Output = Result<T, RecvError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        assert!(!this.done, "a receive future polled after it completed");
+        let got = this.chan.poll_recv(cx, &mut this.entry, false);
+        if got.is_ready() {
+            this.done = true;
+        }
+        got.map(|msg| msg.ok_or(RecvError))
+    }
+}
+
+#[cfg(feature = "futures")]
+impl<T> futures_core::FusedFuture for RecvFuture<'_, T> {
+    fn is_terminated(&self) -> bool {
+        self.done
+    }
+}
+
+impl<T> Drop for RecvFuture<'_, T> {
+    fn drop(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            let handed = self.chan.cancel_recv(entry);
+            debug_assert!(handed.is_none(), "futures accept no hand-off");
+        }
+    }
+}
+
+impl<T> fmt::Debug for RecvFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvFuture")
+            .field("waiting", &self.entry.is_some())
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+// ---- iterators ----
+
+/// A blocking iterator over a receiver's messages; see [`Receiver::iter`].
+#[cfg(feature = "std")]
+#[derive(Debug)]
+pub struct Iter<'a, T> {
+    receiver: &'a Receiver<T>,
+}
+
+#[cfg(feature = "std")]
+impl<T> Iterator for Iter<'_, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.receiver.recv().ok()
+    }
+}
+
+/// An iterator over the messages ready now; see [`Receiver::try_iter`].
+#[derive(Debug)]
+pub struct TryIter<'a, T> {
+    receiver: &'a Receiver<T>,
+}
+
+impl<T> Iterator for TryIter<'_, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.receiver.try_recv().ok()
+    }
+}
+
+/// An iterator over what was buffered when it was made; see
+/// [`Receiver::drain`].
+#[derive(Debug)]
+pub struct Drain<'a, T> {
+    receiver: &'a Receiver<T>,
+    left: usize,
+}
+
+impl<T> Iterator for Drain<'_, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let msg = self.receiver.try_recv().ok();
+        if msg.is_none() {
+            self.left = 0;
+        }
+        msg
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.left))
+    }
+}
+
+/// A blocking iterator that owns its receiver; see
+/// [`IntoIterator for Receiver`](Receiver#impl-IntoIterator-for-Receiver<T>).
+#[cfg(feature = "std")]
+#[derive(Debug)]
+pub struct IntoIter<T> {
+    receiver: Receiver<T>,
+}
+
+#[cfg(feature = "std")]
+impl<T> Iterator for IntoIter<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.receiver.recv().ok()
+    }
+}
+
+/// Receives until the channel is closed and drained, blocking the thread.
+///
+/// ```
+/// let (tx, rx) = tidings::mpmc::unbounded();
+/// tx.send(1).unwrap();
+/// drop(tx);
+/// for msg in rx {
+///     assert_eq!(msg, 1);
+/// }
+/// ```
+#[cfg(feature = "std")]
+impl<T> IntoIterator for Receiver<T> {
+    type Item = T;
+    type IntoIter = IntoIter<T>;
+
+    fn into_iter(self) -> IntoIter<T> {
+        IntoIter { receiver: self }
+    }
+}
+
+/// Receives until the channel is closed and drained, blocking the thread.
+///
+/// ```
+/// let (tx, rx) = tidings::mpmc::unbounded();
+/// tx.send(1).unwrap();
+/// drop(tx);
+/// for msg in &rx {
+///     assert_eq!(msg, 1);
+/// }
+/// ```
+#[cfg(feature = "std")]
+impl<'a, T> IntoIterator for &'a Receiver<T> {
+    type Item = T;
+    type IntoIter = Iter<'a, T>;
+
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
+    }
+}
+
+// ---- Stream and Sink ----
+
+#[cfg(feature = "futures")]
+mod stream;
+#[cfg(feature = "futures")]
+pub use stream::{RecvStream, SendSink};

@@ -1,0 +1,264 @@
+//! `Stream` and `Sink` adapters (the `futures` feature).
+
+use alloc::sync::Arc;
+use core::fmt;
+use core::ops::Deref;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use super::chan::SendEnd;
+use super::{Receiver, Sender};
+use crate::error::{SendError, TrySendError};
+use crate::waitlist::Entry;
+
+/// A borrowed or owned handle.
+enum Handle<'a, H> {
+    Borrowed(&'a H),
+    Owned(H),
+}
+
+impl<H> Deref for Handle<'_, H> {
+    type Target = H;
+
+    fn deref(&self) -> &H {
+        match self {
+            Self::Borrowed(handle) => handle,
+            Self::Owned(handle) => handle,
+        }
+    }
+}
+
+impl<T> Receiver<T> {
+    /// A [`Stream`](futures_core::Stream) of the messages, borrowing the
+    /// receiver; it ends when the channel is closed and drained.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the stream, or a `next()` future of it, never loses a
+    /// message (as for [`recv_async`](Receiver::recv_async)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    ///
+    /// # pollster::block_on(async {
+    /// let (tx, rx) = tidings::mpmc::unbounded();
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.stream().collect::<Vec<_>>().await, [1, 2]);
+    /// # });
+    /// ```
+    pub fn stream(&self) -> RecvStream<'_, T> {
+        RecvStream::new(Handle::Borrowed(self))
+    }
+
+    /// Like [`stream`](Self::stream), owning the receiver.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    ///
+    /// # pollster::block_on(async {
+    /// let (tx, rx) = tidings::mpmc::bounded(4);
+    /// std::thread::spawn(move || (0..3).for_each(|i| tx.send(i).unwrap()));
+    /// let total: i32 = rx.into_stream().fold(0, |a, b| async move { a + b }).await;
+    /// assert_eq!(total, 3);
+    /// # });
+    /// ```
+    pub fn into_stream(self) -> RecvStream<'static, T> {
+        RecvStream::new(Handle::Owned(self))
+    }
+}
+
+impl<T> Sender<T> {
+    /// A [`Sink`](futures_sink::Sink) into the channel, borrowing the
+    /// sender. Its error is [`SendError`], with the message that could not
+    /// be sent.
+    ///
+    /// # Cancel safety
+    ///
+    /// A message given to `start_send` is sent by the next `poll_ready`,
+    /// `poll_flush` or `poll_close`; if the sink is dropped first, it is
+    /// delivered or dropped, never both (as for
+    /// [`send_async`](Sender::send_async)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::SinkExt;
+    ///
+    /// # pollster::block_on(async {
+    /// let (tx, rx) = tidings::mpmc::bounded(1);
+    /// let mut sink = tx.sink();
+    /// sink.send(1).await.unwrap();
+    /// assert_eq!(rx.recv_async().await, Ok(1));
+    /// # });
+    /// ```
+    pub fn sink(&self) -> SendSink<'_, T> {
+        SendSink::new(Handle::Borrowed(self))
+    }
+
+    /// Like [`sink`](Self::sink), owning the sender.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::{SinkExt, StreamExt};
+    ///
+    /// # pollster::block_on(async {
+    /// let (tx, rx) = tidings::mpmc::bounded(4);
+    /// let mut sink = tx.into_sink();
+    /// sink.send_all(&mut futures::stream::iter([1, 2, 3]).map(Ok)).await.unwrap();
+    /// drop(sink);
+    /// assert_eq!(rx.iter().collect::<Vec<_>>(), [1, 2, 3]);
+    /// # });
+    /// ```
+    pub fn into_sink(self) -> SendSink<'static, T> {
+        SendSink::new(Handle::Owned(self))
+    }
+}
+
+/// A [`Stream`](futures_core::Stream) of a receiver's messages; see
+/// [`Receiver::stream`].
+#[must_use = "streams do nothing unless polled"]
+pub struct RecvStream<'a, T> {
+    receiver: Handle<'a, Receiver<T>>,
+    entry: Option<Arc<Entry<T>>>,
+    done: bool,
+}
+
+impl<'a, T> RecvStream<'a, T> {
+    fn new(receiver: Handle<'a, Receiver<T>>) -> Self {
+        Self {
+            receiver,
+            entry: None,
+            done: false,
+        }
+    }
+}
+
+impl<T> futures_core::Stream for RecvStream<'_, T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        if this.done {
+            return Poll::Ready(None);
+        }
+        let got = this.receiver.chan.poll_recv(cx, &mut this.entry, false);
+        if let Poll::Ready(None) = got {
+            this.done = true;
+        }
+        got
+    }
+}
+
+impl<T> futures_core::FusedStream for RecvStream<'_, T> {
+    fn is_terminated(&self) -> bool {
+        self.done
+    }
+}
+
+impl<T> Drop for RecvStream<'_, T> {
+    fn drop(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            let handed = self.receiver.chan.cancel_recv(entry);
+            debug_assert!(handed.is_none(), "streams accept no hand-off");
+        }
+    }
+}
+
+impl<T> fmt::Debug for RecvStream<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvStream")
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A [`Sink`](futures_sink::Sink) into a channel; see [`Sender::sink`].
+#[must_use = "sinks do nothing unless polled"]
+pub struct SendSink<'a, T> {
+    sender: Handle<'a, Sender<T>>,
+    /// A message given to `start_send` that could not go at once.
+    msg: Option<T>,
+    entry: Option<Arc<Entry<T>>>,
+}
+
+// The message is never pinned.
+impl<T> Unpin for SendSink<'_, T> {}
+
+impl<'a, T> SendSink<'a, T> {
+    fn new(sender: Handle<'a, Sender<T>>) -> Self {
+        Self {
+            sender,
+            msg: None,
+            entry: None,
+        }
+    }
+
+    /// Drives the pending message, if any, into the channel.
+    fn poll_pending(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), SendError<T>>> {
+        if self.msg.is_none() && self.entry.is_none() {
+            return Poll::Ready(Ok(()));
+        }
+        self.sender
+            .chan
+            .poll_send(cx, &mut self.msg, &mut self.entry)
+            .map(|sent| sent.map_err(SendError))
+    }
+}
+
+impl<T> futures_sink::Sink<T> for SendSink<'_, T> {
+    type Error = SendError<T>;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.get_mut().poll_pending(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, msg: T) -> Result<(), Self::Error> {
+        let this = self.get_mut();
+        assert!(
+            this.msg.is_none() && this.entry.is_none(),
+            "start_send called without poll_ready"
+        );
+        match this.sender.try_send(msg) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Disconnected(msg)) => Err(SendError(msg)),
+            Err(TrySendError::Full(msg)) => {
+                this.msg = Some(msg);
+                Ok(())
+            }
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.get_mut().poll_pending(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.get_mut().poll_pending(cx)
+    }
+}
+
+impl<T> Drop for SendSink<'_, T> {
+    fn drop(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            match self.sender.chan.cancel_send(entry) {
+                SendEnd::Sent => {}
+                SendEnd::Closed(msg) | SendEnd::Withdrawn(msg) => drop(msg),
+            }
+        }
+    }
+}
+
+impl<T> fmt::Debug for SendSink<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendSink")
+            .field("pending", &(self.msg.is_some() || self.entry.is_some()))
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,210 @@
+//! `Entry` and `WaitList`: the waiters of a queued channel.
+//!
+//! A send or receive that cannot finish now leaves an [`Entry`] in its
+//! side's [`WaitList`], which lives in the channel's locked state
+//! (`lock.rs`). The entry is shared (`Arc`) between the waiting operation
+//! (its *owner*: a future, or a blocked thread's call) and the list. It
+//! holds the owner's waker in a [`WakerSlot`], so a thread and a task wait
+//! alike, and, for a waiting send, the message itself: a waiting message
+//! stays with its sender, never with a receiver that might not come back
+//! for it.
+//!
+//! # Protocol
+//!
+//! An entry's `state`:
+//!
+//! | state      | side | meaning | the `msg` cell belongs to |
+//! |------------|------|---------|---------------------------|
+//! | `WAITING`  | both | in its list, waiting | the lock holder |
+//! | `NOTIFIED` | recv | taken off the list: something may be ready, poll the channel again | (empty) |
+//! | `FILLED`   | recv | taken off the list with a message put in `msg` (only for entries that accept a hand-off) | the owner |
+//! | `SENT`     | send | taken off the list, its message taken by a receiver | (empty) |
+//! | `CLOSED`   | send | taken off the list because the channel closed; `msg` still holds the message | the owner |
+//!
+//! Every move happens under the channel's lock: the owner pushes a new
+//! entry in `WAITING` (or removes one still `WAITING` when it gives up);
+//! a notifier pops it and moves it out of `WAITING` once, with a Release
+//! store. Only then, after unlocking, does the notifier wake it
+//! ([`Entry::wake`]), so no waker runs under the lock. The owner reads the
+//! state with Acquire: once it sees a state other than `WAITING`, the entry
+//! is off every list, nobody else touches `msg`, and what the notifier
+//! wrote is visible.
+//!
+//! An owner waiting again registers its new waker in the entry's slot
+//! without the lock, then re-reads the state: either the notifier's later
+//! `take` finds the new waker, or the re-read sees the move (the
+//! `WakerSlot` protocol). An entry is never put back on a list: an owner
+//! that must wait again after being notified makes a new one.
+#![allow(unsafe_code)]
+
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use core::task::Waker;
+
+use crate::loom::atomic::{AtomicU8, Ordering::*};
+use crate::loom::cell::UnsafeCell;
+use crate::waiter::WakerSlot;
+
+pub(crate) const WAITING: u8 = 0;
+pub(crate) const NOTIFIED: u8 = 1;
+pub(crate) const FILLED: u8 = 2;
+pub(crate) const SENT: u8 = 3;
+pub(crate) const CLOSED: u8 = 4;
+
+/// One waiting operation. See the module docs.
+pub(crate) struct Entry<T> {
+    state: AtomicU8,
+    waker: WakerSlot,
+    /// The waiting sender's message, or a message handed to a receiver.
+    /// Owned as the table in the module docs says.
+    msg: UnsafeCell<Option<T>>,
+    /// Whether a sender may put a message straight into this (receive)
+    /// entry. Only a blocked thread accepts: it takes the message as soon
+    /// as it wakes, while a future might never be polled again.
+    accepts_handoff: bool,
+}
+
+// SAFETY: `msg` is touched by one thread at a time (the lock holder while the entry is listed, the owner after the Release/Acquire hand-over of `state`), and moving a `T` between threads needs `T: Send`; the other fields are Sync.
+unsafe impl<T: Send> Sync for Entry<T> {}
+// SAFETY: as for Sync: the entry owns at most one `T`.
+unsafe impl<T: Send> Send for Entry<T> {}
+
+impl<T> Entry<T> {
+    /// A new entry in `WAITING`, holding `msg` (a sender's) and registered
+    /// to wake `waker`.
+    pub(crate) fn new(msg: Option<T>, accepts_handoff: bool, waker: &Waker) -> Arc<Self> {
+        let entry = Arc::new(Self {
+            state: AtomicU8::new(WAITING),
+            waker: WakerSlot::new(),
+            msg: UnsafeCell::new(msg),
+            accepts_handoff,
+        });
+        entry.waker.register(waker);
+        entry
+    }
+
+    /// The state, read by the owner (Acquire: see the module docs).
+    #[inline]
+    pub(crate) fn state(&self) -> u8 {
+        self.state.load(Acquire)
+    }
+
+    /// The owner, polled again while `WAITING`: leaves `waker` to be woken
+    /// and returns the state read after that (still `WAITING`: sleep).
+    pub(crate) fn reregister(&self, waker: &Waker) -> u8 {
+        self.waker.register(waker);
+        self.state()
+    }
+
+    /// Moves the entry out of `WAITING`. Called under the channel's lock by
+    /// whoever popped it from its list; wake it after unlocking.
+    pub(crate) fn set(&self, state: u8) {
+        debug_assert_ne!(state, WAITING);
+        // ORDERING: Release publishes `msg` (taken or filled) to the owner.
+        self.state.store(state, Release);
+    }
+
+    /// Takes the message out of a listed entry.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the channel's lock and the entry is on one of that
+    /// channel's lists (so the cell belongs to the lock holder).
+    pub(crate) unsafe fn take_listed(&self) -> Option<T> {
+        // SAFETY: by the contract the cell belongs to the lock holder: us.
+        self.msg.with_mut(|msg| unsafe { (*msg).take() })
+    }
+
+    /// Puts a message into a listed entry (a hand-off to a blocked receiver).
+    ///
+    /// # Safety
+    ///
+    /// As for [`take_listed`](Self::take_listed).
+    pub(crate) unsafe fn fill_listed(&self, msg: T) {
+        // SAFETY: by the contract the cell belongs to the lock holder: us.
+        self.msg.with_mut(|cell| unsafe { *cell = Some(msg) });
+    }
+
+    /// The owner takes the message back (`CLOSED`) or receives it
+    /// (`FILLED`).
+    ///
+    /// # Safety
+    ///
+    /// The caller is the entry's owner and has read `FILLED` or `CLOSED`
+    /// with [`state`](Self::state) (so the cell is its alone).
+    pub(crate) unsafe fn take_owned(&self) -> Option<T> {
+        // SAFETY: by the contract the entry is off every list and its cell the owner's, made visible by the Acquire read of the state.
+        self.msg.with_mut(|msg| unsafe { (*msg).take() })
+    }
+
+    /// Wakes the owner. Called after unlocking, by whoever moved the entry
+    /// out of `WAITING`.
+    pub(crate) fn wake(&self) {
+        if let Some(waker) = self.waker.take() {
+            waker.wake();
+        }
+    }
+}
+
+impl<T> core::fmt::Debug for Entry<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Entry")
+            .field("state", &self.state.load(Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The waiting operations of one side, first come first served.
+pub(crate) struct WaitList<T>(VecDeque<Arc<Entry<T>>>);
+
+impl<T> WaitList<T> {
+    pub(crate) const fn new() -> Self {
+        Self(VecDeque::new())
+    }
+
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(crate) fn push(&mut self, entry: Arc<Entry<T>>) {
+        self.0.push_back(entry);
+    }
+
+    #[inline]
+    pub(crate) fn pop(&mut self) -> Option<Arc<Entry<T>>> {
+        self.0.pop_front()
+    }
+
+    /// Pops the first entry that accepts a hand-off.
+    pub(crate) fn pop_accepting(&mut self) -> Option<Arc<Entry<T>>> {
+        let at = self.0.iter().position(|entry| entry.accepts_handoff)?;
+        self.0.remove(at)
+    }
+
+    /// Removes `entry` if it is listed here; returns whether it was.
+    pub(crate) fn remove(&mut self, entry: &Arc<Entry<T>>) -> bool {
+        match self.0.iter().position(|e| Arc::ptr_eq(e, entry)) {
+            Some(at) => {
+                // Not the last reference (the caller holds one): dropping
+                // it here runs no user code.
+                self.0.remove(at);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Moves every entry out, leaving the list empty.
+    pub(crate) fn take_all(&mut self) -> VecDeque<Arc<Entry<T>>> {
+        core::mem::take(&mut self.0)
+    }
+}
+
+impl<T> core::fmt::Debug for WaitList<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WaitList")
+            .field("len", &self.0.len())
+            .finish()
+    }
+}
