@@ -110,9 +110,14 @@ impl<T> Entry<T> {
     ///
     /// The caller holds the channel's lock and the entry is on one of that
     /// channel's lists (so the cell belongs to the lock holder).
-    pub(crate) unsafe fn take_listed(&self) -> Option<T> {
+    ///
+    /// # Panics
+    ///
+    /// If the entry holds no message (a waiting receiver's entry).
+    pub(crate) unsafe fn take_listed(&self) -> T {
         // SAFETY: by the contract the cell belongs to the lock holder: us.
-        self.msg.with_mut(|msg| unsafe { (*msg).take() })
+        let msg = self.msg.with_mut(|msg| unsafe { (*msg).take() });
+        msg.expect("a waiting sender's entry holds its message")
     }
 
     /// Puts a message into a listed entry (a hand-off to a blocked receiver).
@@ -132,9 +137,10 @@ impl<T> Entry<T> {
     ///
     /// The caller is the entry's owner and has read `FILLED` or `CLOSED`
     /// with [`state`](Self::state) (so the cell is its alone).
-    pub(crate) unsafe fn take_owned(&self) -> Option<T> {
+    pub(crate) unsafe fn take_owned(&self) -> T {
         // SAFETY: by the contract the entry is off every list and its cell the owner's, made visible by the Acquire read of the state.
-        self.msg.with_mut(|msg| unsafe { (*msg).take() })
+        let msg = self.msg.with_mut(|msg| unsafe { (*msg).take() });
+        msg.expect("a FILLED or CLOSED entry holds a message")
     }
 
     /// Wakes the owner. Called after unlocking, by whoever moved the entry

@@ -185,8 +185,7 @@ impl<T> State<T> {
             }
             let sender = self.senders.pop().expect("not empty");
             // SAFETY: we hold the lock and the entry was listed until the line above; `set` below gives it back to its owner.
-            let moved =
-                unsafe { sender.take_listed() }.expect("a waiting sender holds its message");
+            let moved = unsafe { sender.take_listed() };
             sender.set(SENT);
             // The pop made room, so the push succeeds.
             let pushed = self.buffer.push(moved);
@@ -196,7 +195,7 @@ impl<T> State<T> {
         }
         let sender = self.senders.pop()?;
         // SAFETY: as above.
-        let msg = unsafe { sender.take_listed() }.expect("a waiting sender holds its message");
+        let msg = unsafe { sender.take_listed() };
         sender.set(SENT);
         Some((msg, Wake::one(Some(sender))))
     }
@@ -397,7 +396,7 @@ impl<T> Chan<T> {
             return Poll::Ready(match state {
                 SENT => Ok(()),
                 // SAFETY: we own the entry and read CLOSED with Acquire.
-                _ => Err(unsafe { waiting.take_owned() }.expect("a closed send keeps its message")),
+                _ => Err(unsafe { waiting.take_owned() }),
             });
         }
         let Some(first) = msg.take() else {
@@ -454,9 +453,7 @@ impl<T> Chan<T> {
             let withdrawn = self.state.with(|state| {
                 if state.senders.remove(&entry) {
                     // SAFETY: we hold the lock and the entry was listed until `remove` above; nobody else holds it now but us.
-                    Some(
-                        unsafe { entry.take_listed() }.expect("a waiting sender holds its message"),
-                    )
+                    Some(unsafe { entry.take_listed() })
                 } else {
                     None
                 }
@@ -468,9 +465,7 @@ impl<T> Chan<T> {
         match entry.state() {
             SENT => SendEnd::Sent,
             // SAFETY: we own the entry and read CLOSED with Acquire.
-            _ => SendEnd::Closed(
-                unsafe { entry.take_owned() }.expect("a closed send keeps its message"),
-            ),
+            _ => SendEnd::Closed(unsafe { entry.take_owned() }),
         }
     }
 
@@ -509,7 +504,7 @@ impl<T> Chan<T> {
             let waiting = entry.take().expect("checked above");
             if state == FILLED {
                 // SAFETY: we own the entry and read FILLED with Acquire.
-                return Poll::Ready(unsafe { waiting.take_owned() });
+                return Poll::Ready(Some(unsafe { waiting.take_owned() }));
             }
             // NOTIFIED: look again below.
         }
@@ -553,7 +548,7 @@ impl<T> Chan<T> {
         }
         match entry.state() {
             // SAFETY: we own the entry and read FILLED with Acquire.
-            FILLED => unsafe { entry.take_owned() },
+            FILLED => Some(unsafe { entry.take_owned() }),
             _ => {
                 let next = self.state.with(|state| {
                     if state.has_ready() {
