@@ -50,7 +50,7 @@ impl<T> Lock<T> {
 
     /// Runs `f` on the value with the lock held. `f` must be short and must
     /// not run user code (drop a message, wake or drop a waker).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         // ORDERING: Acquire pairs with the Release of the last unlock.
         if self

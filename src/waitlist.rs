@@ -179,6 +179,9 @@ impl<T> WaitList<T> {
 
     #[inline]
     pub(crate) fn pop(&mut self) -> Option<Arc<Entry<T>>> {
+        if self.0.is_empty() {
+            return None;
+        }
         self.0.pop_front()
     }
 

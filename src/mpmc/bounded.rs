@@ -44,6 +44,7 @@ impl<T> Ring<T> {
         self.buf.pop_front()
     }
 
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.buf.len()
     }

@@ -71,7 +71,7 @@ enum Taken<T> {
 }
 
 impl<T> Buffer<T> {
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, msg: T) -> Result<(), T> {
         match self {
             Self::Bounded(ring) => ring.push(msg),
@@ -83,7 +83,7 @@ impl<T> Buffer<T> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn pop(&mut self) -> Option<T> {
         match self {
             Self::Bounded(ring) => ring.pop(),
@@ -121,19 +121,34 @@ impl<T> Buffer<T> {
     }
 }
 
-/// Entries moved off a list under the lock, to be woken after unlocking.
+/// Entries moved off a list under the lock, to be woken after unlocking:
+/// at most a sender and a receiver.
 #[must_use = "the entries must be woken"]
-pub(crate) struct Wake<T>([Option<Arc<Entry<T>>>; 2]);
+pub(crate) struct Wake<T> {
+    first: Option<Arc<Entry<T>>>,
+    second: Option<Arc<Entry<T>>>,
+}
 
 impl<T> Wake<T> {
-    const NONE: Self = Self([None, None]);
+    const NONE: Self = Self {
+        first: None,
+        second: None,
+    };
 
+    #[inline]
     fn one(entry: Option<Arc<Entry<T>>>) -> Self {
-        Self([entry, None])
+        Self {
+            first: entry,
+            second: None,
+        }
     }
 
+    #[inline(always)]
     pub(crate) fn wake(self) {
-        for entry in self.0.into_iter().flatten() {
+        if let Some(entry) = self.first {
+            entry.wake();
+        }
+        if let Some(entry) = self.second {
             entry.wake();
         }
     }
@@ -150,6 +165,7 @@ struct State<T> {
 
 impl<T> State<T> {
     /// Notifies the first listed receiver, if any: returns it to be woken.
+    #[inline]
     fn notify_receiver(&mut self) -> Option<Arc<Entry<T>>> {
         let entry = self.receivers.pop()?;
         entry.set(NOTIFIED);
@@ -159,7 +175,7 @@ impl<T> State<T> {
     /// Offers `msg` to the channel, which must be open: hands it to a
     /// blocked receiving thread (rendezvous) or pushes it into the buffer.
     /// Gives it back when neither can take it now.
-    #[inline]
+    #[inline(always)]
     fn offer(&mut self, msg: T) -> Result<Wake<T>, T> {
         if self.buffer.is_rendezvous() {
             let Some(entry) = self.receivers.pop_accepting() else {
@@ -177,7 +193,7 @@ impl<T> State<T> {
     /// Takes the next message: from the buffer (moving the first waiting
     /// sender's message in behind it), or, with nothing buffered, from the
     /// first waiting sender (rendezvous).
-    #[inline]
+    #[inline(always)]
     fn take(&mut self) -> Option<(T, Wake<T>)> {
         if let Some(msg) = self.buffer.pop() {
             if self.senders.is_empty() {
@@ -191,7 +207,13 @@ impl<T> State<T> {
             let pushed = self.buffer.push(moved);
             debug_assert!(pushed.is_ok(), "a pop makes room for one push");
             let receiver = self.notify_receiver();
-            return Some((msg, Wake([Some(sender), receiver])));
+            return Some((
+                msg,
+                Wake {
+                    first: Some(sender),
+                    second: receiver,
+                },
+            ));
         }
         let sender = self.senders.pop()?;
         // SAFETY: as above.
@@ -201,6 +223,7 @@ impl<T> State<T> {
     }
 
     /// Whether a receive would find something now.
+    #[inline]
     fn has_ready(&self) -> bool {
         self.buffer.len() > 0 || !self.senders.is_empty()
     }
@@ -366,6 +389,7 @@ impl<T> Chan<T> {
 
     // ---- sending ----
 
+    #[inline]
     pub(crate) fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
         let sent = self.state.with(|state| {
             if state.closed {
@@ -471,6 +495,7 @@ impl<T> Chan<T> {
 
     // ---- receiving ----
 
+    #[inline]
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
         let taken = self.state.with(|state| match state.take() {
             Some(taken) => Ok(taken),
@@ -568,23 +593,33 @@ impl<T> Chan<T> {
     /// Sends, blocking the thread until done or until `deadline` (`None`:
     /// no deadline).
     #[cfg(feature = "std")]
+    #[inline]
     pub(crate) fn send_until(
         &self,
         msg: T,
         deadline: Option<Instant>,
     ) -> Result<(), SendTimeoutError<T>> {
+        match self.try_send(msg) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Disconnected(msg)) => Err(SendTimeoutError::Disconnected(msg)),
+            Err(TrySendError::Full(msg)) => self.send_slow(msg, deadline),
+        }
+    }
+
+    /// `send_until` once the channel was found full: spin a little, then
+    /// wait.
+    #[cfg(feature = "std")]
+    #[inline(never)]
+    fn send_slow(&self, msg: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
         let mut msg = msg;
         let mut spin = Spin::new();
-        loop {
+        while spin.try_wait() {
             match self.try_send(msg) {
                 Ok(()) => return Ok(()),
                 Err(TrySendError::Disconnected(m)) => {
                     return Err(SendTimeoutError::Disconnected(m))
                 }
                 Err(TrySendError::Full(m)) => msg = m,
-            }
-            if !spin.try_wait() {
-                break;
             }
         }
         let mut msg = Some(msg);
@@ -602,16 +637,26 @@ impl<T> Chan<T> {
 
     /// Receives, blocking the thread until done or until `deadline`.
     #[cfg(feature = "std")]
+    #[inline]
     pub(crate) fn recv_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+        match self.try_recv() {
+            Ok(msg) => Ok(msg),
+            Err(TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
+            Err(TryRecvError::Empty) => self.recv_slow(deadline),
+        }
+    }
+
+    /// `recv_until` once the channel was found empty: spin a little, then
+    /// wait.
+    #[cfg(feature = "std")]
+    #[inline(never)]
+    fn recv_slow(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
         let mut spin = Spin::new();
-        loop {
+        while spin.try_wait() {
             match self.try_recv() {
                 Ok(msg) => return Ok(msg),
                 Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
                 Err(TryRecvError::Empty) => {}
-            }
-            if !spin.try_wait() {
-                break;
             }
         }
         let mut entry = None;

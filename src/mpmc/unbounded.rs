@@ -66,6 +66,7 @@ impl<T> Blocks<T> {
         Some(msg)
     }
 
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
