@@ -137,7 +137,15 @@ impl Spin {
     /// Like [`wait`](Self::wait), but gives up (returns false, having not
     /// waited) once the short spin is over, so the caller stays wait-free.
     pub(crate) fn try_wait(&mut self) -> bool {
-        if self.0 >= SPIN_STEPS {
+        self.wait_at_most(SPIN_STEPS)
+    }
+
+    /// Like [`wait`](Self::wait), but gives up (returns false, having not
+    /// waited) after `steps` calls: the spin, then yields of the thread.
+    /// For a thread about to park, to which a yield is cheaper than a
+    /// park and an unpark.
+    pub(crate) fn wait_at_most(&mut self, steps: u32) -> bool {
+        if self.0 >= steps {
             return false;
         }
         self.wait();

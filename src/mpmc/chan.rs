@@ -613,7 +613,7 @@ impl<T> Chan<T> {
     fn send_slow(&self, msg: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
         let mut msg = msg;
         let mut spin = Spin::new();
-        while spin.try_wait() {
+        while spin.wait_at_most(BLOCKING_SPIN_STEPS) {
             match self.try_send(msg) {
                 Ok(()) => return Ok(()),
                 Err(TrySendError::Disconnected(m)) => {
@@ -652,7 +652,7 @@ impl<T> Chan<T> {
     #[inline(never)]
     fn recv_slow(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
         let mut spin = Spin::new();
-        while spin.try_wait() {
+        while spin.wait_at_most(BLOCKING_SPIN_STEPS) {
             match self.try_recv() {
                 Ok(msg) => return Ok(msg),
                 Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
@@ -670,6 +670,12 @@ impl<T> Chan<T> {
         }
     }
 }
+
+/// How long a blocking call spins and yields before it parks: the
+/// `SPIN_STEPS` of spinning, then a few yields (cheaper than a park and an
+/// unpark when the other side is about to act).
+#[cfg(feature = "std")]
+const BLOCKING_SPIN_STEPS: u32 = crate::loom::SPIN_STEPS + 4;
 
 /// How a send that found the channel full came out of the lock.
 enum Waited<T> {
