@@ -18,6 +18,8 @@ struct Counting;
 std::thread_local! {
     static COUNTING: Cell<bool> = const { Cell::new(false) };
     static ALLOCS: Cell<usize> = const { Cell::new(0) };
+    /// Bytes allocated minus bytes freed on this thread while counting.
+    static LIVE: Cell<isize> = const { Cell::new(0) };
 }
 
 // SAFETY: every call is forwarded unchanged to the system allocator; the counting touches only const-initialized thread-locals, which never allocate.
@@ -26,6 +28,7 @@ unsafe impl GlobalAlloc for Counting {
         let _ = COUNTING.try_with(|on| {
             if on.get() {
                 ALLOCS.with(|n| n.set(n.get() + 1));
+                LIVE.with(|n| n.set(n.get() + layout.size() as isize));
             }
         });
         // SAFETY: forwarded with the caller's own contract.
@@ -33,6 +36,11 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        let _ = COUNTING.try_with(|on| {
+            if on.get() {
+                LIVE.with(|n| n.set(n.get() - layout.size() as isize));
+            }
+        });
         // SAFETY: forwarded with the caller's own contract.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -44,6 +52,7 @@ static GLOBAL: Counting = Counting;
 /// The number of allocations `f` makes on this thread.
 fn allocations(f: impl FnOnce()) -> usize {
     ALLOCS.with(|n| n.set(0));
+    LIVE.with(|n| n.set(0));
     COUNTING.with(|on| on.set(true));
     f();
     COUNTING.with(|on| on.set(false));
@@ -172,4 +181,75 @@ fn slot_rounds_allocate_nothing() {
     });
     assert_eq!(n, 0, "a slot never allocates");
     assert_eq!(drops.drops(), 15);
+}
+
+/// Bytes `f` left allocated on this thread (allocated minus freed).
+fn bytes_kept(f: impl FnOnce()) -> isize {
+    allocations(f);
+    LIVE.with(|n| n.get())
+}
+
+#[test]
+fn mpmc_channels_allocate_nothing_per_message() {
+    let flavors: [(&str, fn() -> (tidings::Sender<u64>, tidings::Receiver<u64>)); 2] = [
+        ("bounded(8)", || tidings::bounded(8)),
+        ("unbounded", tidings::unbounded),
+    ];
+    for (name, make) in flavors {
+        let (tx, rx) = make();
+        // Warm up: the first messages allocate the buffer (a block).
+        for round in 0..2 {
+            tx.send(round).unwrap();
+            assert_eq!(rx.recv(), Ok(round));
+        }
+        let n = allocations(|| {
+            for i in 0..1000 {
+                tx.send(i).unwrap();
+                tx.try_send(i + 1).unwrap();
+                assert_eq!(rx.recv(), Ok(i));
+                assert_eq!(rx.try_recv(), Ok(i + 1));
+            }
+        });
+        assert_eq!(
+            n, 0,
+            "{name}: steady sending and receiving allocates nothing"
+        );
+    }
+}
+
+#[test]
+fn unbounded_allocates_one_block_per_32_messages() {
+    let (tx, rx) = tidings::unbounded::<u64>();
+    let n = allocations(|| {
+        for i in 0..3200 {
+            tx.send(i).unwrap();
+        }
+    });
+    // 100 blocks, plus the list that holds them growing by doubling.
+    assert!(
+        (100..=110).contains(&n),
+        "{n} allocations for 3200 messages"
+    );
+    assert_eq!(rx.try_iter().count(), 3200);
+}
+
+#[test]
+fn unbounded_gives_a_burst_back_once_drained() {
+    let (tx, rx) = tidings::unbounded::<[u64; 4]>();
+    let burst = common::iters(100_000);
+    let kept = bytes_kept(|| {
+        for i in 0..burst as u64 {
+            tx.send([i; 4]).unwrap();
+        }
+        assert_eq!(rx.len(), burst);
+        for i in 0..burst as u64 {
+            assert_eq!(rx.try_recv(), Ok([i; 4]));
+        }
+    });
+    // What may stay: one spare block (32 messages of 32 bytes) and a
+    // short list of blocks.
+    assert!(
+        kept <= 32 * 32 + 1024,
+        "{kept} bytes kept after the burst drained"
+    );
 }

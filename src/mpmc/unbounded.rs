@@ -4,14 +4,18 @@
 //! a push never moves the messages already queued (unlike a growing
 //! vector, a burst costs one allocation per `BLOCK` messages and no
 //! copying). A block is released as soon as its last message is popped,
-//! keeping at most one empty block as a spare, so the memory taken by a
-//! burst is given back once the burst is drained, and a channel that hovers
+//! keeping at most one empty block as a spare, and the list of blocks
+//! shrinks as it empties, so the memory taken by a burst is given back once
+//! the burst is drained, and a channel that hovers
 //! around a block boundary does not allocate on every message.
 
 use alloc::collections::VecDeque;
 
 /// Messages per block.
 pub(crate) const BLOCK: usize = 32;
+
+/// Room for this many blocks in the list is kept when it shrinks.
+const MIN_LIST: usize = 8;
 
 /// Any number of messages, first in first out.
 #[derive(Debug)]
@@ -61,6 +65,12 @@ impl<T> Blocks<T> {
             let block = self.blocks.pop_front().expect("front exists");
             if self.spare.is_none() {
                 self.spare = Some(block);
+            }
+            // The list of blocks itself shrinks too, once mostly empty
+            // (halving keeps this amortized O(1) per message).
+            let room = self.blocks.capacity();
+            if room > MIN_LIST && self.blocks.len() < room / 4 {
+                self.blocks.shrink_to(room / 2);
             }
         }
         Some(msg)
