@@ -191,7 +191,8 @@ fn bytes_kept(f: impl FnOnce()) -> isize {
 
 #[test]
 fn mpmc_channels_allocate_nothing_per_message() {
-    let flavors: [(&str, fn() -> (tidings::Sender<u64>, tidings::Receiver<u64>)); 2] = [
+    type Make = fn() -> (tidings::Sender<u64>, tidings::Receiver<u64>);
+    let flavors: [(&str, Make); 2] = [
         ("bounded(8)", || tidings::bounded(8)),
         ("unbounded", tidings::unbounded),
     ];

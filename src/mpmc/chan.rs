@@ -143,14 +143,13 @@ impl<T> Wake<T> {
         }
     }
 
+    /// Wakes both; the second even if waking the first panics.
     #[inline(always)]
     pub(crate) fn wake(self) {
-        if let Some(entry) = self.first {
-            entry.wake();
+        if self.first.is_none() && self.second.is_none() {
+            return;
         }
-        if let Some(entry) = self.second {
-            entry.wake();
-        }
+        wake_all([self.first, self.second].into_iter());
     }
 }
 
@@ -252,7 +251,26 @@ struct Woken<T>(VecDeque<Arc<Entry<T>>>, VecDeque<Arc<Entry<T>>>);
 
 impl<T> Woken<T> {
     fn wake(self) {
-        for entry in self.0.iter().chain(self.1.iter()) {
+        wake_all(self.0.into_iter().chain(self.1).map(Some));
+    }
+}
+
+/// Wakes every entry, in order. If a wake panics (a user's waker), the
+/// rest are still woken while it unwinds, so nobody is left asleep off
+/// every list (a second panic then aborts, as in `Vec`'s drop).
+#[inline(always)]
+fn wake_all<T>(entries: impl Iterator<Item = Option<Arc<Entry<T>>>>) {
+    struct Rest<I: Iterator<Item = Option<Arc<Entry<T>>>>, T>(I);
+    impl<I: Iterator<Item = Option<Arc<Entry<T>>>>, T> Drop for Rest<I, T> {
+        fn drop(&mut self) {
+            for entry in self.0.by_ref().flatten() {
+                entry.wake();
+            }
+        }
+    }
+    let mut rest = Rest(entries);
+    while let Some(next) = rest.0.next() {
+        if let Some(entry) = next {
             entry.wake();
         }
     }
@@ -463,8 +481,10 @@ impl<T> Chan<T> {
                 Poll::Ready(Ok(()))
             }
             Ok(Waited::Listed(wake)) => {
-                wake.wake();
+                // Kept before waking: if the wake panics, the future still
+                // knows its entry and withdraws it when dropped.
                 *entry = Some(waiting);
+                wake.wake();
                 Poll::Pending
             }
         }

@@ -534,6 +534,11 @@ impl<T> Receiver<T> {
     /// for a message and is dropped (say, by a `select!` that took another
     /// branch) passes the wake on to another waiting receiver.
     ///
+    /// One message wakes one waiting receiver, so a woken future should be
+    /// polled or dropped: one that is kept and never polled again takes no
+    /// message, but holds the wake that came with it (like a listener of
+    /// async-channel), and another receiver waits for the next message.
+    ///
     /// # Examples
     ///
     /// ```
@@ -918,7 +923,6 @@ impl<T> fmt::Debug for RecvFuture<'_, T> {
 
 /// A blocking iterator over a receiver's messages; see [`Receiver::iter`].
 #[cfg(feature = "std")]
-#[derive(Debug)]
 pub struct Iter<'a, T> {
     receiver: &'a Receiver<T>,
 }
@@ -933,7 +937,6 @@ impl<T> Iterator for Iter<'_, T> {
 }
 
 /// An iterator over the messages ready now; see [`Receiver::try_iter`].
-#[derive(Debug)]
 pub struct TryIter<'a, T> {
     receiver: &'a Receiver<T>,
 }
@@ -948,7 +951,6 @@ impl<T> Iterator for TryIter<'_, T> {
 
 /// An iterator over what was buffered when it was made; see
 /// [`Receiver::drain`].
-#[derive(Debug)]
 pub struct Drain<'a, T> {
     receiver: &'a Receiver<T>,
     left: usize,
@@ -977,7 +979,6 @@ impl<T> Iterator for Drain<'_, T> {
 /// A blocking iterator that owns its receiver; see
 /// [`IntoIterator for Receiver`](Receiver#impl-IntoIterator-for-Receiver<T>).
 #[cfg(feature = "std")]
-#[derive(Debug)]
 pub struct IntoIter<T> {
     receiver: Receiver<T>,
 }
@@ -988,6 +989,34 @@ impl<T> Iterator for IntoIter<T> {
 
     fn next(&mut self) -> Option<T> {
         self.receiver.recv().ok()
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T> fmt::Debug for Iter<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Iter").finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Debug for TryIter<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TryIter").finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Debug for Drain<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Drain")
+            .field("left", &self.left)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T> fmt::Debug for IntoIter<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IntoIter").finish_non_exhaustive()
     }
 }
 
