@@ -269,10 +269,8 @@ fn wake_all<T>(entries: impl Iterator<Item = Option<Arc<Entry<T>>>>) {
         }
     }
     let mut rest = Rest(entries);
-    while let Some(next) = rest.0.next() {
-        if let Some(entry) = next {
-            entry.wake();
-        }
+    for entry in rest.0.by_ref().flatten() {
+        entry.wake();
     }
 }
 
