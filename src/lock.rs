@@ -16,6 +16,9 @@
 //! A thread that finds the lock taken spins briefly and then yields the
 //! processor (the holder may have been descheduled); there is no queue and
 //! no parking, because no holder ever waits for anything while holding it.
+//! (Without `std` there is no thread to yield to, so a contended lock
+//! spins: do not use a queued channel from an interrupt handler that may
+//! preempt a holder on the same core.)
 //! The lock is released on unwinding too, so a panic inside a critical
 //! section never leaves it taken (there is no poisoning: the callers keep
 //! their state consistent at every point where they could panic).

@@ -70,13 +70,12 @@ unsafe impl<T: Send> Sync for Entry<T> {}
 unsafe impl<T: Send> Send for Entry<T> {}
 
 impl<T> Entry<T> {
-    /// A new entry in `WAITING`, holding `msg` (a sender's) and registered
-    /// to wake `waker`.
-    pub(crate) fn new(msg: Option<T>, accepts_handoff: bool, waker: &Waker) -> Arc<Self> {
+    /// A new, empty entry in `WAITING`, registered to wake `waker`.
+    pub(crate) fn new(accepts_handoff: bool, waker: &Waker) -> Arc<Self> {
         let entry = Arc::new(Self {
             state: AtomicU8::new(WAITING),
             waker: WakerSlot::new(),
-            msg: UnsafeCell::new(msg),
+            msg: UnsafeCell::new(None),
             accepts_handoff,
         });
         entry.waker.register(waker);
@@ -126,8 +125,13 @@ impl<T> Entry<T> {
     ///
     /// As for [`take_listed`](Self::take_listed).
     pub(crate) unsafe fn fill_listed(&self, msg: T) {
-        // SAFETY: by the contract the cell belongs to the lock holder: us.
-        self.msg.with_mut(|cell| unsafe { *cell = Some(msg) });
+        self.msg.with_mut(|cell| {
+            // SAFETY: by the contract the cell belongs to the lock holder: us.
+            let cell = unsafe { &mut *cell };
+            // Filled once, when empty: no message is dropped under the lock.
+            debug_assert!(cell.is_none(), "an entry is filled only when empty");
+            *cell = Some(msg);
+        });
     }
 
     /// The owner takes the message back (`CLOSED`) or receives it
@@ -160,44 +164,67 @@ impl<T> core::fmt::Debug for Entry<T> {
     }
 }
 
-/// The waiting operations of one side, first come first served.
-pub(crate) struct WaitList<T>(VecDeque<Arc<Entry<T>>>);
+/// The waiting operations of one side, in the order they came.
+///
+/// Removing a given entry (a withdrawn wait) scans the list: cheap for the
+/// short lists of real programs, linear in the number of waiters.
+pub(crate) struct WaitList<T> {
+    entries: VecDeque<Arc<Entry<T>>>,
+    /// How many listed entries accept a hand-off (so a sender looking for
+    /// one scans only when there is one to find).
+    accepting: usize,
+}
 
 impl<T> WaitList<T> {
     pub(crate) const fn new() -> Self {
-        Self(VecDeque::new())
+        Self {
+            entries: VecDeque::new(),
+            accepting: 0,
+        }
     }
 
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.entries.is_empty()
     }
 
     pub(crate) fn push(&mut self, entry: Arc<Entry<T>>) {
-        self.0.push_back(entry);
+        self.accepting += usize::from(entry.accepts_handoff);
+        self.entries.push_back(entry);
     }
 
     #[inline]
     pub(crate) fn pop(&mut self) -> Option<Arc<Entry<T>>> {
-        if self.0.is_empty() {
+        if self.entries.is_empty() {
             return None;
         }
-        self.0.pop_front()
+        let entry = self.entries.pop_front()?;
+        self.accepting -= usize::from(entry.accepts_handoff);
+        Some(entry)
     }
 
     /// Pops the first entry that accepts a hand-off.
+    #[inline]
     pub(crate) fn pop_accepting(&mut self) -> Option<Arc<Entry<T>>> {
-        let at = self.0.iter().position(|entry| entry.accepts_handoff)?;
-        self.0.remove(at)
+        if self.accepting == 0 {
+            return None;
+        }
+        let at = self
+            .entries
+            .iter()
+            .position(|entry| entry.accepts_handoff)?;
+        self.accepting -= 1;
+        self.entries.remove(at)
     }
 
     /// Removes `entry` if it is listed here; returns whether it was.
     pub(crate) fn remove(&mut self, entry: &Arc<Entry<T>>) -> bool {
-        match self.0.iter().position(|e| Arc::ptr_eq(e, entry)) {
+        match self.entries.iter().position(|e| Arc::ptr_eq(e, entry)) {
             Some(at) => {
+                self.accepting -= usize::from(entry.accepts_handoff);
                 // Not the last reference (the caller holds one): dropping
                 // it here runs no user code.
-                self.0.remove(at);
+                self.entries.remove(at);
                 true
             }
             None => false,
@@ -206,14 +233,16 @@ impl<T> WaitList<T> {
 
     /// Moves every entry out, leaving the list empty.
     pub(crate) fn take_all(&mut self) -> VecDeque<Arc<Entry<T>>> {
-        core::mem::take(&mut self.0)
+        self.accepting = 0;
+        core::mem::take(&mut self.entries)
     }
 }
 
 impl<T> core::fmt::Debug for WaitList<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("WaitList")
-            .field("len", &self.0.len())
+            .field("len", &self.entries.len())
+            .field("accepting", &self.accepting)
             .finish()
     }
 }

@@ -254,3 +254,22 @@ fn unbounded_gives_a_burst_back_once_drained() {
         "{kept} bytes kept after the burst drained"
     );
 }
+
+#[test]
+fn bounded_grows_its_ring_up_to_its_capacity_only() {
+    let mut rx = None;
+    let kept = bytes_kept(|| {
+        let (tx, receiver) = tidings::bounded::<[u8; 1024]>(100);
+        for _ in 0..100 {
+            tx.try_send([7; 1024]).unwrap();
+        }
+        rx = Some(receiver);
+    });
+    // Room for exactly 100 messages (not the 128 that doubling reaches),
+    // plus the channel's small shared state.
+    assert!(
+        (100 * 1024..101 * 1024).contains(&kept),
+        "{kept} bytes for a full ring of 100 1-KiB messages"
+    );
+    assert_eq!(rx.unwrap().try_iter().count(), 100);
+}

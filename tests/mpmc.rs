@@ -2752,3 +2752,110 @@ mod streams_and_sinks {
         drop(held);
     }
 }
+
+// ===== from the review of the core =====
+
+per_flavor!(all: a_listed_receiver_polled_again_takes_a_ready_message);
+per_flavor!(waiting: send_future_survives_a_panicking_waker_clone);
+
+/// Two receive futures wait; one message wakes only the first. If the
+/// second is polled anyway (before the first comes back), it takes the
+/// message instead of sleeping beside it, and the first, polled later,
+/// waits again.
+fn a_listed_receiver_polled_again_takes_a_ready_message(f: Flavor) {
+    let drops = DropCounter::new();
+    let (tx, rx) = f.channel();
+    let (first_wakes, first_waker) = WakeCounter::new();
+    let (second_wakes, second_waker) = WakeCounter::new();
+    let mut first = rx.recv_async();
+    let mut second = rx.recv_async();
+    assert!(poll_with(&mut first, &first_waker).is_pending());
+    assert!(poll_with(&mut second, &second_waker).is_pending());
+    let held = make_ready(&tx, drops.msg(7));
+    assert_eq!(first_wakes.wakes(), 1, "the first waiter is woken");
+    assert_eq!(second_wakes.wakes(), 0, "one message wakes one receiver");
+    assert_eq!(
+        poll_with(&mut second, &second_waker).map(value),
+        Poll::Ready(Ok(7))
+    );
+    assert!(poll_with(&mut first, &first_waker).is_pending());
+    drop(held);
+    // The first still waits, and gets the next message.
+    let held = make_ready(&tx, drops.msg(8));
+    assert_eq!(first_wakes.wakes(), 2);
+    assert_eq!(
+        poll_with(&mut first, &first_waker).map(value),
+        Poll::Ready(Ok(8))
+    );
+    drop(held);
+    assert_eq!(drops.drops(), 2);
+}
+
+/// A send future that has to wait, polled with a waker whose clone panics:
+/// the panic reaches the poller, and the future still holds its message
+/// (not lost, not terminated); polled again with a good waker, it sends.
+fn send_future_survives_a_panicking_waker_clone(f: Flavor) {
+    let drops = DropCounter::new();
+    let (tx, rx) = f.channel();
+    fill(f, &tx, &drops);
+    let flags = Arc::new(hostile::Flags::default());
+    flags.panic_on_clone.store(true, SeqCst);
+    let bad = hostile::waker(&flags);
+    let mut fut = tx.send_async(drops.msg(99));
+    let polled = catch_unwind(AssertUnwindSafe(|| poll_with(&mut fut, &bad)));
+    assert!(polled.is_err(), "the clone's panic reaches the poller");
+    assert_eq!(drops.drops(), 0, "the message is still held");
+    let (wakes, waker) = WakeCounter::new();
+    let mut receiver = rx.recv_async();
+    if f.room() == 0 {
+        assert!(poll_with(&mut fut, &waker).is_pending());
+        assert_eq!(
+            poll_with(&mut receiver, noop_waker_ref()).map(value),
+            Poll::Ready(Ok(99))
+        );
+        assert_eq!(wakes.wakes(), 1, "the taken send is woken");
+        assert_eq!(poll_with(&mut fut, &waker).map(sent), Poll::Ready(Ok(())));
+    } else {
+        assert!(poll_with(&mut fut, &waker).is_pending());
+        assert_eq!(
+            poll_with(&mut receiver, noop_waker_ref()).map(value),
+            Poll::Ready(Ok(0))
+        );
+        assert_eq!(wakes.wakes(), 1, "the moved-in send is woken");
+        assert_eq!(poll_with(&mut fut, &waker).map(sent), Poll::Ready(Ok(())));
+        let rest: Vec<u64> = ready_values(&rx);
+        assert_eq!(rest.last(), Some(&99), "sent last, received last");
+    }
+    drop(bad);
+}
+
+#[test]
+fn handles_are_unwind_safe_like_std_and_crossbeam() {
+    fn unwind_safe<T: std::panic::UnwindSafe + std::panic::RefUnwindSafe>(_: &T) {}
+    let (tx, rx) = mpmc::bounded::<u8>(1);
+    unwind_safe(&tx);
+    unwind_safe(&rx);
+    unwind_safe(&tx.downgrade());
+    // And usable after a panic caught around them.
+    let caught = catch_unwind(|| {
+        tx.send(1).unwrap();
+        panic!("a panic while holding the handles");
+    });
+    assert!(caught.is_err());
+    assert_eq!(rx.recv(), Ok(1));
+}
+
+#[test]
+fn zero_timeouts_on_an_idle_channel_time_out_at_once() {
+    let (tx, rx) = mpmc::bounded::<u8>(1);
+    assert_eq!(
+        rx.recv_timeout(Duration::ZERO),
+        Err(RecvTimeoutError::Timeout)
+    );
+    tx.send(1).unwrap();
+    assert_eq!(
+        tx.send_timeout(2, Duration::ZERO),
+        Err(SendTimeoutError::Timeout(2))
+    );
+    assert_eq!(rx.recv_timeout(Duration::ZERO), Ok(1));
+}

@@ -32,8 +32,14 @@ impl<T> Ring<T> {
     /// Appends `msg`, or hands it back when the ring is full.
     #[inline]
     pub(crate) fn push(&mut self, msg: T) -> Result<(), T> {
-        if self.buf.len() == self.cap {
+        let len = self.buf.len();
+        if len == self.cap {
             return Err(msg);
+        }
+        if len == self.buf.capacity() {
+            // Grow by doubling, but never past `cap`.
+            self.buf
+                .reserve_exact(self.cap.min(len.saturating_mul(2)) - len);
         }
         self.buf.push_back(msg);
         Ok(())

@@ -448,9 +448,12 @@ impl<T> Chan<T> {
             Err(TrySendError::Full(msg)) => msg,
         };
         // Full: wait, with the message in a new entry. The entry is made
-        // (and the waker cloned) outside the lock; the offer is retried
-        // inside it before the entry is listed.
-        let waiting = Entry::new(None, false, cx.waker());
+        // (and the waker cloned) outside the lock, with the message back in
+        // `msg` meanwhile, so a panicking clone leaves the future as it was;
+        // the offer is retried inside the lock before the entry is listed.
+        *msg = Some(first);
+        let waiting = Entry::new(false, cx.waker());
+        let first = msg.take().expect("put back above");
         let outcome = self.state.with(|state| {
             if state.closed {
                 return Err(first);
@@ -537,19 +540,30 @@ impl<T> Chan<T> {
         handoff: bool,
     ) -> Poll<Option<T>> {
         if let Some(waiting) = entry {
-            let state = match waiting.state() {
+            let mut state = match waiting.state() {
                 WAITING => waiting.reregister(cx.waker()),
                 state => state,
             };
             if state == WAITING {
-                return Poll::Pending;
+                // Still listed, but polled again: if something is ready now
+                // (its wake went to another receiver that is busy, or kept
+                // and not polled), take it instead of sleeping beside it.
+                let ready = self.state.with(|state| {
+                    (state.has_ready() || state.closed) && state.receivers.remove(waiting)
+                });
+                if !ready {
+                    state = waiting.state();
+                    if state == WAITING {
+                        return Poll::Pending;
+                    }
+                }
             }
             let waiting = entry.take().expect("checked above");
             if state == FILLED {
                 // SAFETY: we own the entry and read FILLED with Acquire.
                 return Poll::Ready(Some(unsafe { waiting.take_owned() }));
             }
-            // NOTIFIED: look again below.
+            // NOTIFIED, or withdrawn above: look again below.
         }
         match self.try_recv() {
             Ok(msg) => return Poll::Ready(Some(msg)),
@@ -558,7 +572,7 @@ impl<T> Chan<T> {
         }
         // Empty: wait, with a new entry made outside the lock; the buffer
         // is looked at again inside it before the entry is listed.
-        let waiting = Entry::new(None, handoff, cx.waker());
+        let waiting = Entry::new(handoff, cx.waker());
         let taken = self.state.with(|state| match state.take() {
             Some(taken) => Some(Some(taken)),
             None if state.closed => Some(None),
@@ -629,6 +643,9 @@ impl<T> Chan<T> {
     #[cfg(feature = "std")]
     #[inline(never)]
     fn send_slow(&self, msg: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
+        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+            return Err(SendTimeoutError::Timeout(msg));
+        }
         let mut msg = msg;
         let mut spin = Spin::new();
         while spin.wait_at_most(BLOCKING_SPIN_STEPS) {
@@ -669,6 +686,9 @@ impl<T> Chan<T> {
     #[cfg(feature = "std")]
     #[inline(never)]
     fn recv_slow(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+            return Err(RecvTimeoutError::Timeout);
+        }
         let mut spin = Spin::new();
         while spin.wait_at_most(BLOCKING_SPIN_STEPS) {
             match self.try_recv() {

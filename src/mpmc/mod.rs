@@ -52,8 +52,11 @@
 //! with its send complete; on a rendezvous channel the receiver takes the
 //! message straight from the waiting sender. So a woken send has nothing
 //! left to do, and a send future that is woken and then never polled holds
-//! up no other sender. Waiting senders and receivers are served first come,
-//! first served.
+//! up no other sender. Waiting senders are served in the order they came;
+//! so are waiting receivers, except that a rendezvous sender hands its
+//! message to a blocked receiving thread before a waiting future, and a
+//! receiver that was woken but found its message taken (by a `try_recv`,
+//! or a receiver that was not waiting yet) waits again at the back.
 
 use alloc::sync::Arc;
 use core::fmt;
@@ -586,9 +589,11 @@ impl<T> Receiver<T> {
         TryIter { receiver: self }
     }
 
-    /// An iterator over what is buffered now: at most [`len`](Self::len)
-    /// messages (fewer if other receivers take some meanwhile). Messages
-    /// sent after this call are left for later.
+    /// An iterator over what is buffered now: it yields at most as many
+    /// messages as [`len`](Self::len) was when it was made, never waits, and
+    /// stops early once the channel is empty. On its own it takes exactly
+    /// the messages that were buffered; while other receivers take some,
+    /// it may take messages sent after the call in their place.
     ///
     /// # Examples
     ///
@@ -609,8 +614,9 @@ impl<T> Receiver<T> {
     }
 
     /// Closes the channel for everyone: from now on every send fails with
-    /// its message back, and receivers get what is buffered, then
-    /// `Disconnected`. Returns whether this call closed it.
+    /// its message back (also sends waiting now), and receivers get what
+    /// is buffered, then `Disconnected`. Returns whether this call closed
+    /// it.
     ///
     /// # Examples
     ///
@@ -749,6 +755,16 @@ impl<T> WeakSender<T> {
         })
     }
 }
+
+// No poisoning: every operation leaves the channel consistent at every
+// point where a panic (in user code: a message's drop, a waker) can unwind,
+// so a handle that saw a panic is as usable as before.
+impl<T> core::panic::UnwindSafe for Sender<T> {}
+impl<T> core::panic::RefUnwindSafe for Sender<T> {}
+impl<T> core::panic::UnwindSafe for Receiver<T> {}
+impl<T> core::panic::RefUnwindSafe for Receiver<T> {}
+impl<T> core::panic::UnwindSafe for WeakSender<T> {}
+impl<T> core::panic::RefUnwindSafe for WeakSender<T> {}
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {

@@ -35,7 +35,12 @@ impl<T> Receiver<T> {
     /// # Cancel safety
     ///
     /// Dropping the stream, or a `next()` future of it, never loses a
-    /// message (as for [`recv_async`](Receiver::recv_async)).
+    /// message: a message leaves the channel only in the poll that returns
+    /// it. The stream keeps its place among the waiting receivers between
+    /// polls (dropping a `next()` future does not withdraw it; dropping
+    /// the stream does, passing on a wake it received). A stream that is
+    /// woken and polled again later takes what is ready then; other
+    /// receivers polled meanwhile may take it first.
     ///
     /// # Examples
     ///
@@ -55,6 +60,10 @@ impl<T> Receiver<T> {
     }
 
     /// Like [`stream`](Self::stream), owning the receiver.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`stream`](Self::stream).
     ///
     /// # Examples
     ///
@@ -103,6 +112,10 @@ impl<T> Sender<T> {
 
     /// Like [`sink`](Self::sink), owning the sender.
     ///
+    /// # Cancel safety
+    ///
+    /// As for [`sink`](Self::sink).
+    ///
     /// # Examples
     ///
     /// ```
@@ -123,6 +136,10 @@ impl<T> Sender<T> {
 
 /// A [`Stream`](futures_core::Stream) of a receiver's messages; see
 /// [`Receiver::stream`].
+///
+/// # Cancel safety
+///
+/// Dropping it never loses a message; see [`Receiver::stream`].
 #[must_use = "streams do nothing unless polled"]
 pub struct RecvStream<'a, T> {
     receiver: Handle<'a, Receiver<T>>,
@@ -180,6 +197,11 @@ impl<T> fmt::Debug for RecvStream<'_, T> {
 }
 
 /// A [`Sink`](futures_sink::Sink) into a channel; see [`Sender::sink`].
+///
+/// # Cancel safety
+///
+/// A message it was given and has not sent yet is, when it is dropped,
+/// either delivered or dropped, never both; see [`Sender::sink`].
 #[must_use = "sinks do nothing unless polled"]
 pub struct SendSink<'a, T> {
     sender: Handle<'a, Sender<T>>,
