@@ -76,7 +76,7 @@ pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
 #[cfg(feature = "alloc")]
-pub use mpmc::{bounded, rendezvous, unbounded, Receiver, Sender};
+pub use mpmc::{bounded, rendezvous, unbounded, Receiver, Sender, WeakSender};
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]
