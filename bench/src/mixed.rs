@@ -1,0 +1,129 @@
+//! One channel between threads and tasks: producer threads (blocking
+//! sends) to a consumer task (awaited receives), and back, producer tasks
+//! to a consumer thread. The tasks run on a current-thread tokio runtime;
+//! the threads are plain threads.
+//!
+//! 1 and 4 producers, 1 consumer, on `bounded(1)`, `bounded(1000)` and
+//! `unbounded`, with `usize` messages: tidings against flume, kanal,
+//! async-channel and tokio's mpsc (`blocking_send` / `blocking_recv` on
+//! the thread side).
+
+use std::hint::black_box;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::channels::{impls_for, *};
+use crate::harness::{Config, Runtime, Scenario};
+
+const FAMILY: &str = "mixed";
+
+const FLAVORS: [Flavor; 3] = [Flavor::Bounded(1), Flavor::Bounded(1000), Flavor::Unbounded];
+
+pub fn scenarios(cfg: &Config) -> Vec<Scenario> {
+    let mut out = Vec::new();
+    for to_task in [true, false] {
+        for producers in [1, 4] {
+            for flavor in FLAVORS {
+                // A handoff between worlds costs microseconds (and kanal's
+                // blocking receive from tasks, hundreds of them).
+                let slow = flavor == Flavor::Bounded(1);
+                let n = cfg.messages(if slow { 2_000 } else { 100_000 });
+                let (from, to) = if to_task {
+                    ("thread", "task")
+                } else {
+                    ("task", "thread")
+                };
+                let plural = if producers > 1 { "s" } else { "" };
+                let name = format!("{producers} {from}{plural} -> 1 {to}/{flavor}");
+                let mut s = Scenario::new(FAMILY, name, n);
+                s.impls = if to_task {
+                    impls_for!(
+                        flavor,
+                        1,
+                        [Tidings, Flume, Kanal, AsyncChannel, Tokio],
+                        |C| move |n| threads_to_task::<C>(flavor, producers, n)
+                    )
+                } else {
+                    impls_for!(
+                        flavor,
+                        1,
+                        [Tidings, Flume, Kanal, AsyncChannel, Tokio],
+                        |C| move |n| tasks_to_thread::<C>(flavor, producers, n)
+                    )
+                };
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
+/// `producers` threads send `n` messages in all; one task receives them.
+pub fn threads_to_task<C: Blocking + Async>(
+    flavor: Flavor,
+    producers: usize,
+    n: usize,
+) -> Duration {
+    assert!(n.is_multiple_of(producers));
+    Runtime::CurrentThread.block_on(async {
+        let start = Instant::now();
+        let (tx, mut rx) = C::new::<usize>(flavor).expect("a supported flavor");
+        let threads: Vec<_> = (0..producers)
+            .map(|_| {
+                let mut tx = tx.clone();
+                thread::spawn(move || {
+                    for i in 0..n / producers {
+                        C::send(&mut tx, i);
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        let consumer = tokio::spawn(async move {
+            for _ in 0..n {
+                black_box(C::recv_async(&mut rx).await);
+            }
+        });
+        consumer.await.expect("the consumer panicked");
+        // Every message is received: the producers are done.
+        for t in threads {
+            t.join().expect("a producer panicked");
+        }
+        start.elapsed()
+    })
+}
+
+/// `producers` tasks send `n` messages in all; one thread receives them.
+pub fn tasks_to_thread<C: Blocking + Async>(
+    flavor: Flavor,
+    producers: usize,
+    n: usize,
+) -> Duration {
+    assert!(n.is_multiple_of(producers));
+    Runtime::CurrentThread.block_on(async {
+        let start = Instant::now();
+        let (tx, mut rx) = C::new::<usize>(flavor).expect("a supported flavor");
+        let consumer = thread::spawn(move || {
+            for _ in 0..n {
+                black_box(C::recv(&mut rx));
+            }
+        });
+        let tasks: Vec<_> = (0..producers)
+            .map(|_| {
+                let mut tx = tx.clone();
+                tokio::spawn(async move {
+                    for i in 0..n / producers {
+                        C::send_async(&mut tx, i).await;
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        for task in tasks {
+            task.await.expect("a producer panicked");
+        }
+        // Every message is sent: the consumer finishes without the tasks.
+        consumer.join().expect("the consumer panicked");
+        start.elapsed()
+    })
+}
