@@ -17,43 +17,71 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
+use crate::loom::atomic::{AtomicU8, Ordering::*};
 use crate::loom::thread::{self, Thread};
+use crate::loom::Spin;
 
-/// Unparks the thread that made it.
-struct ThreadWaker(Thread);
+/// Unparks the thread that made it, after raising `woken` (which the
+/// thread watches for a short while before it parks).
+struct ThreadWaker {
+    thread: Thread,
+    woken: AtomicU8,
+}
 
 impl Wake for ThreadWaker {
     fn wake(self: Arc<Self>) {
-        self.0.unpark();
+        self.wake_by_ref();
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
+        // ORDERING: Release, so a thread that sees the flag and polls again
+        // sees what the waker published before waking (the channels also
+        // publish through their own atomics; this keeps the flag honest).
+        self.woken.store(1, Release);
+        self.thread.unpark();
     }
 }
 
-fn new_thread_waker() -> Waker {
-    Waker::from(Arc::new(ThreadWaker(thread::current())))
+fn new_thread_waker() -> (Arc<ThreadWaker>, Waker) {
+    let inner = Arc::new(ThreadWaker {
+        thread: thread::current(),
+        woken: AtomicU8::new(0),
+    });
+    (inner.clone(), Waker::from(inner))
 }
 
 /// Runs `f` with a waker that unparks the current thread.
 #[cfg(not(tidings_loom))]
-fn with_thread_waker<R>(f: impl FnOnce(&Waker) -> R) -> R {
+fn with_thread_waker<R>(f: impl FnOnce(&ThreadWaker, &Waker) -> R) -> R {
     std::thread_local! {
-        static WAKER: Waker = new_thread_waker();
+        static WAKER: (Arc<ThreadWaker>, Waker) = new_thread_waker();
     }
     let mut f = Some(f);
     WAKER
-        .try_with(|waker| (f.take().expect("called once"))(waker))
-        .unwrap_or_else(|_| (f.take().expect("called once"))(&new_thread_waker()))
+        .try_with(|(inner, waker)| (f.take().expect("called once"))(inner, waker))
+        .unwrap_or_else(|_| {
+            let (inner, waker) = new_thread_waker();
+            (f.take().expect("called once"))(&inner, &waker)
+        })
 }
 
 /// Under loom every modelled thread shares one OS thread, so a
 /// thread-local cache would hand one loom thread another's waker.
 #[cfg(tidings_loom)]
-fn with_thread_waker<R>(f: impl FnOnce(&Waker) -> R) -> R {
-    f(&new_thread_waker())
+fn with_thread_waker<R>(f: impl FnOnce(&ThreadWaker, &Waker) -> R) -> R {
+    let (inner, waker) = new_thread_waker();
+    f(&inner, &waker)
 }
+
+/// How long a thread watches for its wake before it parks: the spin of
+/// `Spin`, then a few yields. A park and an unpark cost microseconds; the
+/// other side is often about to act. (None under loom, where every spin
+/// step is a yield that only multiplies the interleavings.)
+const WATCH_STEPS: u32 = if cfg!(tidings_loom) {
+    0
+} else {
+    crate::loom::SPIN_STEPS + 4
+};
 
 /// The deadline `timeout` from now, or `None` ("wait forever") when it is
 /// too far away to represent.
@@ -73,11 +101,21 @@ pub(crate) fn wait_until<R>(
     deadline: Option<Instant>,
     mut poll: impl FnMut(&mut Context<'_>) -> Poll<R>,
 ) -> Option<R> {
-    with_thread_waker(|waker| {
+    with_thread_waker(|inner, waker| {
         let mut cx = Context::from_waker(waker);
-        loop {
+        'poll: loop {
+            // Any wake from now on is one this poll's registration may get.
+            inner.woken.store(0, Relaxed);
             if let Poll::Ready(out) = poll(&mut cx) {
                 return Some(out);
+            }
+            // Watch for the wake a little before parking.
+            let mut spin = Spin::new();
+            while spin.wait_at_most(WATCH_STEPS) {
+                // ORDERING: Acquire pairs with the waker's Release.
+                if inner.woken.load(Acquire) != 0 {
+                    continue 'poll;
+                }
             }
             match deadline {
                 None => thread::park(),

@@ -50,8 +50,6 @@ use crate::error::{RecvTimeoutError, SendTimeoutError};
 use crate::error::{TryRecvError, TrySendError};
 use crate::lock::Lock;
 use crate::loom::atomic::{AtomicUsize, Ordering::*};
-#[cfg(feature = "std")]
-use crate::loom::Spin;
 use crate::waitlist::{Entry, WaitList, CLOSED, FILLED, NOTIFIED, SENT, WAITING};
 
 /// A flavor's buffer. The only place that tells the flavors apart.
@@ -638,24 +636,15 @@ impl<T> Chan<T> {
         }
     }
 
-    /// `send_until` once the channel was found full: spin a little, then
-    /// wait.
+    /// `send_until` once the channel was found full: register and wait
+    /// (the blocking driver watches for the wake a little before it parks;
+    /// retrying the channel first only competes with the other side for
+    /// the lock).
     #[cfg(feature = "std")]
     #[inline(never)]
     fn send_slow(&self, msg: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
         if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
             return Err(SendTimeoutError::Timeout(msg));
-        }
-        let mut msg = msg;
-        let mut spin = Spin::new();
-        while spin.wait_at_most(BLOCKING_SPIN_STEPS) {
-            match self.try_send(msg) {
-                Ok(()) => return Ok(()),
-                Err(TrySendError::Disconnected(m)) => {
-                    return Err(SendTimeoutError::Disconnected(m))
-                }
-                Err(TrySendError::Full(m)) => msg = m,
-            }
         }
         let mut msg = Some(msg);
         let mut entry = None;
@@ -681,21 +670,13 @@ impl<T> Chan<T> {
         }
     }
 
-    /// `recv_until` once the channel was found empty: spin a little, then
-    /// wait.
+    /// `recv_until` once the channel was found empty: register and wait
+    /// (as in `send_slow`).
     #[cfg(feature = "std")]
     #[inline(never)]
     fn recv_slow(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
         if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
             return Err(RecvTimeoutError::Timeout);
-        }
-        let mut spin = Spin::new();
-        while spin.wait_at_most(BLOCKING_SPIN_STEPS) {
-            match self.try_recv() {
-                Ok(msg) => return Ok(msg),
-                Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
-                Err(TryRecvError::Empty) => {}
-            }
         }
         let mut entry = None;
         match crate::block::wait_until(deadline, |cx| self.poll_recv(cx, &mut entry, true)) {
@@ -708,12 +689,6 @@ impl<T> Chan<T> {
         }
     }
 }
-
-/// How long a blocking call spins and yields before it parks: the
-/// `SPIN_STEPS` of spinning, then a few yields (cheaper than a park and an
-/// unpark when the other side is about to act).
-#[cfg(feature = "std")]
-const BLOCKING_SPIN_STEPS: u32 = crate::loom::SPIN_STEPS + 4;
 
 /// How a send that found the channel full came out of the lock.
 enum Waited<T> {
