@@ -138,7 +138,34 @@ static ALLOC: CoreCountingAlloc = CoreCountingAlloc;
 /// `loom::model`, plus a check after every explored execution that the
 /// execution freed every channel core it made, and none twice.
 pub fn model(f: impl Fn() + Sync + Send + 'static) {
-    loom::model(move || {
+    loom::model(checked(f));
+}
+
+/// As [`model`], exploring at most `preemptions` preemptions per execution
+/// (fewer if `LOOM_MAX_PREEMPTIONS` says so); switches at yields and parks
+/// are still all explored. (`LOOM_LOG` does not apply: only
+/// `loom::model` installs loom's log.)
+///
+/// For models with three threads that may all be in one spin lock's
+/// critical section or waiting for it at once (the mpmc channel's lock):
+/// once the holder is preempted, the two waiters may yield to each other
+/// for ever, and since a switch away from a yielding thread costs no
+/// preemption, loom explores that unfair schedule until it gives up
+/// ("Model exceeded maximum number of branches"). A lower bound keeps it
+/// from getting there.
+pub fn model_bounded(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(
+        builder
+            .preemption_bound
+            .map_or(preemptions, |env| env.min(preemptions)),
+    );
+    builder.check(checked(f));
+}
+
+/// `f`, followed by the core check of [`model`].
+fn checked(f: impl Fn() + Sync + Send + 'static) -> impl Fn() + Sync + Send + 'static {
+    move || {
         let before = live_cores();
         f();
         assert_eq!(
@@ -147,7 +174,7 @@ pub fn model(f: impl Fn() + Sync + Send + 'static) {
             "a channel core was leaked (> 0) or freed twice (< 0)"
         );
         release_quarantine();
-    });
+    }
 }
 
 // ----- messages -----
@@ -171,6 +198,13 @@ impl Drop for Msg {
             std::mem::forget(self.drops.clone());
             panic!("message {} was dropped twice", self.value);
         }
+    }
+}
+
+impl Msg {
+    /// The value the message was made with (its [`Tally`]'s).
+    pub fn value(&self) -> u32 {
+        self.value
     }
 }
 
@@ -201,6 +235,19 @@ test_senders!(
     SlotSender<'static, Msg>,
     multishot::Sender<Msg>
 );
+
+/// An mpmc sender sends by reference; as a [`TestSender`] it is dropped
+/// right after its send, so it is the one that closes the channel if it is
+/// the last sender.
+impl TestSender for tidings::mpmc::Sender<Msg> {
+    fn send(self, msg: Msg) -> Result<(), SendError<Msg>> {
+        tidings::mpmc::Sender::send(&self, msg)
+    }
+
+    fn is_closed(&self) -> bool {
+        self.is_disconnected()
+    }
+}
 
 /// The drop counter of one message of one execution. Made afresh inside
 /// every execution, and [`msg`](Self::msg) called once per tally.
