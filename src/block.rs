@@ -76,8 +76,9 @@ fn with_thread_waker<R>(f: impl FnOnce(&ThreadWaker, &Waker) -> R) -> R {
 /// How long a thread watches for its wake before it parks: the spin of
 /// `Spin`, then a few yields. A park and an unpark cost microseconds; the
 /// other side is often about to act. (None under loom, where every spin
-/// step is a yield that only multiplies the interleavings.)
-const WATCH_STEPS: u32 = if cfg!(tidings_loom) {
+/// step is a yield that only multiplies the interleavings, nor under miri,
+/// where spinning threads only slow the interpreter down.)
+const WATCH_STEPS: u32 = if cfg!(tidings_loom) || cfg!(miri) {
     0
 } else {
     crate::loom::SPIN_STEPS + 4

@@ -1697,6 +1697,13 @@ per_flavor!(buffered: weak_upgrade_racing_the_last_sender_drop);
 /// handed to it just as it times out is still returned, never lost (a lost
 /// one would leave this test short of messages, failing at its deadline).
 fn recv_timeout_racing_sends_loses_nothing(f: Flavor) {
+    if cfg!(miri) && f == Flavor::Rendezvous {
+        // Under miri this race (a `try_send` spinning until a receiver
+        // parked with a 50 us timeout is listed) runs for many minutes of
+        // interpretation; natively it is covered, and under miri by the
+        // buffered flavors and the rendezvous hand-off tests.
+        return;
+    }
     let n = iters(300) as u64;
     let (tx, rx) = f.channel::<u64>();
     let ((), got) = concurrently(
