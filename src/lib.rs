@@ -22,7 +22,7 @@
 //! | one reply without any allocation, `no_std` | [`oneshot::Slot`] | available |
 //! | one reply per round, reusing the allocation | `multishot` (`alloc`) | available |
 //! | a queue, many senders and receivers | [`mpmc::bounded`], [`mpmc::unbounded`], [`mpmc::rendezvous`] (`alloc`) | available |
-//! | every receiver sees every message | `broadcast` | planned |
+//! | every receiver sees every message, with backpressure or lagging | [`broadcast::channel`], [`broadcast::lagging`] (`alloc`) | available |
 //!
 //! # Features
 //!
@@ -30,7 +30,7 @@
 //! |---|---|---|
 //! | `std` | yes | blocking operations, `_timeout` / `_deadline` variants, `std::error::Error`; implies `alloc` |
 //! | `alloc` | via `std` | the heap-allocated channels in `no_std` builds (async operations only) |
-//! | `futures` | no | `Stream` / `FusedStream` for mpmc receivers, `Sink` for mpmc senders, `FusedFuture` for the futures |
+//! | `futures` | no | `Stream` / `FusedStream` for mpmc and broadcast receivers, `Sink` for mpmc senders, `FusedFuture` for the futures |
 //! | `portable-atomic` | no | atomics from `portable-atomic`, for targets without compare-and-swap |
 //!
 //! With no features at all the crate is `#![no_std]` without an allocator
@@ -65,6 +65,8 @@ mod waiter;
 #[cfg(feature = "alloc")]
 mod waitlist;
 
+#[cfg(feature = "alloc")]
+pub mod broadcast;
 pub mod error;
 #[cfg(feature = "alloc")]
 pub mod mpmc;

@@ -9,7 +9,7 @@
 //! real code. The cfg is the crate's own (not a bare `loom`) so that
 //! dependencies with loom modes of their own are not switched too.
 //!
-//! `UnsafeCell` has loom's `with_mut` API on both sides, so call
+//! `UnsafeCell` has loom's `with` / `with_mut` API on both sides, so call
 //! sites never fork on the cfg. loom's types cannot be built in a `const
 //! fn`; [`maybe_const_fn!`] writes a constructor once that is `const`
 //! everywhere but under loom.
@@ -57,6 +57,12 @@ mod imp {
             #[inline]
             pub(crate) const fn new(value: T) -> Self {
                 Self(core::cell::UnsafeCell::new(value))
+            }
+
+            /// Runs `f` with a shared raw pointer to the contents.
+            #[inline]
+            pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+                f(self.0.get())
             }
 
             /// Runs `f` with a mutable raw pointer to the contents.

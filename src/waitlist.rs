@@ -39,7 +39,7 @@
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
-use core::task::Waker;
+use core::task::{Poll, Waker};
 
 use crate::loom::atomic::{AtomicU8, Ordering::*};
 use crate::loom::cell::UnsafeCell;
@@ -147,6 +147,37 @@ impl<T> Entry<T> {
         msg.expect("a FILLED or CLOSED entry holds a message")
     }
 
+    /// How a waiting send ended, once its entry is off its list: `Ok` if a
+    /// receiver took the message (`SENT`), `Err` with the message if the
+    /// channel closed (`CLOSED`).
+    ///
+    /// # Safety
+    ///
+    /// The caller is the owner of a send entry and has read a state other
+    /// than `WAITING` with [`state`](Self::state).
+    pub(crate) unsafe fn send_outcome(&self) -> Result<(), T> {
+        match self.state() {
+            SENT => Ok(()),
+            // SAFETY: by the contract we own the entry, and it is CLOSED (a send entry is never NOTIFIED or FILLED).
+            _ => Err(unsafe { self.take_owned() }),
+        }
+    }
+
+    /// The owner of a waiting send, polled again: leaves `waker` to be
+    /// woken and returns `Pending` while the entry is listed, else how the
+    /// send ended (see [`send_outcome`](Self::send_outcome)).
+    ///
+    /// # Safety
+    ///
+    /// The caller is the owner of a send entry.
+    pub(crate) unsafe fn poll_send(&self, waker: &Waker) -> Poll<Result<(), T>> {
+        if self.state() == WAITING && self.reregister(waker) == WAITING {
+            return Poll::Pending;
+        }
+        // SAFETY: we own the entry (the contract) and read a state other than WAITING just above.
+        Poll::Ready(unsafe { self.send_outcome() })
+    }
+
     /// Wakes the owner. Called after unlocking, by whoever moved the entry
     /// out of `WAITING`.
     pub(crate) fn wake(&self) {
@@ -244,5 +275,24 @@ impl<T> core::fmt::Debug for WaitList<T> {
             .field("len", &self.entries.len())
             .field("accepting", &self.accepting)
             .finish()
+    }
+}
+
+/// Wakes every entry, in order. If a wake panics (a user's waker), the
+/// rest are still woken while it unwinds, so nobody is left asleep off
+/// every list (a second panic then aborts, as in `Vec`'s drop).
+#[inline(always)]
+pub(crate) fn wake_all<T>(entries: impl Iterator<Item = Option<Arc<Entry<T>>>>) {
+    struct Rest<I: Iterator<Item = Option<Arc<Entry<T>>>>, T>(I);
+    impl<I: Iterator<Item = Option<Arc<Entry<T>>>>, T> Drop for Rest<I, T> {
+        fn drop(&mut self) {
+            for entry in self.0.by_ref().flatten() {
+                entry.wake();
+            }
+        }
+    }
+    let mut rest = Rest(entries);
+    for entry in rest.0.by_ref().flatten() {
+        entry.wake();
     }
 }

@@ -50,7 +50,7 @@ use crate::error::{RecvTimeoutError, SendTimeoutError};
 use crate::error::{TryRecvError, TrySendError};
 use crate::lock::Lock;
 use crate::loom::atomic::{AtomicUsize, Ordering::*};
-use crate::waitlist::{Entry, WaitList, CLOSED, FILLED, NOTIFIED, SENT, WAITING};
+use crate::waitlist::{wake_all, Entry, WaitList, CLOSED, FILLED, NOTIFIED, SENT, WAITING};
 
 /// A flavor's buffer. The only place that tells the flavors apart.
 #[derive(Debug)]
@@ -253,25 +253,6 @@ impl<T> Woken<T> {
     }
 }
 
-/// Wakes every entry, in order. If a wake panics (a user's waker), the
-/// rest are still woken while it unwinds, so nobody is left asleep off
-/// every list (a second panic then aborts, as in `Vec`'s drop).
-#[inline(always)]
-fn wake_all<T>(entries: impl Iterator<Item = Option<Arc<Entry<T>>>>) {
-    struct Rest<I: Iterator<Item = Option<Arc<Entry<T>>>>, T>(I);
-    impl<I: Iterator<Item = Option<Arc<Entry<T>>>>, T> Drop for Rest<I, T> {
-        fn drop(&mut self) {
-            for entry in self.0.by_ref().flatten() {
-                entry.wake();
-            }
-        }
-    }
-    let mut rest = Rest(entries);
-    for entry in rest.0.by_ref().flatten() {
-        entry.wake();
-    }
-}
-
 /// How a waiting send ended, when its owner gave up on it.
 pub(crate) enum SendEnd<T> {
     /// A receiver took the message after all.
@@ -423,19 +404,12 @@ impl<T> Chan<T> {
         entry: &mut Option<Arc<Entry<T>>>,
     ) -> Poll<Result<(), T>> {
         if let Some(waiting) = entry {
-            let state = match waiting.state() {
-                WAITING => waiting.reregister(cx.waker()),
-                state => state,
-            };
-            if state == WAITING {
-                return Poll::Pending;
+            // SAFETY: the caller's future (or blocked call) owns its entry.
+            let done = unsafe { waiting.poll_send(cx.waker()) };
+            if done.is_ready() {
+                *entry = None;
             }
-            let waiting = entry.take().expect("checked above");
-            return Poll::Ready(match state {
-                SENT => Ok(()),
-                // SAFETY: we own the entry and read CLOSED with Acquire.
-                _ => Err(unsafe { waiting.take_owned() }),
-            });
+            return done;
         }
         let Some(first) = msg.take() else {
             panic!("a send future polled after it completed");
@@ -505,10 +479,10 @@ impl<T> Chan<T> {
                 return SendEnd::Withdrawn(msg);
             }
         }
-        match entry.state() {
-            SENT => SendEnd::Sent,
-            // SAFETY: we own the entry and read CLOSED with Acquire.
-            _ => SendEnd::Closed(unsafe { entry.take_owned() }),
+        // SAFETY: we own the entry, which is off its list: either `remove` did not find it or its state was not WAITING.
+        match unsafe { entry.send_outcome() } {
+            Ok(()) => SendEnd::Sent,
+            Err(msg) => SendEnd::Closed(msg),
         }
     }
 

@@ -1,0 +1,869 @@
+//! The core of a broadcast channel: a ring of messages, each read by every
+//! receiver that was there when it was sent.
+//!
+//! A [`Chan`] is a [`Lock`] over a plain [`State`]. Messages are numbered
+//! in the order they were sent (`u64`, never wrapping in practice); the
+//! ring holds the messages from `head` to `tail = head + ring.len()` that
+//! some receiver has yet to finish with. A receiver is only a position
+//! (`next`, the number of the next message it reads), kept in its handle
+//! and passed in by `&mut`: the channel never lists its receivers, it
+//! counts them. Each message carries, under the lock:
+//!
+//! - `unread`: how many receivers have yet to read it: the receivers alive
+//!   when it was sent, plus clones of a receiver that had not read it yet,
+//!   minus receivers dropped before reading it;
+//! - `busy`: a receiver is cloning it right now, outside the lock.
+//!
+//! # Reading a message
+//!
+//! Under the lock, a receiver at `next` (with `next < head`: it lagged, see
+//! below) finds message `next` in the ring, or nothing (`Empty`, or the end
+//! once the channel is closed). If the message is `busy` it waits a moment
+//! (spins, then yields) and looks again: at most one receiver clones a
+//! message at a time, because `T` is only `Send`, not `Sync` (cloning the
+//! same value on two threads at once would need `T: Sync`). Otherwise it
+//! counts itself off (`unread -= 1`) and steps past it (`next += 1`):
+//!
+//! - if it was the last reader (`unread == 0`), it moves the message out,
+//!   inside the lock: no clone;
+//! - else it marks the message `busy`, unlocks, clones it through its own
+//!   `Arc` to the slot, and locks again to clear `busy`. If the clone
+//!   panics, it counts itself back on and steps back, so it reads that
+//!   message again next time.
+//!
+//! A message is cloned at most once per receiver, and moved out by the
+//! last. It is *done* when `unread == 0` and it is not `busy`; its message
+//! is then gone (moved out, or taken to be dropped when the receivers that
+//! would have read it went away). Messages are done in the order they were
+//! sent (every receiver reads in order, so a receiver that still has to
+//! read message `n` still has to read `n + 1`), and done messages are
+//! popped from the head at once, their slots kept for reuse.
+//!
+//! # Full ring
+//!
+//! The ring holds at most `cap` messages: a send finds it full while the
+//! slowest receiver is `cap` messages behind. Then:
+//!
+//! - backpressure: the send waits in the senders' [`WaitList`] with its
+//!   message. Whoever pops a done message (a receive, a receiver dropped)
+//!   moves waiting senders' messages into the ring in their order, marks
+//!   them `SENT` and wakes them: a woken sender has nothing left to do;
+//! - lagging: the send pops the oldest message (`head += 1`) and drops it
+//!   (after unlocking); a receiver whose `next` is now below `head` is told
+//!   `Lagged(head - next)` by its next receive and goes on from `head`. If
+//!   a receiver is cloning that oldest message, the slot leaves the ring
+//!   with the message still in it; the cloner, whose `Arc` keeps it alive,
+//!   finishes, finds its message gone from the ring, and dropping its
+//!   `Arc` drops the message.
+//!
+//! Every message entering the ring wakes every waiting receiver (they all
+//! read it). Closing finishes every waiting sender (`CLOSED`, message back)
+//! and wakes every waiting receiver; receivers read what is left for them,
+//! then see the end. With no receiver left, sends fail (the messages would
+//! be read by nobody) and the ring is empty; [`Chan::subscribe`] can make
+//! a receiver again.
+//!
+//! Nothing that can run user code (dropping a message, cloning one, waking
+//! or dropping a waker) happens under the lock; an [`After`] carries it
+//! out.
+#![allow(unsafe_code)]
+
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::task::{Context, Poll};
+#[cfg(feature = "std")]
+use std::time::Instant;
+
+#[cfg(feature = "std")]
+use super::RecvTimeoutError;
+use super::{RecvError, TryRecvError};
+#[cfg(feature = "std")]
+use crate::error::SendTimeoutError;
+use crate::error::TrySendError;
+use crate::lock::Lock;
+use crate::loom::atomic::{AtomicUsize, Ordering::*};
+use crate::loom::cell::UnsafeCell;
+use crate::loom::Spin;
+use crate::waitlist::{wake_all, Entry, WaitList, CLOSED, NOTIFIED, SENT, WAITING};
+
+/// Where one message lives, behind an `Arc` so that a receiver can clone
+/// it outside the lock while the ring moves around it.
+struct Slot<T> {
+    /// Written by the lock holder while the slot is not `busy`; read by the
+    /// one receiver that marked it `busy`, which the lock hands it to.
+    msg: UnsafeCell<Option<T>>,
+}
+
+// SAFETY: one thread at a time touches `msg` (the lock holder, or the one receiver marked `busy` under the lock, ordered by the lock's Release/Acquire), and a `T` moving between threads needs `T: Send`; no `&T` is ever shared by two threads at once, so `T: Sync` is not needed.
+unsafe impl<T: Send> Sync for Slot<T> {}
+// SAFETY: as for Sync: the slot owns at most one `T`.
+unsafe impl<T: Send> Send for Slot<T> {}
+
+impl<T> Slot<T> {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            msg: UnsafeCell::new(None),
+        })
+    }
+
+    /// Puts a message in (the slot is empty).
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the channel's lock and the slot is not `busy`.
+    unsafe fn put(&self, msg: T) {
+        // SAFETY: by the contract no receiver is cloning it, and the lock is ours.
+        self.msg.with_mut(|cell| unsafe { *cell = Some(msg) });
+    }
+
+    /// Takes the message out.
+    ///
+    /// # Safety
+    ///
+    /// As for [`put`](Self::put).
+    unsafe fn take(&self) -> Option<T> {
+        // SAFETY: by the contract no receiver is cloning it, and the lock is ours.
+        self.msg.with_mut(|cell| unsafe { (*cell).take() })
+    }
+
+    /// Clones the message.
+    ///
+    /// # Safety
+    ///
+    /// The caller marked the slot `busy` under the lock (and has not
+    /// cleared it), so nobody else touches the message.
+    unsafe fn clone_msg(&self) -> T
+    where
+        T: Clone,
+    {
+        self.msg.with(|cell| {
+            // SAFETY: by the contract the message is ours to read; the lock's Acquire made its write visible.
+            let msg = unsafe { &*cell };
+            msg.as_ref().expect("a busy slot holds its message").clone()
+        })
+    }
+}
+
+/// A message in the ring, with its marks.
+struct Held<T> {
+    slot: Arc<Slot<T>>,
+    unread: usize,
+    busy: bool,
+}
+
+impl<T> Held<T> {
+    fn is_done(&self) -> bool {
+        self.unread == 0 && !self.busy
+    }
+}
+
+/// The plain state behind the lock.
+struct State<T> {
+    ring: VecDeque<Held<T>>,
+    /// The number of `ring[0]`.
+    head: u64,
+    /// Empty slots, for reuse.
+    spare: Vec<Arc<Slot<T>>>,
+    receivers: usize,
+    closed: bool,
+    waiting_senders: WaitList<T>,
+    waiting_receivers: WaitList<T>,
+}
+
+/// What a locked section leaves to do after unlocking: wake entries, drop
+/// messages and slots.
+#[must_use = "the entries must be woken and the messages dropped"]
+pub(crate) struct After<T> {
+    senders: Vec<Arc<Entry<T>>>,
+    receivers: VecDeque<Arc<Entry<T>>>,
+    dropped: Vec<T>,
+    detached: Option<Arc<Slot<T>>>,
+}
+
+impl<T> After<T> {
+    const fn new() -> Self {
+        Self {
+            senders: Vec::new(),
+            receivers: VecDeque::new(),
+            dropped: Vec::new(),
+            detached: None,
+        }
+    }
+
+    /// Wakes everyone (every wake runs even if one panics), then drops the
+    /// messages (every one, even if one's drop panics).
+    #[inline]
+    fn run(self) {
+        let Self {
+            senders,
+            receivers,
+            dropped,
+            detached,
+        } = self;
+        // Dropped last, whatever happens: a panicking wake does not keep
+        // these messages alive, nor a panicking drop strand a waiter.
+        let _dropped = (dropped, detached);
+        if !senders.is_empty() || !receivers.is_empty() {
+            wake_all(senders.into_iter().chain(receivers).map(Some));
+        }
+    }
+}
+
+impl<T> State<T> {
+    fn tail(&self) -> u64 {
+        self.head + self.ring.len() as u64
+    }
+
+    /// The ring index of message `pos`, if it is held.
+    fn index(&self, pos: u64) -> Option<usize> {
+        let at = pos.checked_sub(self.head)?;
+        usize::try_from(at).ok().filter(|&at| at < self.ring.len())
+    }
+
+    /// The ring index of the first message the receiver at `next` has yet
+    /// to read (`ring.len()` if none).
+    fn first_unread(&self, next: u64) -> usize {
+        // A receiver is never past the tail, so this fits the ring.
+        (next.max(self.head) - self.head) as usize
+    }
+
+    /// Puts a message at the tail, to be read by every receiver there is.
+    fn push(&mut self, msg: T) {
+        let slot = self.spare.pop().unwrap_or_else(Slot::new);
+        // SAFETY: we hold the lock, and a slot from `spare` or a new one is in no receiver's hands (marked busy by nobody).
+        unsafe { slot.put(msg) };
+        self.ring.push_back(Held {
+            slot,
+            unread: self.receivers,
+            busy: false,
+        });
+    }
+
+    /// Notifies every waiting receiver (a message came, or the end).
+    fn notify_receivers(&mut self, after: &mut After<T>) {
+        if self.waiting_receivers.is_empty() {
+            return;
+        }
+        let receivers = self.waiting_receivers.take_all();
+        for receiver in &receivers {
+            receiver.set(NOTIFIED);
+        }
+        after.receivers = receivers;
+    }
+
+    /// Pops the done messages at the head, then moves waiting senders'
+    /// messages into the room that made (or, with no receiver left, gives
+    /// them back).
+    fn release(&mut self, cap: usize, after: &mut After<T>) {
+        while self.ring.front().is_some_and(Held::is_done) {
+            let held = self.ring.pop_front().expect("checked above");
+            self.head += 1;
+            self.spare.push(held.slot);
+        }
+        if self.waiting_senders.is_empty() {
+            return;
+        }
+        if self.receivers == 0 {
+            debug_assert!(self.ring.is_empty(), "nobody left to read the ring");
+            while let Some(sender) = self.waiting_senders.pop() {
+                sender.set(CLOSED);
+                after.senders.push(sender);
+            }
+            return;
+        }
+        let mut moved = false;
+        while self.ring.len() < cap {
+            let Some(sender) = self.waiting_senders.pop() else {
+                break;
+            };
+            // SAFETY: we hold the lock and the entry was listed until the line above; `set` below gives it back to its owner.
+            let msg = unsafe { sender.take_listed() };
+            self.push(msg);
+            sender.set(SENT);
+            after.senders.push(sender);
+            moved = true;
+        }
+        if moved {
+            self.notify_receivers(after);
+        }
+    }
+
+    /// Closes the channel; returns whether this call closed it.
+    fn close(&mut self, after: &mut After<T>) -> bool {
+        let was_open = !self.closed;
+        self.closed = true;
+        while let Some(sender) = self.waiting_senders.pop() {
+            sender.set(CLOSED);
+            after.senders.push(sender);
+        }
+        self.notify_receivers(after);
+        was_open
+    }
+}
+
+/// One look at the ring by a receiver, under the lock.
+enum Step<T> {
+    /// The last reader: the message, moved out.
+    Moved(T, After<T>),
+    /// Clone the message of this slot, marked busy for us; it was `pos`.
+    Clone(Arc<Slot<T>>, u64),
+    /// Another receiver is cloning the message: look again in a moment.
+    Busy,
+    /// The receiver missed this many messages (lagging channels).
+    Lagged(u64),
+    /// Nothing to read yet (the receiver has been listed, if it asked).
+    Empty,
+    /// Nothing to read, ever again.
+    Closed,
+}
+
+/// How a send went, inside the lock.
+enum Offer<T> {
+    Sent(After<T>),
+    Full(T),
+    Disconnected(T),
+}
+
+/// How a waiting send ended, when its owner gave up on it.
+pub(crate) enum SendEnd<T> {
+    /// Its message went into the ring after all.
+    Sent,
+    /// The channel closed (or lost its receivers); here is the message.
+    Closed(T),
+    /// Still waiting; now withdrawn, here is the message.
+    Withdrawn(T),
+}
+
+/// The shared core of a broadcast channel.
+pub(crate) struct Chan<T> {
+    state: Lock<State<T>>,
+    cap: usize,
+    lagging: bool,
+    senders: AtomicUsize,
+}
+
+impl<T> Chan<T> {
+    /// A channel with one sender and one receiver, at position 0.
+    pub(crate) fn new(cap: usize, lagging: bool) -> Self {
+        assert!(
+            cap > 0,
+            "a broadcast channel needs a capacity of at least 1"
+        );
+        Self {
+            state: Lock::new(State {
+                ring: VecDeque::new(),
+                head: 0,
+                spare: Vec::new(),
+                receivers: 1,
+                closed: false,
+                waiting_senders: WaitList::new(),
+                waiting_receivers: WaitList::new(),
+            }),
+            cap,
+            lagging,
+            senders: AtomicUsize::new(1),
+        }
+    }
+
+    // ---- handles ----
+
+    pub(crate) fn sender_count(&self) -> usize {
+        self.senders.load(Relaxed)
+    }
+
+    pub(crate) fn add_sender(&self) {
+        // ORDERING: a new handle is made from an existing one, which keeps
+        // the count above zero; nothing is published.
+        let old = self.senders.fetch_add(1, Relaxed);
+        assert!(old < usize::MAX / 2, "too many senders");
+    }
+
+    /// A sender is gone; the last one closes the channel.
+    pub(crate) fn drop_sender(&self) {
+        // ORDERING: AcqRel so the last one to leave sees every other
+        // sender's work (the lock orders the rest).
+        if self.senders.fetch_sub(1, AcqRel) == 1 {
+            self.close();
+        }
+    }
+
+    pub(crate) fn receiver_count(&self) -> usize {
+        self.state.with(|state| state.receivers)
+    }
+
+    /// A new receiver that reads what is sent from now on: its position.
+    pub(crate) fn subscribe(&self) -> u64 {
+        self.state.with(|state| {
+            assert!(state.receivers < usize::MAX / 2, "too many receivers");
+            state.receivers += 1;
+            state.tail()
+        })
+    }
+
+    /// A new receiver at the position of the one at `next`: it will read
+    /// what that one has yet to read.
+    pub(crate) fn clone_receiver(&self, next: u64) {
+        self.state.with(|state| {
+            assert!(state.receivers < usize::MAX / 2, "too many receivers");
+            state.receivers += 1;
+            let from = state.first_unread(next);
+            for held in state.ring.range_mut(from..) {
+                held.unread += 1;
+            }
+        });
+    }
+
+    /// The receiver at `next` is gone: it reads nothing more, and the
+    /// messages only it had yet to read are dropped at once.
+    pub(crate) fn drop_receiver(&self, next: u64) {
+        let mut after = After::new();
+        self.state.with(|state| {
+            state.receivers -= 1;
+            let from = state.first_unread(next);
+            for held in state.ring.range_mut(from..) {
+                held.unread -= 1;
+                if held.is_done() {
+                    // SAFETY: we hold the lock and the slot is not busy.
+                    if let Some(msg) = unsafe { held.slot.take() } {
+                        after.dropped.push(msg);
+                    }
+                }
+            }
+            state.release(self.cap, &mut after);
+        });
+        after.run();
+    }
+
+    // ---- inspection ----
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.cap
+    }
+
+    /// How many messages the ring holds.
+    pub(crate) fn len(&self) -> usize {
+        self.state.with(|state| state.ring.len())
+    }
+
+    /// How many messages the receiver at `next` has yet to read.
+    pub(crate) fn backlog(&self, next: u64) -> usize {
+        self.state.with(|state| {
+            let from = next.max(state.head);
+            usize::try_from(state.tail() - from).unwrap_or(usize::MAX)
+        })
+    }
+
+    /// Closed, or no receiver left to read a send.
+    pub(crate) fn is_disconnected(&self) -> bool {
+        self.state
+            .with(|state| state.closed || state.receivers == 0)
+    }
+
+    /// Closes the channel; returns whether this call closed it.
+    pub(crate) fn close(&self) -> bool {
+        let mut after = After::new();
+        let closed_now = self.state.with(|state| state.close(&mut after));
+        after.run();
+        closed_now
+    }
+
+    // ---- sending ----
+
+    /// Offers a message, inside the lock: into the ring, over the oldest
+    /// message (lagging), or back.
+    #[inline]
+    fn offer(&self, state: &mut State<T>, msg: T) -> Offer<T> {
+        if state.closed || state.receivers == 0 {
+            return Offer::Disconnected(msg);
+        }
+        let mut after = After::new();
+        if state.ring.len() == self.cap {
+            if !self.lagging {
+                return Offer::Full(msg);
+            }
+            // Full and lagging: the oldest message goes. It is not done
+            // (`release` pops those at once).
+            let held = state.ring.pop_front().expect("cap > 0");
+            state.head += 1;
+            if held.busy {
+                // Its cloner holds the slot and drops the message with it.
+                after.detached = Some(held.slot);
+            } else {
+                // SAFETY: we hold the lock and the slot is not busy.
+                if let Some(old) = unsafe { held.slot.take() } {
+                    after.dropped.push(old);
+                }
+                state.spare.push(held.slot);
+            }
+        }
+        state.push(msg);
+        state.notify_receivers(&mut after);
+        Offer::Sent(after)
+    }
+
+    #[inline]
+    pub(crate) fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
+        match self.state.with(|state| self.offer(state, msg)) {
+            Offer::Sent(after) => {
+                after.run();
+                Ok(())
+            }
+            Offer::Full(msg) => Err(TrySendError::Full(msg)),
+            Offer::Disconnected(msg) => Err(TrySendError::Disconnected(msg)),
+        }
+    }
+
+    /// One poll of a send. `msg` holds the message until the send waits;
+    /// then `entry` holds it (and the waiter). Both are empty once it ends.
+    pub(crate) fn poll_send(
+        &self,
+        cx: &mut Context<'_>,
+        msg: &mut Option<T>,
+        entry: &mut Option<Arc<Entry<T>>>,
+    ) -> Poll<Result<(), T>> {
+        if let Some(waiting) = entry {
+            // SAFETY: the caller's future (or blocked call) owns its entry.
+            let done = unsafe { waiting.poll_send(cx.waker()) };
+            if done.is_ready() {
+                *entry = None;
+            }
+            return done;
+        }
+        let Some(first) = msg.take() else {
+            panic!("a send future polled after it completed");
+        };
+        let first = match self.try_send(first) {
+            Ok(()) => return Poll::Ready(Ok(())),
+            Err(TrySendError::Disconnected(msg)) => return Poll::Ready(Err(msg)),
+            Err(TrySendError::Full(msg)) => msg,
+        };
+        // Full: wait, with the message in a new entry, made (and the waker
+        // cloned) outside the lock with the message back in `msg`
+        // meanwhile, so a panicking clone leaves the future as it was.
+        *msg = Some(first);
+        let waiting = Entry::new(false, cx.waker());
+        let first = msg.take().expect("put back above");
+        let offered = self.state.with(|state| match self.offer(state, first) {
+            Offer::Full(msg) => {
+                // SAFETY: the entry is new and ours alone until it is listed on the next line, under the lock we hold.
+                unsafe { waiting.fill_listed(msg) };
+                state.waiting_senders.push(waiting.clone());
+                None
+            }
+            offered => Some(offered),
+        });
+        match offered {
+            None => {
+                *entry = Some(waiting);
+                Poll::Pending
+            }
+            Some(Offer::Sent(after)) => {
+                after.run();
+                Poll::Ready(Ok(()))
+            }
+            Some(Offer::Full(msg) | Offer::Disconnected(msg)) => Poll::Ready(Err(msg)),
+        }
+    }
+
+    /// Withdraws a waiting send (its future was dropped, or its deadline
+    /// passed) and says how it ended.
+    pub(crate) fn cancel_send(&self, entry: Arc<Entry<T>>) -> SendEnd<T> {
+        if entry.state() == WAITING {
+            let withdrawn = self.state.with(|state| {
+                if state.waiting_senders.remove(&entry) {
+                    // SAFETY: we hold the lock and the entry was listed until `remove` above; nobody else holds it now but us.
+                    Some(unsafe { entry.take_listed() })
+                } else {
+                    None
+                }
+            });
+            if let Some(msg) = withdrawn {
+                return SendEnd::Withdrawn(msg);
+            }
+        }
+        // SAFETY: we own the entry, which is off its list: `remove` did not find it, or its state was not WAITING.
+        match unsafe { entry.send_outcome() } {
+            Ok(()) => SendEnd::Sent,
+            Err(msg) => SendEnd::Closed(msg),
+        }
+    }
+
+    // ---- receiving ----
+
+    /// One look at the ring for the receiver at `next`; with nothing to
+    /// read and `listen` given, lists it among the waiting receivers.
+    #[inline]
+    fn step(&self, next: &mut u64, listen: Option<&Arc<Entry<T>>>) -> Step<T> {
+        self.state.with(|state| {
+            if *next < state.head {
+                let missed = state.head - *next;
+                *next = state.head;
+                return Step::Lagged(missed);
+            }
+            let Some(at) = state.index(*next) else {
+                if state.closed {
+                    return Step::Closed;
+                }
+                if let Some(entry) = listen {
+                    state.waiting_receivers.push(entry.clone());
+                }
+                return Step::Empty;
+            };
+            let held = &mut state.ring[at];
+            if held.busy {
+                return Step::Busy;
+            }
+            held.unread -= 1;
+            *next += 1;
+            if held.unread > 0 {
+                held.busy = true;
+                return Step::Clone(held.slot.clone(), *next - 1);
+            }
+            // SAFETY: we hold the lock and the slot is not busy.
+            let msg = unsafe { held.slot.take() }.expect("an unread message is held");
+            let mut after = After::new();
+            state.release(self.cap, &mut after);
+            Step::Moved(msg, after)
+        })
+    }
+
+    /// A cloning receiver is done with message `pos` (or its clone
+    /// panicked: then it counts itself back on and steps back).
+    fn finish_clone(&self, pos: u64, next: &mut u64, panicked: bool) {
+        let mut after = After::new();
+        self.state.with(|state| {
+            if panicked {
+                *next = pos;
+            }
+            let Some(at) = state.index(pos) else {
+                // Overwritten while we cloned (lagging): the slot left the
+                // ring and goes with our `Arc`.
+                return;
+            };
+            let held = &mut state.ring[at];
+            held.busy = false;
+            if panicked {
+                held.unread += 1;
+            } else if held.unread == 0 {
+                // Every other reader was dropped meanwhile.
+                // SAFETY: we hold the lock and just cleared busy.
+                if let Some(msg) = unsafe { held.slot.take() } {
+                    after.dropped.push(msg);
+                }
+                state.release(self.cap, &mut after);
+            }
+        });
+        after.run();
+    }
+
+    /// Reads for the receiver at `next` until something other than `Busy`
+    /// comes: a message (moved or cloned), a lag, nothing, or the end.
+    #[inline]
+    fn read(&self, next: &mut u64, listen: Option<&Arc<Entry<T>>>) -> Read<T>
+    where
+        T: Clone,
+    {
+        let mut spin = Spin::new();
+        loop {
+            return match self.step(next, listen) {
+                Step::Moved(msg, after) => {
+                    after.run();
+                    Read::Msg(msg)
+                }
+                Step::Clone(slot, pos) => Read::Msg(self.clone_out(&slot, pos, next)),
+                Step::Busy => {
+                    spin.wait();
+                    continue;
+                }
+                Step::Lagged(missed) => Read::Lagged(missed),
+                Step::Empty => Read::Empty,
+                Step::Closed => Read::Closed,
+            };
+        }
+    }
+
+    /// Clones the message of `slot` (marked busy for us), then clears the
+    /// mark; if the clone panics, the mark is cleared and the read undone.
+    fn clone_out(&self, slot: &Slot<T>, pos: u64, next: &mut u64) -> T
+    where
+        T: Clone,
+    {
+        /// Clears the mark when dropped: after the clone, or while a
+        /// panicking clone unwinds (then the read is undone).
+        struct Finish<'a, T> {
+            chan: &'a Chan<T>,
+            pos: u64,
+            next: &'a mut u64,
+            cloned: bool,
+        }
+        impl<T> Drop for Finish<'_, T> {
+            fn drop(&mut self) {
+                self.chan.finish_clone(self.pos, self.next, !self.cloned);
+            }
+        }
+        let mut finish = Finish {
+            chan: self,
+            pos,
+            next,
+            cloned: false,
+        };
+        // SAFETY: `step` marked the slot busy for us and only `finish_clone` (run by `finish`) clears it.
+        let msg = unsafe { slot.clone_msg() };
+        finish.cloned = true;
+        drop(finish);
+        msg
+    }
+
+    #[inline]
+    pub(crate) fn try_recv(&self, next: &mut u64) -> Result<T, TryRecvError>
+    where
+        T: Clone,
+    {
+        match self.read(next, None) {
+            Read::Msg(msg) => Ok(msg),
+            Read::Lagged(missed) => Err(TryRecvError::Lagged(missed)),
+            Read::Empty => Err(TryRecvError::Empty),
+            Read::Closed => Err(TryRecvError::Disconnected),
+        }
+    }
+
+    /// One poll of a receive for the receiver at `next`. `entry` holds the
+    /// waiter while it waits.
+    pub(crate) fn poll_recv(
+        &self,
+        cx: &mut Context<'_>,
+        next: &mut u64,
+        entry: &mut Option<Arc<Entry<T>>>,
+    ) -> Poll<Result<T, RecvError>>
+    where
+        T: Clone,
+    {
+        if let Some(waiting) = entry {
+            // Listed and not notified: nothing came since (every message
+            // notifies every waiting receiver).
+            if waiting.state() == WAITING && waiting.reregister(cx.waker()) == WAITING {
+                return Poll::Pending;
+            }
+            *entry = None;
+        }
+        let read = match self.read(next, None) {
+            Read::Empty => {
+                // Wait, with a new entry made outside the lock; the ring is
+                // looked at again inside it before the entry is listed.
+                let waiting = Entry::new(false, cx.waker());
+                let read = self.read(next, Some(&waiting));
+                if let Read::Empty = read {
+                    *entry = Some(waiting);
+                    return Poll::Pending;
+                }
+                read
+            }
+            read => read,
+        };
+        Poll::Ready(match read {
+            Read::Msg(msg) => Ok(msg),
+            Read::Lagged(missed) => Err(RecvError::Lagged(missed)),
+            Read::Closed => Err(RecvError::Disconnected),
+            Read::Empty => unreachable!("handled above"),
+        })
+    }
+
+    /// Withdraws a waiting receive (its future was dropped, or its deadline
+    /// passed). Nothing was handed to it, so nothing is lost.
+    pub(crate) fn cancel_recv(&self, entry: Arc<Entry<T>>) {
+        if entry.state() == WAITING {
+            self.state
+                .with(|state| state.waiting_receivers.remove(&entry));
+        }
+    }
+
+    // ---- blocking ----
+
+    /// Sends, blocking the thread until done or until `deadline` (`None`:
+    /// no deadline).
+    #[cfg(feature = "std")]
+    pub(crate) fn send_until(
+        &self,
+        msg: T,
+        deadline: Option<Instant>,
+    ) -> Result<(), SendTimeoutError<T>> {
+        let msg = match self.try_send(msg) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Disconnected(msg)) => {
+                return Err(SendTimeoutError::Disconnected(msg))
+            }
+            Err(TrySendError::Full(msg)) => msg,
+        };
+        if !cfg!(tidings_loom) && deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+            return Err(SendTimeoutError::Timeout(msg));
+        }
+        let mut msg = Some(msg);
+        let mut entry = None;
+        match crate::block::wait_until(deadline, |cx| self.poll_send(cx, &mut msg, &mut entry)) {
+            Some(Ok(())) => Ok(()),
+            Some(Err(msg)) => Err(SendTimeoutError::Disconnected(msg)),
+            None => match self.cancel_send(entry.take().expect("a pending send is listed")) {
+                SendEnd::Sent => Ok(()),
+                SendEnd::Closed(msg) => Err(SendTimeoutError::Disconnected(msg)),
+                SendEnd::Withdrawn(msg) => Err(SendTimeoutError::Timeout(msg)),
+            },
+        }
+    }
+
+    /// Receives for the receiver at `next`, blocking the thread until done
+    /// or until `deadline`.
+    #[cfg(feature = "std")]
+    pub(crate) fn recv_until(
+        &self,
+        next: &mut u64,
+        deadline: Option<Instant>,
+    ) -> Result<T, RecvTimeoutError>
+    where
+        T: Clone,
+    {
+        match self.try_recv(next) {
+            Ok(msg) => return Ok(msg),
+            Err(TryRecvError::Lagged(missed)) => return Err(RecvTimeoutError::Lagged(missed)),
+            Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
+            Err(TryRecvError::Empty) => {}
+        }
+        if !cfg!(tidings_loom) && deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+            return Err(RecvTimeoutError::Timeout);
+        }
+        let mut entry = None;
+        match crate::block::wait_until(deadline, |cx| self.poll_recv(cx, next, &mut entry)) {
+            Some(Ok(msg)) => Ok(msg),
+            Some(Err(RecvError::Lagged(missed))) => Err(RecvTimeoutError::Lagged(missed)),
+            Some(Err(RecvError::Disconnected)) => Err(RecvTimeoutError::Disconnected),
+            None => {
+                self.cancel_recv(entry.take().expect("a pending receive is listed"));
+                Err(RecvTimeoutError::Timeout)
+            }
+        }
+    }
+}
+
+/// What a receiver's read found.
+enum Read<T> {
+    Msg(T),
+    Lagged(u64),
+    Empty,
+    Closed,
+}
+
+impl<T> core::fmt::Debug for Chan<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let (len, receivers, closed) = self
+            .state
+            .with(|state| (state.ring.len(), state.receivers, state.closed));
+        f.debug_struct("Chan")
+            .field("len", &len)
+            .field("capacity", &self.cap)
+            .field("lagging", &self.lagging)
+            .field("senders", &self.sender_count())
+            .field("receivers", &receivers)
+            .field("closed", &closed)
+            .finish()
+    }
+}
