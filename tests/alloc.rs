@@ -273,3 +273,57 @@ fn bounded_grows_its_ring_up_to_its_capacity_only() {
     );
     assert_eq!(rx.unwrap().try_iter().count(), 100);
 }
+
+#[test]
+fn broadcast_allocates_nothing_per_message_once_its_slots_exist() {
+    for lagging in [false, true] {
+        let (tx, mut rx) = if lagging {
+            tidings::broadcast::lagging::<u64>(4)
+        } else {
+            tidings::broadcast::channel::<u64>(4)
+        };
+        let mut rx2 = tx.subscribe();
+        // Warm up: the first messages allocate their slots (one each, up
+        // to the capacity), kept for reuse.
+        for round in 0..4 {
+            tx.send(round).unwrap();
+        }
+        for round in 0..4 {
+            assert_eq!((rx.recv(), rx2.recv()), (Ok(round), Ok(round)));
+        }
+        let n = allocations(|| {
+            for i in 0..1000 {
+                tx.send(i).unwrap();
+                tx.try_send(i + 1).unwrap();
+                assert_eq!(rx.recv(), Ok(i));
+                assert_eq!(rx2.try_recv(), Ok(i));
+                assert_eq!(rx2.recv(), Ok(i + 1));
+                assert_eq!(rx.try_recv(), Ok(i + 1));
+            }
+            if lagging {
+                // Overwriting reuses the slot it frees.
+                for i in 0..100 {
+                    tx.send(i).unwrap();
+                }
+            }
+        });
+        assert_eq!(
+            n, 0,
+            "lagging = {lagging}: steady sending and receiving allocates nothing"
+        );
+    }
+}
+
+#[test]
+fn broadcast_slots_never_outnumber_the_capacity() {
+    let (tx, mut rx) = tidings::broadcast::lagging::<[u64; 16]>(8);
+    let kept = bytes_kept(|| {
+        for i in 0..1000 {
+            tx.send([i; 16]).unwrap();
+        }
+        assert_eq!(rx.recv(), Err(tidings::broadcast::RecvError::Lagged(992)));
+    });
+    // 8 slots of a 128-byte message (plus their Arc counts), and the ring.
+    assert!(kept <= 8 * (128 + 16 + 8) + 1024, "{kept} bytes kept");
+    drop(tx);
+}

@@ -177,8 +177,25 @@ struct State<T> {
 pub(crate) struct After<T> {
     senders: Vec<Arc<Entry<T>>>,
     receivers: VecDeque<Arc<Entry<T>>>,
-    dropped: Vec<T>,
+    dropped: Dropped<T>,
     detached: Option<Arc<Slot<T>>>,
+}
+
+/// Messages to drop after unlocking; the first one without allocating
+/// (an overwrite drops one message per send).
+struct Dropped<T> {
+    first: Option<T>,
+    rest: Vec<T>,
+}
+
+impl<T> Dropped<T> {
+    fn push(&mut self, msg: T) {
+        if self.first.is_none() {
+            self.first = Some(msg);
+        } else {
+            self.rest.push(msg);
+        }
+    }
 }
 
 impl<T> After<T> {
@@ -186,7 +203,10 @@ impl<T> After<T> {
         Self {
             senders: Vec::new(),
             receivers: VecDeque::new(),
-            dropped: Vec::new(),
+            dropped: Dropped {
+                first: None,
+                rest: Vec::new(),
+            },
             detached: None,
         }
     }
