@@ -1,6 +1,7 @@
 //! A short printed tour of tidings: a thread sends to a task, a task sends
 //! to a thread, a receive times out, a sender hangs up (the oneshot
-//! channel), then a queue that threads and tasks share (mpmc).
+//! channel), then a queue that threads and tasks share (mpmc), then a
+//! broadcast that a thread and a task both read in full.
 //!
 //! Run it with `cargo run --example tour`.
 
@@ -100,6 +101,29 @@ fn main() {
     let counts: Vec<usize> = consumers.into_iter().map(|c| c.join().unwrap()).collect();
     println!("task -> threads over an unbounded queue: {counts:?} messages each");
     assert_eq!(counts.iter().sum::<usize>(), 100);
+
+    // 6. A broadcast: every receiver sees every message. A thread and a
+    //    task each read all of them; the sender waits while the slower one
+    //    is 4 messages behind (a `lagging` channel would overwrite instead).
+    let (tx, mut rx) = tidings::broadcast::channel(4);
+    let mut task_rx = tx.subscribe();
+    let reader = thread::spawn(move || rx.iter().sum::<u64>());
+    let task = thread::spawn(move || {
+        pollster::block_on(async move {
+            let mut sum = 0;
+            while let Ok(n) = task_rx.recv_async().await {
+                sum += n;
+            }
+            sum
+        })
+    });
+    for i in 0..100 {
+        tx.send(i).unwrap();
+    }
+    drop(tx);
+    let sums = (reader.join().unwrap(), task.join().unwrap());
+    println!("one sender -> a thread and a task over broadcast(4): sums {sums:?}");
+    assert_eq!(sums, (4950, 4950));
 
     println!("tour complete");
 }
