@@ -71,6 +71,7 @@
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::mem::ManuallyDrop;
 use core::task::{Context, Poll};
 #[cfg(feature = "std")]
 use std::time::Instant;
@@ -172,61 +173,86 @@ struct State<T> {
 }
 
 /// What a locked section leaves to do after unlocking: wake entries, drop
-/// messages and slots.
-#[must_use = "the entries must be woken and the messages dropped"]
-pub(crate) struct After<T> {
+/// messages and slots. The caller makes one on its stack, lends it to the
+/// locked section, and drops it after unlocking: dropping it does the work.
+/// (Usually there is none: then it is one `None`, cheap to make and drop.)
+pub(crate) struct After<T>(ManuallyDrop<Option<Work<T>>>);
+// (`ManuallyDrop` only spares the out-of-line drop of an empty `After`:
+// `Drop` below takes any `Work` out and drops it, so nothing is leaked.)
+
+/// The work of an [`After`].
+struct Work<T> {
     senders: Vec<Arc<Entry<T>>>,
-    receivers: VecDeque<Arc<Entry<T>>>,
-    dropped: Dropped<T>,
+    receivers: Option<VecDeque<Arc<Entry<T>>>>,
+    /// Messages to drop; the first one without allocating (an overwrite
+    /// drops one message per send).
+    dropped: Option<T>,
+    dropped_more: Vec<T>,
     detached: Option<Arc<Slot<T>>>,
 }
 
-/// Messages to drop after unlocking; the first one without allocating
-/// (an overwrite drops one message per send).
-struct Dropped<T> {
-    first: Option<T>,
-    rest: Vec<T>,
+impl<T> After<T> {
+    const fn new() -> Self {
+        Self(ManuallyDrop::new(None))
+    }
+
+    fn work(&mut self) -> &mut Work<T> {
+        self.0.get_or_insert_with(|| Work {
+            senders: Vec::new(),
+            receivers: None,
+            dropped: None,
+            dropped_more: Vec::new(),
+            detached: None,
+        })
+    }
+
+    fn wake_sender(&mut self, sender: Arc<Entry<T>>) {
+        self.work().senders.push(sender);
+    }
+
+    fn wake_receivers(&mut self, receivers: VecDeque<Arc<Entry<T>>>) {
+        self.work().receivers = Some(receivers);
+    }
+
+    fn drop_msg(&mut self, msg: T) {
+        let work = self.work();
+        if work.dropped.is_none() {
+            work.dropped = Some(msg);
+        } else {
+            work.dropped_more.push(msg);
+        }
+    }
+
+    fn drop_detached(&mut self, slot: Arc<Slot<T>>) {
+        self.work().detached = Some(slot);
+    }
 }
 
-impl<T> Dropped<T> {
-    fn push(&mut self, msg: T) {
-        if self.first.is_none() {
-            self.first = Some(msg);
-        } else {
-            self.rest.push(msg);
+impl<T> Drop for After<T> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.0.is_some() {
+            self.run();
         }
     }
 }
 
 impl<T> After<T> {
-    const fn new() -> Self {
-        Self {
-            senders: Vec::new(),
-            receivers: VecDeque::new(),
-            dropped: Dropped {
-                first: None,
-                rest: Vec::new(),
-            },
-            detached: None,
-        }
+    #[cold]
+    #[inline(never)]
+    fn run(&mut self) {
+        drop(self.0.take());
     }
+}
 
+impl<T> Drop for Work<T> {
     /// Wakes everyone (every wake runs even if one panics), then drops the
-    /// messages (every one, even if one's drop panics).
-    #[inline]
-    fn run(self) {
-        let Self {
-            senders,
-            receivers,
-            dropped,
-            detached,
-        } = self;
-        // Dropped last, whatever happens: a panicking wake does not keep
-        // these messages alive, nor a panicking drop strand a waiter.
-        let _dropped = (dropped, detached);
-        if !senders.is_empty() || !receivers.is_empty() {
-            wake_all(senders.into_iter().chain(receivers).map(Some));
-        }
+    /// messages (the fields, dropped after this: every one, even while a
+    /// panicking wake or drop unwinds).
+    fn drop(&mut self) {
+        let senders = core::mem::take(&mut self.senders);
+        let receivers = self.receivers.take().into_iter().flatten();
+        wake_all(senders.into_iter().chain(receivers).map(Some));
     }
 }
 
@@ -261,15 +287,19 @@ impl<T> State<T> {
     }
 
     /// Notifies every waiting receiver (a message came, or the end).
+    #[inline]
     fn notify_receivers(&mut self, after: &mut After<T>) {
-        if self.waiting_receivers.is_empty() {
-            return;
+        if !self.waiting_receivers.is_empty() {
+            self.notify_waiting_receivers(after);
         }
+    }
+
+    fn notify_waiting_receivers(&mut self, after: &mut After<T>) {
         let receivers = self.waiting_receivers.take_all();
         for receiver in &receivers {
             receiver.set(NOTIFIED);
         }
-        after.receivers = receivers;
+        after.wake_receivers(receivers);
     }
 
     /// Pops the done messages at the head, then moves waiting senders'
@@ -288,7 +318,7 @@ impl<T> State<T> {
             debug_assert!(self.ring.is_empty(), "nobody left to read the ring");
             while let Some(sender) = self.waiting_senders.pop() {
                 sender.set(CLOSED);
-                after.senders.push(sender);
+                after.wake_sender(sender);
             }
             return;
         }
@@ -301,7 +331,7 @@ impl<T> State<T> {
             let msg = unsafe { sender.take_listed() };
             self.push(msg);
             sender.set(SENT);
-            after.senders.push(sender);
+            after.wake_sender(sender);
             moved = true;
         }
         if moved {
@@ -315,7 +345,7 @@ impl<T> State<T> {
         self.closed = true;
         while let Some(sender) = self.waiting_senders.pop() {
             sender.set(CLOSED);
-            after.senders.push(sender);
+            after.wake_sender(sender);
         }
         self.notify_receivers(after);
         was_open
@@ -325,7 +355,7 @@ impl<T> State<T> {
 /// One look at the ring by a receiver, under the lock.
 enum Step<T> {
     /// The last reader: the message, moved out.
-    Moved(T, After<T>),
+    Moved(T),
     /// Clone the message of this slot, marked busy for us; it was `pos`.
     Clone(Arc<Slot<T>>, u64),
     /// Another receiver is cloning the message: look again in a moment.
@@ -340,7 +370,7 @@ enum Step<T> {
 
 /// How a send went, inside the lock.
 enum Offer<T> {
-    Sent(After<T>),
+    Sent,
     Full(T),
     Disconnected(T),
 }
@@ -446,13 +476,13 @@ impl<T> Chan<T> {
                 if held.is_done() {
                     // SAFETY: we hold the lock and the slot is not busy.
                     if let Some(msg) = unsafe { held.slot.take() } {
-                        after.dropped.push(msg);
+                        after.drop_msg(msg);
                     }
                 }
             }
             state.release(self.cap, &mut after);
         });
-        after.run();
+        drop(after);
     }
 
     // ---- inspection ----
@@ -484,7 +514,7 @@ impl<T> Chan<T> {
     pub(crate) fn close(&self) -> bool {
         let mut after = After::new();
         let closed_now = self.state.with(|state| state.close(&mut after));
-        after.run();
+        drop(after);
         closed_now
     }
 
@@ -493,11 +523,10 @@ impl<T> Chan<T> {
     /// Offers a message, inside the lock: into the ring, over the oldest
     /// message (lagging), or back.
     #[inline]
-    fn offer(&self, state: &mut State<T>, msg: T) -> Offer<T> {
+    fn offer(&self, state: &mut State<T>, msg: T, after: &mut After<T>) -> Offer<T> {
         if state.closed || state.receivers == 0 {
             return Offer::Disconnected(msg);
         }
-        let mut after = After::new();
         if state.ring.len() == self.cap {
             if !self.lagging {
                 return Offer::Full(msg);
@@ -508,27 +537,27 @@ impl<T> Chan<T> {
             state.head += 1;
             if held.busy {
                 // Its cloner holds the slot and drops the message with it.
-                after.detached = Some(held.slot);
+                after.drop_detached(held.slot);
             } else {
                 // SAFETY: we hold the lock and the slot is not busy.
                 if let Some(old) = unsafe { held.slot.take() } {
-                    after.dropped.push(old);
+                    after.drop_msg(old);
                 }
                 state.spare.push(held.slot);
             }
         }
         state.push(msg);
-        state.notify_receivers(&mut after);
-        Offer::Sent(after)
+        state.notify_receivers(after);
+        Offer::Sent
     }
 
     #[inline]
     pub(crate) fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
-        match self.state.with(|state| self.offer(state, msg)) {
-            Offer::Sent(after) => {
-                after.run();
-                Ok(())
-            }
+        let mut after = After::new();
+        let offered = self.state.with(|state| self.offer(state, msg, &mut after));
+        drop(after);
+        match offered {
+            Offer::Sent => Ok(()),
             Offer::Full(msg) => Err(TrySendError::Full(msg)),
             Offer::Disconnected(msg) => Err(TrySendError::Disconnected(msg)),
         }
@@ -564,24 +593,25 @@ impl<T> Chan<T> {
         *msg = Some(first);
         let waiting = Entry::new(false, cx.waker());
         let first = msg.take().expect("put back above");
-        let offered = self.state.with(|state| match self.offer(state, first) {
-            Offer::Full(msg) => {
-                // SAFETY: the entry is new and ours alone until it is listed on the next line, under the lock we hold.
-                unsafe { waiting.fill_listed(msg) };
-                state.waiting_senders.push(waiting.clone());
-                None
-            }
-            offered => Some(offered),
-        });
+        let mut after = After::new();
+        let offered = self
+            .state
+            .with(|state| match self.offer(state, first, &mut after) {
+                Offer::Full(msg) => {
+                    // SAFETY: the entry is new and ours alone until it is listed on the next line, under the lock we hold.
+                    unsafe { waiting.fill_listed(msg) };
+                    state.waiting_senders.push(waiting.clone());
+                    None
+                }
+                offered => Some(offered),
+            });
+        drop(after);
         match offered {
             None => {
                 *entry = Some(waiting);
                 Poll::Pending
             }
-            Some(Offer::Sent(after)) => {
-                after.run();
-                Poll::Ready(Ok(()))
-            }
+            Some(Offer::Sent) => Poll::Ready(Ok(())),
             Some(Offer::Full(msg) | Offer::Disconnected(msg)) => Poll::Ready(Err(msg)),
         }
     }
@@ -614,7 +644,12 @@ impl<T> Chan<T> {
     /// One look at the ring for the receiver at `next`; with nothing to
     /// read and `listen` given, lists it among the waiting receivers.
     #[inline]
-    fn step(&self, next: &mut u64, listen: Option<&Arc<Entry<T>>>) -> Step<T> {
+    fn step(
+        &self,
+        next: &mut u64,
+        listen: Option<&Arc<Entry<T>>>,
+        after: &mut After<T>,
+    ) -> Step<T> {
         self.state.with(|state| {
             if *next < state.head {
                 let missed = state.head - *next;
@@ -642,9 +677,8 @@ impl<T> Chan<T> {
             }
             // SAFETY: we hold the lock and the slot is not busy.
             let msg = unsafe { held.slot.take() }.expect("an unread message is held");
-            let mut after = After::new();
-            state.release(self.cap, &mut after);
-            Step::Moved(msg, after)
+            state.release(self.cap, after);
+            Step::Moved(msg)
         })
     }
 
@@ -669,12 +703,12 @@ impl<T> Chan<T> {
                 // Every other reader was dropped meanwhile.
                 // SAFETY: we hold the lock and just cleared busy.
                 if let Some(msg) = unsafe { held.slot.take() } {
-                    after.dropped.push(msg);
+                    after.drop_msg(msg);
                 }
                 state.release(self.cap, &mut after);
             }
         });
-        after.run();
+        drop(after);
     }
 
     /// Reads for the receiver at `next` until something other than `Busy`
@@ -686,11 +720,11 @@ impl<T> Chan<T> {
     {
         let mut spin = Spin::new();
         loop {
-            return match self.step(next, listen) {
-                Step::Moved(msg, after) => {
-                    after.run();
-                    Read::Msg(msg)
-                }
+            let mut after = After::new();
+            let step = self.step(next, listen, &mut after);
+            drop(after);
+            return match step {
+                Step::Moved(msg) => Read::Msg(msg),
                 Step::Clone(slot, pos) => Read::Msg(self.clone_out(&slot, pos, next)),
                 Step::Busy => {
                     spin.wait();
