@@ -7,32 +7,43 @@
 //! some receiver has yet to finish with. A receiver is only a position
 //! (`next`, the number of the next message it reads), kept in its handle
 //! and passed in by `&mut`: the channel never lists its receivers, it
-//! counts them. Each message carries, under the lock:
+//! counts them. Each message carries:
 //!
-//! - `unread`: how many receivers have yet to read it: the receivers alive
-//!   when it was sent, plus clones of a receiver that had not read it yet,
-//!   minus receivers dropped before reading it;
-//! - `busy`: a receiver is cloning it right now, outside the lock.
+//! - `unread` (under the lock): how many receivers have yet to read it: the
+//!   receivers alive when it was sent, plus clones of a receiver that had
+//!   not read it yet, minus receivers dropped before reading it;
+//! - `mark` (an atomic in its slot): `IDLE`, `BUSY` (a receiver is cloning
+//!   it, outside the lock), or `ORPHANED` (busy, and every other reader
+//!   was dropped meanwhile). `IDLE → BUSY` and `BUSY → ORPHANED` happen
+//!   under the lock; the cloner moves it back to `IDLE` without the lock.
 //!
 //! # Reading a message
 //!
 //! Under the lock, a receiver at `next` (with `next < head`: it lagged, see
 //! below) finds message `next` in the ring, or nothing (`Empty`, or the end
-//! once the channel is closed). If the message is `busy` it waits a moment
-//! (spins, then yields) and looks again: at most one receiver clones a
-//! message at a time, because `T` is only `Send`, not `Sync` (cloning the
-//! same value on two threads at once would need `T: Sync`). Otherwise it
-//! counts itself off (`unread -= 1`) and steps past it (`next += 1`):
+//! once the channel is closed). If the message is not `IDLE` it waits a
+//! moment (spins, then yields) and looks again: at most one receiver
+//! clones a message at a time, because `T` is only `Send`, not `Sync`
+//! (cloning the same value on two threads at once would need `T: Sync`).
+//! Otherwise it counts itself off (`unread -= 1`) and steps past it
+//! (`next += 1`):
 //!
 //! - if it was the last reader (`unread == 0`), it moves the message out,
 //!   inside the lock: no clone;
-//! - else it marks the message `busy`, unlocks, clones it through its own
-//!   `Arc` to the slot, and locks again to clear `busy`. If the clone
-//!   panics, it counts itself back on and steps back, so it reads that
-//!   message again next time.
+//! - else it marks the message `BUSY`, unlocks, clones it through its own
+//!   `Arc` to the slot, and clears the mark (a swap, Release: its read of
+//!   the message happens before anyone's next use of it). If the swap finds
+//!   `ORPHANED`, it locks again and drops the message, which nobody else
+//!   will read. If the clone panics, it locks, clears the mark, counts
+//!   itself back on and steps back, so it reads that message again.
+//!
+//! A receiver dropped while another clones the last message it had to read
+//! marks that message `ORPHANED` instead of dropping it (the cloner still
+//! reads it); if the mark is `IDLE` by then (a compare-and-swap decides), it
+//! drops the message itself. So exactly one of them does.
 //!
 //! A message is cloned at most once per receiver, and moved out by the
-//! last. It is *done* when `unread == 0` and it is not `busy`; its message
+//! last. It is *done* when `unread == 0` and it is `IDLE`; its message
 //! is then gone (moved out, or taken to be dropped when the receivers that
 //! would have read it went away). Messages are done in the order they were
 //! sent (every receiver reads in order, so a receiver that still has to
@@ -51,10 +62,9 @@
 //! - lagging: the send pops the oldest message (`head += 1`) and drops it
 //!   (after unlocking); a receiver whose `next` is now below `head` is told
 //!   `Lagged(head - next)` by its next receive and goes on from `head`. If
-//!   a receiver is cloning that oldest message, the slot leaves the ring
-//!   with the message still in it; the cloner, whose `Arc` keeps it alive,
-//!   finishes, finds its message gone from the ring, and dropping its
-//!   `Arc` drops the message.
+//!   a receiver is cloning that oldest message (not `IDLE`), the slot
+//!   leaves the ring with the message still in it, and whoever drops the
+//!   last `Arc` to it (the sender or the cloner) drops the message.
 //!
 //! Every message entering the ring wakes every waiting receiver (they all
 //! read it). Closing finishes every waiting sender (`CLOSED`, message back)
@@ -83,7 +93,7 @@ use super::{RecvError, TryRecvError};
 use crate::error::SendTimeoutError;
 use crate::error::TrySendError;
 use crate::lock::Lock;
-use crate::loom::atomic::{AtomicUsize, Ordering::*};
+use crate::loom::atomic::{AtomicU8, AtomicUsize, Ordering::*};
 use crate::loom::cell::UnsafeCell;
 use crate::loom::Spin;
 use crate::waitlist::{wake_all, Entry, WaitList, CLOSED, NOTIFIED, SENT, WAITING};
@@ -91,12 +101,21 @@ use crate::waitlist::{wake_all, Entry, WaitList, CLOSED, NOTIFIED, SENT, WAITING
 /// Where one message lives, behind an `Arc` so that a receiver can clone
 /// it outside the lock while the ring moves around it.
 struct Slot<T> {
-    /// Written by the lock holder while the slot is not `busy`; read by the
-    /// one receiver that marked it `busy`, which the lock hands it to.
+    /// Written by the lock holder while the slot is `IDLE`; read by the one
+    /// receiver that marked it `BUSY`, which the lock hands it to.
     msg: UnsafeCell<Option<T>>,
+    /// `IDLE`, `BUSY` (a receiver is cloning the message) or `ORPHANED`
+    /// (busy, and every other reader was dropped meanwhile: the cloner
+    /// finishes the message). Set to `BUSY` and `ORPHANED` under the lock;
+    /// cleared by the cloner without it.
+    mark: AtomicU8,
 }
 
-// SAFETY: one thread at a time touches `msg` (the lock holder, or the one receiver marked `busy` under the lock, ordered by the lock's Release/Acquire), and a `T` moving between threads needs `T: Send`; no `&T` is ever shared by two threads at once, so `T: Sync` is not needed.
+const IDLE: u8 = 0;
+const BUSY: u8 = 1;
+const ORPHANED: u8 = 2;
+
+// SAFETY: one thread at a time touches `msg` (the lock holder while the slot is IDLE, or the one receiver that marked it BUSY; the lock and `mark`'s Release/Acquire order the hand-overs), and a `T` moving between threads needs `T: Send`; no `&T` is ever shared by two threads at once, so `T: Sync` is not needed.
 unsafe impl<T: Send> Sync for Slot<T> {}
 // SAFETY: as for Sync: the slot owns at most one `T`.
 unsafe impl<T: Send> Send for Slot<T> {}
@@ -105,14 +124,49 @@ impl<T> Slot<T> {
     fn new() -> Arc<Self> {
         Arc::new(Self {
             msg: UnsafeCell::new(None),
+            mark: AtomicU8::new(IDLE),
         })
+    }
+
+    /// Whether no receiver is cloning the message. Read under the lock.
+    fn is_idle(&self) -> bool {
+        // ORDERING: Acquire pairs with the cloner's Release in `clear`: its
+        // read of the message happens before whatever we do with it next.
+        self.mark.load(Acquire) == IDLE
+    }
+
+    /// Marks the slot `BUSY`, under the lock, for the receiver that clones.
+    fn mark_busy(&self) {
+        // ORDERING: Relaxed: the mark is read under the lock (which orders
+        // it) or by `orphan`'s and `clear`'s read-modify-writes.
+        self.mark.store(BUSY, Relaxed);
+    }
+
+    /// The cloner is done with the message: clears the mark. Returns
+    /// whether it must finish the message (every other reader left).
+    fn clear(&self) -> bool {
+        // ORDERING: Release publishes our read of the message to whoever
+        // sees IDLE next (`is_idle`, `orphan`); Acquire, with ORPHANED,
+        // orders the finishing after the dropper's mark.
+        self.mark.swap(IDLE, AcqRel) == ORPHANED
+    }
+
+    /// Under the lock, the message's last reader was dropped: returns true
+    /// if the caller finishes it now (nobody is cloning it), else marks it
+    /// `ORPHANED` for its cloner to finish.
+    fn orphan(&self) -> bool {
+        // ORDERING: a failure (IDLE) Acquires the cloner's Release, as in
+        // `is_idle`; success publishes nothing (the cloner relocks).
+        self.mark
+            .compare_exchange(BUSY, ORPHANED, Relaxed, Acquire)
+            .is_err()
     }
 
     /// Puts a message in (the slot is empty).
     ///
     /// # Safety
     ///
-    /// The caller holds the channel's lock and the slot is not `busy`.
+    /// The caller holds the channel's lock and the slot is `IDLE`.
     unsafe fn put(&self, msg: T) {
         // SAFETY: by the contract no receiver is cloning it, and the lock is ours.
         self.msg.with_mut(|cell| unsafe { *cell = Some(msg) });
@@ -132,8 +186,8 @@ impl<T> Slot<T> {
     ///
     /// # Safety
     ///
-    /// The caller marked the slot `busy` under the lock (and has not
-    /// cleared it), so nobody else touches the message.
+    /// The caller marked the slot `BUSY` under the lock and has not
+    /// cleared it, so nobody else touches the message.
     unsafe fn clone_msg(&self) -> T
     where
         T: Clone,
@@ -146,16 +200,15 @@ impl<T> Slot<T> {
     }
 }
 
-/// A message in the ring, with its marks.
+/// A message in the ring, with how many receivers have yet to read it.
 struct Held<T> {
     slot: Arc<Slot<T>>,
     unread: usize,
-    busy: bool,
 }
 
 impl<T> Held<T> {
     fn is_done(&self) -> bool {
-        self.unread == 0 && !self.busy
+        self.unread == 0 && self.slot.is_idle()
     }
 }
 
@@ -277,12 +330,11 @@ impl<T> State<T> {
     /// Puts a message at the tail, to be read by every receiver there is.
     fn push(&mut self, msg: T) {
         let slot = self.spare.pop().unwrap_or_else(Slot::new);
-        // SAFETY: we hold the lock, and a slot from `spare` or a new one is in no receiver's hands (marked busy by nobody).
+        // SAFETY: we hold the lock, and a slot from `spare` or a new one is IDLE (spare slots were popped done).
         unsafe { slot.put(msg) };
         self.ring.push_back(Held {
             slot,
             unread: self.receivers,
-            busy: false,
         });
     }
 
@@ -473,8 +525,8 @@ impl<T> Chan<T> {
             let from = state.first_unread(next);
             for held in state.ring.range_mut(from..) {
                 held.unread -= 1;
-                if held.is_done() {
-                    // SAFETY: we hold the lock and the slot is not busy.
+                if held.unread == 0 && held.slot.orphan() {
+                    // SAFETY: we hold the lock and `orphan` found the slot IDLE.
                     if let Some(msg) = unsafe { held.slot.take() } {
                         after.drop_msg(msg);
                     }
@@ -535,11 +587,11 @@ impl<T> Chan<T> {
             // (`release` pops those at once).
             let held = state.ring.pop_front().expect("cap > 0");
             state.head += 1;
-            if held.busy {
+            if !held.slot.is_idle() {
                 // Its cloner holds the slot and drops the message with it.
                 after.drop_detached(held.slot);
             } else {
-                // SAFETY: we hold the lock and the slot is not busy.
+                // SAFETY: we hold the lock and the slot is IDLE.
                 if let Some(old) = unsafe { held.slot.take() } {
                     after.drop_msg(old);
                 }
@@ -666,49 +718,56 @@ impl<T> Chan<T> {
                 return Step::Empty;
             };
             let held = &mut state.ring[at];
-            if held.busy {
+            if !held.slot.is_idle() {
                 return Step::Busy;
             }
             held.unread -= 1;
             *next += 1;
             if held.unread > 0 {
-                held.busy = true;
+                held.slot.mark_busy();
                 return Step::Clone(held.slot.clone(), *next - 1);
             }
-            // SAFETY: we hold the lock and the slot is not busy.
+            // SAFETY: we hold the lock and the slot is IDLE.
             let msg = unsafe { held.slot.take() }.expect("an unread message is held");
             state.release(self.cap, after);
             Step::Moved(msg)
         })
     }
 
-    /// A cloning receiver is done with message `pos` (or its clone
-    /// panicked: then it counts itself back on and steps back).
-    fn finish_clone(&self, pos: u64, next: &mut u64, panicked: bool) {
+    /// A cloning receiver found its message orphaned (every other reader
+    /// was dropped while it cloned): the message is done; drop it.
+    #[cold]
+    fn finish_orphan(&self, pos: u64) {
         let mut after = After::new();
         self.state.with(|state| {
-            if panicked {
-                *next = pos;
-            }
-            let Some(at) = state.index(pos) else {
-                // Overwritten while we cloned (lagging): the slot left the
-                // ring and goes with our `Arc`.
-                return;
-            };
+            // Not held any more: overwritten meanwhile (lagging), and the
+            // slot goes with the last `Arc`.
+            let Some(at) = state.index(pos) else { return };
             let held = &mut state.ring[at];
-            held.busy = false;
-            if panicked {
-                held.unread += 1;
-            } else if held.unread == 0 {
-                // Every other reader was dropped meanwhile.
-                // SAFETY: we hold the lock and just cleared busy.
-                if let Some(msg) = unsafe { held.slot.take() } {
-                    after.drop_msg(msg);
-                }
-                state.release(self.cap, &mut after);
+            debug_assert_eq!(held.unread, 0, "an orphaned message has no reader left");
+            // SAFETY: we hold the lock and cleared the slot (IDLE) before locking.
+            if let Some(msg) = unsafe { held.slot.take() } {
+                after.drop_msg(msg);
             }
+            state.release(self.cap, &mut after);
         });
         drop(after);
+    }
+
+    /// A receiver's clone of message `pos` panicked: clears the mark and
+    /// undoes the read (the receiver counts itself back on and steps back,
+    /// to read it again next time).
+    #[cold]
+    fn undo_clone(&self, slot: &Slot<T>, pos: u64, next: &mut u64) {
+        self.state.with(|state| {
+            *next = pos;
+            // (If it was ORPHANED, we are its reader again: nothing to finish.)
+            let _ = slot.clear();
+            if let Some(at) = state.index(pos) {
+                state.ring[at].unread += 1;
+            }
+            // Else it was overwritten meanwhile: the next read reports the lag.
+        });
     }
 
     /// Reads for the receiver at `next` until something other than `Busy`
@@ -743,29 +802,31 @@ impl<T> Chan<T> {
     where
         T: Clone,
     {
-        /// Clears the mark when dropped: after the clone, or while a
-        /// panicking clone unwinds (then the read is undone).
-        struct Finish<'a, T> {
+        /// Undoes the read while a panicking clone unwinds.
+        struct Undo<'a, T> {
             chan: &'a Chan<T>,
+            slot: &'a Slot<T>,
             pos: u64,
             next: &'a mut u64,
-            cloned: bool,
         }
-        impl<T> Drop for Finish<'_, T> {
+        impl<T> Drop for Undo<'_, T> {
             fn drop(&mut self) {
-                self.chan.finish_clone(self.pos, self.next, !self.cloned);
+                self.chan.undo_clone(self.slot, self.pos, self.next);
             }
         }
-        let mut finish = Finish {
+        let undo = Undo {
             chan: self,
+            slot,
             pos,
             next,
-            cloned: false,
         };
-        // SAFETY: `step` marked the slot busy for us and only `finish_clone` (run by `finish`) clears it.
+        // SAFETY: `step` marked the slot BUSY for us and only `clear` (below, or in `undo_clone`) clears it.
         let msg = unsafe { slot.clone_msg() };
-        finish.cloned = true;
-        drop(finish);
+        // Cloned: nothing to undo (the guard holds only references).
+        core::mem::forget(undo);
+        if slot.clear() {
+            self.finish_orphan(pos);
+        }
         msg
     }
 
