@@ -15,7 +15,8 @@
 //! - `mark` (an atomic in its slot): `IDLE`, `BUSY` (a receiver is cloning
 //!   it, outside the lock), or `ORPHANED` (busy, and every other reader
 //!   was dropped meanwhile). `IDLE → BUSY` and `BUSY → ORPHANED` happen
-//!   under the lock; the cloner moves it back to `IDLE` without the lock.
+//!   under the lock; the cloner moves `BUSY` back to `IDLE` without it,
+//!   `ORPHANED` back to `IDLE` under it.
 //!
 //! # Reading a message
 //!
@@ -31,11 +32,13 @@
 //! - if it was the last reader (`unread == 0`), it moves the message out,
 //!   inside the lock: no clone;
 //! - else it marks the message `BUSY`, unlocks, clones it through its own
-//!   `Arc` to the slot, and clears the mark (a swap, Release: its read of
-//!   the message happens before anyone's next use of it). If the swap finds
-//!   `ORPHANED`, it locks again and drops the message, which nobody else
-//!   will read. If the clone panics, it locks, clears the mark, counts
-//!   itself back on and steps back, so it reads that message again.
+//!   `Arc` to the slot, and clears the mark (`BUSY → IDLE` by a
+//!   compare-and-swap, Release: its read of the message happens before
+//!   anyone's next use of it). If the mark is `ORPHANED` instead, it stays
+//!   so (the message is not done yet): the cloner locks again, drops the
+//!   message, which nobody else will read, and only then clears the mark.
+//!   If the clone panics, it locks, clears the mark, counts itself back on
+//!   and steps back, so it reads that message again.
 //!
 //! A receiver dropped while another clones the last message it had to read
 //! marks that message `ORPHANED` instead of dropping it (the cloner still
@@ -142,13 +145,24 @@ impl<T> Slot<T> {
         self.mark.store(BUSY, Relaxed);
     }
 
-    /// The cloner is done with the message: clears the mark. Returns
-    /// whether it must finish the message (every other reader left).
+    /// The cloner is done with the message: clears a `BUSY` mark. Returns
+    /// true if the mark is `ORPHANED` instead (every other reader left): it
+    /// stays so, keeping the message from being done, until the cloner has
+    /// dropped the message under the lock and called [`unmark`](Self::unmark).
     fn clear(&self) -> bool {
         // ORDERING: Release publishes our read of the message to whoever
-        // sees IDLE next (`is_idle`, `orphan`); Acquire, with ORPHANED,
-        // orders the finishing after the dropper's mark.
-        self.mark.swap(IDLE, AcqRel) == ORPHANED
+        // sees IDLE next (`is_idle`, `orphan`); a failure (ORPHANED)
+        // Acquires nothing we need (we lock next), Acquire for symmetry.
+        self.mark
+            .compare_exchange(BUSY, IDLE, Release, Acquire)
+            .is_err()
+    }
+
+    /// Clears the mark, under the lock (a panicked clone, or an orphaned
+    /// message dropped).
+    fn unmark(&self) {
+        // ORDERING: Release, as in `clear`.
+        self.mark.store(IDLE, Release);
     }
 
     /// Under the lock, the message's last reader was dropped: returns true
@@ -745,10 +759,11 @@ impl<T> Chan<T> {
             let Some(at) = state.index(pos) else { return };
             let held = &mut state.ring[at];
             debug_assert_eq!(held.unread, 0, "an orphaned message has no reader left");
-            // SAFETY: we hold the lock and cleared the slot (IDLE) before locking.
+            // SAFETY: we hold the lock, and the slot is ORPHANED: marked for us, and nobody else reads an ORPHANED message.
             if let Some(msg) = unsafe { held.slot.take() } {
                 after.drop_msg(msg);
             }
+            held.slot.unmark();
             state.release(self.cap, &mut after);
         });
         drop(after);
@@ -762,7 +777,7 @@ impl<T> Chan<T> {
         self.state.with(|state| {
             *next = pos;
             // (If it was ORPHANED, we are its reader again: nothing to finish.)
-            let _ = slot.clear();
+            slot.unmark();
             if let Some(at) = state.index(pos) {
                 state.ring[at].unread += 1;
             }

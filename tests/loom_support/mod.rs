@@ -352,6 +352,194 @@ impl Tally {
     }
 }
 
+// ----- cloneable messages (broadcast) -----
+
+/// What the copies of one [`CloneMsg`] share: how many clones were made,
+/// and which copies were dropped.
+#[derive(Debug, Default)]
+struct Copies {
+    /// Whether the original was made ([`CloneTally::msg`] is called once).
+    made: std::sync::atomic::AtomicBool,
+    /// Clones made so far; copy `n` (n ≥ 1) is the `n`-th, copy 0 the
+    /// original.
+    clones: StdAtomicUsize,
+    /// Bit `n` set: copy `n` was dropped.
+    dropped: std::sync::atomic::AtomicU64,
+}
+
+/// A message that can be cloned, for channels that hand every receiver a
+/// copy (`broadcast`). Every copy, the original and each clone, counts its
+/// own drop ([`CloneTally`]); a second drop of one copy panics at once. Its
+/// alignment is [`Msg`]'s, so the counting allocator sees whatever holds
+/// one (a broadcast slot, a waiter entry) as a channel core.
+///
+/// Its counters are std atomics, outside the model: loom runs the threads
+/// of an execution one at a time on one OS thread, and the models read
+/// them only after joining the threads that copy and drop messages.
+#[derive(Debug)]
+#[repr(align(256))]
+pub struct CloneMsg {
+    value: u32,
+    copy: u32,
+    copies: Arc<Copies>,
+}
+
+impl CloneMsg {
+    /// The value the message was made with (its [`CloneTally`]'s).
+    pub fn value(&self) -> u32 {
+        self.value
+    }
+}
+
+impl Clone for CloneMsg {
+    fn clone(&self) -> Self {
+        let copy = self.copies.clones.fetch_add(1, SeqCst) + 1;
+        assert!(
+            copy < 64,
+            "message {} cloned too often to track",
+            self.value
+        );
+        Self {
+            value: self.value,
+            copy: copy as u32,
+            copies: self.copies.clone(),
+        }
+    }
+}
+
+impl Drop for CloneMsg {
+    fn drop(&mut self) {
+        let bit = 1u64 << self.copy;
+        if self.copies.dropped.fetch_or(bit, SeqCst) & bit != 0 {
+            // As in `Msg`'s drop: keep the shared counters valid, and fail.
+            std::mem::forget(self.copies.clone());
+            panic!(
+                "copy {} of message {} was dropped twice",
+                self.copy, self.value
+            );
+        }
+    }
+}
+
+/// The clone and drop counters of one [`CloneMsg`] of one execution. Made
+/// afresh inside every execution, and [`msg`](Self::msg) called once per
+/// tally.
+#[derive(Clone, Debug)]
+pub struct CloneTally {
+    value: u32,
+    copies: Arc<Copies>,
+}
+
+impl CloneTally {
+    pub fn new(value: u32) -> Self {
+        Self {
+            value,
+            copies: Arc::new(Copies::default()),
+        }
+    }
+
+    /// The original message; made once per tally.
+    pub fn msg(&self) -> CloneMsg {
+        assert!(
+            !self.copies.made.swap(true, SeqCst),
+            "message {} made twice",
+            self.value
+        );
+        CloneMsg {
+            value: self.value,
+            copy: 0,
+            copies: self.copies.clone(),
+        }
+    }
+
+    /// How many clones of the message were made.
+    pub fn clones(&self) -> usize {
+        self.copies.clones.load(SeqCst)
+    }
+
+    /// How many of its copies were dropped.
+    pub fn drops(&self) -> usize {
+        self.copies.dropped.load(SeqCst).count_ones() as usize
+    }
+
+    /// Asserts that no copy was dropped yet.
+    pub fn assert_alive(&self) {
+        assert_eq!(
+            self.drops(),
+            0,
+            "a copy of message {} was dropped early",
+            self.value
+        );
+    }
+
+    /// Asserts that every copy made (the original and each clone) was
+    /// dropped, each exactly once (a second drop panics where it happens).
+    pub fn assert_all_dropped(&self) {
+        let copies = self.clones() + 1;
+        let all = if copies >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << copies) - 1
+        };
+        assert_eq!(
+            self.copies.dropped.load(SeqCst),
+            all,
+            "message {}: {} copies made, dropped bits {:#b}",
+            self.value,
+            copies,
+            self.copies.dropped.load(SeqCst)
+        );
+    }
+
+    /// Asserts that exactly `clones` clones were made, and that every copy
+    /// was dropped once.
+    pub fn assert_cloned_and_dropped(&self, clones: usize) {
+        assert_eq!(
+            self.clones(),
+            clones,
+            "message {} cloned {} times, not {clones}",
+            self.value,
+            self.clones()
+        );
+        self.assert_all_dropped();
+    }
+
+    /// Checks that `msg` is a copy of this message, and drops it.
+    pub fn received(&self, msg: CloneMsg) {
+        assert_eq!(msg.value, self.value, "received the wrong message");
+    }
+
+    /// Checks that `got` is a copy of this message, and drops it.
+    pub fn expect<E: std::fmt::Debug>(&self, got: Result<CloneMsg, E>) {
+        match got {
+            Ok(msg) => self.received(msg),
+            Err(err) => panic!("expected message {}, got {err:?}", self.value),
+        }
+    }
+
+    /// Checks that `msg`, which a failed send handed back, is this very
+    /// message (the original, no copy of it dropped), and drops it.
+    pub fn returned(&self, msg: CloneMsg) {
+        assert_eq!(msg.value, self.value, "a send returned the wrong message");
+        assert_eq!(msg.copy, 0, "a send returned a clone, not its message");
+        self.assert_alive();
+    }
+
+    /// What a send that may fail must do: succeed, or hand the very
+    /// message back ([`returned`](Self::returned)). Returns whether it was
+    /// sent.
+    #[allow(clippy::result_large_err)]
+    pub fn sent_or_returned(&self, result: Result<(), SendError<CloneMsg>>) -> bool {
+        match result {
+            Ok(()) => true,
+            Err(SendError(msg)) => {
+                self.returned(msg);
+                false
+            }
+        }
+    }
+}
+
 // ----- the test waker -----
 
 /// A waker that counts its wakes, in a loom atomic so the count is part of
