@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Families: [`mpmc_blocking`], [`mpmc_async`], [`mixed`], [`oneshot`]
-//! (and [`broadcast`], a placeholder). The harness ([`harness`]) times
+//! and [`broadcast`]. The harness ([`harness`]) times
 //! them, interleaving the implementations, and writes a table, a CSV, a
 //! markdown summary and one SVG plot per family.
 
