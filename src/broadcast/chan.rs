@@ -298,13 +298,20 @@ impl<T> After<T> {
 impl<T> Drop for After<T> {
     #[inline]
     fn drop(&mut self) {
-        if self.0.is_some() {
-            self.run();
-        }
+        self.finish();
     }
 }
 
 impl<T> After<T> {
+    /// Does the work now, in place (dropping would move it first), once
+    /// the lock is released.
+    #[inline]
+    fn finish(&mut self) {
+        if self.0.is_some() {
+            self.run();
+        }
+    }
+
     #[cold]
     #[inline(never)]
     fn run(&mut self) {
@@ -548,7 +555,7 @@ impl<T> Chan<T> {
             }
             state.release(self.cap, &mut after);
         });
-        drop(after);
+        after.finish();
     }
 
     // ---- inspection ----
@@ -580,7 +587,7 @@ impl<T> Chan<T> {
     pub(crate) fn close(&self) -> bool {
         let mut after = After::new();
         let closed_now = self.state.with(|state| state.close(&mut after));
-        drop(after);
+        after.finish();
         closed_now
     }
 
@@ -621,7 +628,7 @@ impl<T> Chan<T> {
     pub(crate) fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
         let mut after = After::new();
         let offered = self.state.with(|state| self.offer(state, msg, &mut after));
-        drop(after);
+        after.finish();
         match offered {
             Offer::Sent => Ok(()),
             Offer::Full(msg) => Err(TrySendError::Full(msg)),
@@ -671,7 +678,7 @@ impl<T> Chan<T> {
                 }
                 offered => Some(offered),
             });
-        drop(after);
+        after.finish();
         match offered {
             None => {
                 *entry = Some(waiting);
@@ -766,7 +773,7 @@ impl<T> Chan<T> {
             held.slot.unmark();
             state.release(self.cap, &mut after);
         });
-        drop(after);
+        after.finish();
     }
 
     /// A receiver's clone of message `pos` panicked: clears the mark and
@@ -796,7 +803,7 @@ impl<T> Chan<T> {
         loop {
             let mut after = After::new();
             let step = self.step(next, listen, &mut after);
-            drop(after);
+            after.finish();
             return match step {
                 Step::Moved(msg) => Read::Msg(msg),
                 Step::Clone(slot, pos) => Read::Msg(self.clone_out(&slot, pos, next)),
