@@ -14,7 +14,8 @@
 //! lagging send overwriting a message that a receiver is cloning; close vs
 //! a blocked receiver and vs a blocked sender; a cancelled receive future
 //! vs the send that notifies it; a cancelled send future vs a receive that
-//! frees room; a receiver's clone vs a send.
+//! frees room; a receiver's clone vs a send; a panicking clone (the read
+//! undone) vs a receiver's drop and vs an overwrite.
 //!
 //! Every model also checks, per explored execution (see `loom_support`):
 //!
@@ -1638,6 +1639,151 @@ fn clone_receiver_vs_clone_read() {
         assert_eq!(tx.len(), 0);
         drop((tx, rx0, rx1, rx2));
         m0.assert_cloned_and_dropped(2);
+    });
+}
+
+// ----- 12. a panicking clone -----
+
+/// A message whose clone panics once (the first time it is cloned), and
+/// that counts its live copies (std atomics: each execution makes fresh
+/// ones, and they are read after the threads are joined).
+#[derive(Debug)]
+struct Fragile {
+    value: u32,
+    armed: Arc<std::sync::atomic::AtomicBool>,
+    live: Arc<std::sync::atomic::AtomicIsize>,
+}
+
+impl Fragile {
+    fn new(value: u32, live: &Arc<std::sync::atomic::AtomicIsize>) -> Self {
+        live.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Self {
+            value,
+            armed: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+            live: live.clone(),
+        }
+    }
+}
+
+impl Clone for Fragile {
+    fn clone(&self) -> Self {
+        if self.armed.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            panic!("fragile clone panics");
+        }
+        Self::new(self.value, &self.live)
+    }
+}
+
+impl Drop for Fragile {
+    fn drop(&mut self) {
+        self.live.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// What one `try_recv` of a [`Fragile`] came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Event {
+    Got(u32),
+    Lagged(u64),
+    Panicked,
+}
+
+/// `try_recv`s until `Empty` or the end, catching the clone's panic.
+fn try_recv_all(rx: &mut Receiver<Fragile>) -> Vec<Event> {
+    let mut events = Vec::new();
+    loop {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rx.try_recv())) {
+            Err(_) => events.push(Event::Panicked),
+            Ok(Ok(msg)) => events.push(Event::Got(msg.value)),
+            Ok(Err(TryRecvError::Lagged(missed))) => events.push(Event::Lagged(missed)),
+            Ok(Err(_)) => return events,
+        }
+    }
+}
+
+/// Keeps the expected panic of [`Fragile`] out of the test output.
+fn quiet_fragile_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let quiet = info
+                .payload()
+                .downcast_ref::<&str>()
+                .is_some_and(|msg| msg.contains("fragile clone panics"));
+            if !quiet {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// rx1's clone of m1 panics (the read is undone and retried) while rx2,
+/// the other reader of m1, is dropped (the mark may be ORPHANED when the
+/// panic undoes it). rx1 reads m1 exactly once in the end, and every copy
+/// of it is dropped once.
+#[test]
+fn panicking_clone_vs_receiver_drop() {
+    quiet_fragile_panics();
+    model(|| {
+        let live = Arc::new(std::sync::atomic::AtomicIsize::new(0));
+        let (tx, mut rx1) = broadcast::channel::<Fragile>(2);
+        let rx2 = tx.subscribe();
+        tx.try_send(Fragile::new(1, &live)).unwrap();
+        let reader = thread::spawn(move || {
+            let events = try_recv_all(&mut rx1);
+            (events, rx1)
+        });
+        drop(rx2);
+        let (events, rx1) = reader.join().unwrap();
+        let got: Vec<Event> = events
+            .into_iter()
+            .filter(|e| *e != Event::Panicked)
+            .collect();
+        assert_eq!(got, [Event::Got(1)], "m1 read once");
+        assert_eq!(tx.len(), 0, "nothing left to read");
+        drop((tx, rx1));
+        assert_eq!(
+            live.load(std::sync::atomic::Ordering::SeqCst),
+            0,
+            "a copy leaked"
+        );
+    });
+}
+
+/// rx1's clone of m1 panics while a lagging send overwrites m1 (the slot
+/// may leave the ring while rx1 holds it): rx1 then reads m1 or is told
+/// it lagged by one, and reads m2; nothing leaks.
+#[test]
+fn panicking_clone_vs_overwrite() {
+    quiet_fragile_panics();
+    model(|| {
+        let live = Arc::new(std::sync::atomic::AtomicIsize::new(0));
+        let (tx, mut rx1) = broadcast::lagging::<Fragile>(1);
+        let mut rx2 = tx.subscribe();
+        tx.try_send(Fragile::new(1, &live)).unwrap();
+        let reader = thread::spawn(move || {
+            let events = try_recv_all(&mut rx1);
+            (events, rx1)
+        });
+        tx.try_send(Fragile::new(2, &live)).unwrap();
+        let (mut events, mut rx1) = reader.join().unwrap();
+        events.extend(try_recv_all(&mut rx1));
+        let got: Vec<Event> = events
+            .into_iter()
+            .filter(|e| *e != Event::Panicked)
+            .collect();
+        assert!(
+            got == [Event::Got(1), Event::Got(2)] || got == [Event::Lagged(1), Event::Got(2)],
+            "rx1: {got:?}"
+        );
+        assert_eq!(try_recv_all(&mut rx2), [Event::Lagged(1), Event::Got(2)]);
+        drop((tx, rx1, rx2));
+        assert_eq!(
+            live.load(std::sync::atomic::Ordering::SeqCst),
+            0,
+            "a copy leaked"
+        );
     });
 }
 
