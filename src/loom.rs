@@ -43,6 +43,14 @@ mod imp {
         }
     }
 
+    /// `hints` spin hints in a row, without looking at anything.
+    #[inline]
+    pub(crate) fn back_off(hints: u32) {
+        for _ in 0..hints {
+            core::hint::spin_loop();
+        }
+    }
+
     #[cfg(feature = "std")]
     pub(crate) mod thread {
         pub(crate) use std::thread::{current, park, park_timeout, Thread};
@@ -87,6 +95,13 @@ mod imp {
     /// thread it waits for make progress.
     #[inline]
     pub(crate) fn spin_step(_: u32) {
+        loom::thread::yield_now();
+    }
+
+    /// Under loom a back-off is one yield (it only multiplies the
+    /// interleavings otherwise).
+    #[inline]
+    pub(crate) fn back_off(_: u32) {
         loom::thread::yield_now();
     }
 

@@ -72,6 +72,7 @@ unsafe impl<T: Send> Send for Entry<T> {}
 impl<T> Entry<T> {
     /// A new, empty entry in `WAITING`, registered to wake `waker`.
     pub(crate) fn new(accepts_handoff: bool, waker: &Waker) -> Arc<Self> {
+        crate::lock::waiting();
         let entry = Arc::new(Self {
             state: AtomicU8::new(WAITING),
             waker: WakerSlot::new(),
