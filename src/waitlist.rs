@@ -39,7 +39,9 @@
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
-use core::task::{Poll, Waker};
+use core::task::{Context, Poll, Waker};
+
+use crate::error::TrySendError;
 
 use crate::loom::atomic::{AtomicU8, Ordering::*};
 use crate::loom::cell::UnsafeCell;
@@ -296,4 +298,46 @@ pub(crate) fn wake_all<T>(entries: impl Iterator<Item = Option<Arc<Entry<T>>>>) 
     for entry in rest.0.by_ref().flatten() {
         entry.wake();
     }
+}
+
+/// One poll of a send on a queued channel (mpmc or broadcast): what their
+/// sends share. A send already waiting (`entry`) checks its entry.
+/// Otherwise it takes the message from `msg` and tries `try_send`; if the
+/// channel is full, it makes a new entry (cloning the waker outside the
+/// lock, with the message back in `msg` meanwhile, so that a panicking
+/// clone leaves the future as it was) and hands the message and the entry
+/// to `retry`: the channel's locked retry, which either finishes the send
+/// or lists the entry with the message, keeps it in `entry` and returns
+/// `Pending`. `msg` and `entry` are both empty once the send ends.
+///
+/// # Panics
+///
+/// If polled again after it completed.
+pub(crate) fn poll_send<T>(
+    cx: &mut Context<'_>,
+    msg: &mut Option<T>,
+    entry: &mut Option<Arc<Entry<T>>>,
+    try_send: impl FnOnce(T) -> Result<(), TrySendError<T>>,
+    retry: impl FnOnce(T, Arc<Entry<T>>, &mut Option<Arc<Entry<T>>>) -> Poll<Result<(), T>>,
+) -> Poll<Result<(), T>> {
+    if let Some(waiting) = entry {
+        // SAFETY: the caller's future (or blocked call) owns its entry.
+        let done = unsafe { waiting.poll_send(cx.waker()) };
+        if done.is_ready() {
+            *entry = None;
+        }
+        return done;
+    }
+    let Some(first) = msg.take() else {
+        panic!("a send future polled after it completed");
+    };
+    let first = match try_send(first) {
+        Ok(()) => return Poll::Ready(Ok(())),
+        Err(TrySendError::Disconnected(msg)) => return Poll::Ready(Err(msg)),
+        Err(TrySendError::Full(msg)) => msg,
+    };
+    *msg = Some(first);
+    let waiting = Entry::new(false, cx.waker());
+    let first = msg.take().expect("put back above");
+    retry(first, waiting, entry)
 }

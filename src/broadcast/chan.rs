@@ -638,55 +638,38 @@ impl<T> Chan<T> {
 
     /// One poll of a send. `msg` holds the message until the send waits;
     /// then `entry` holds it (and the waiter). Both are empty once it ends.
+    /// (The shared part: `waitlist::poll_send`; the retry inside the lock
+    /// before the entry is listed is this channel's.)
     pub(crate) fn poll_send(
         &self,
         cx: &mut Context<'_>,
         msg: &mut Option<T>,
         entry: &mut Option<Arc<Entry<T>>>,
     ) -> Poll<Result<(), T>> {
-        if let Some(waiting) = entry {
-            // SAFETY: the caller's future (or blocked call) owns its entry.
-            let done = unsafe { waiting.poll_send(cx.waker()) };
-            if done.is_ready() {
-                *entry = None;
-            }
-            return done;
-        }
-        let Some(first) = msg.take() else {
-            panic!("a send future polled after it completed");
-        };
-        let first = match self.try_send(first) {
-            Ok(()) => return Poll::Ready(Ok(())),
-            Err(TrySendError::Disconnected(msg)) => return Poll::Ready(Err(msg)),
-            Err(TrySendError::Full(msg)) => msg,
-        };
-        // Full: wait, with the message in a new entry, made (and the waker
-        // cloned) outside the lock with the message back in `msg`
-        // meanwhile, so a panicking clone leaves the future as it was.
-        *msg = Some(first);
-        let waiting = Entry::new(false, cx.waker());
-        let first = msg.take().expect("put back above");
-        let mut after = After::new();
-        let offered = self
-            .state
-            .with(|state| match self.offer(state, first, &mut after) {
-                Offer::Full(msg) => {
-                    // SAFETY: the entry is new and ours alone until it is listed on the next line, under the lock we hold.
-                    unsafe { waiting.fill_listed(msg) };
-                    state.waiting_senders.push(waiting.clone());
-                    None
+        let try_send = |msg| self.try_send(msg);
+        crate::waitlist::poll_send(cx, msg, entry, try_send, |first, waiting, entry| {
+            let mut after = After::new();
+            let offered = self
+                .state
+                .with(|state| match self.offer(state, first, &mut after) {
+                    Offer::Full(msg) => {
+                        // SAFETY: the entry is new and ours alone until it is listed on the next line, under the lock we hold.
+                        unsafe { waiting.fill_listed(msg) };
+                        state.waiting_senders.push(waiting.clone());
+                        None
+                    }
+                    offered => Some(offered),
+                });
+            after.finish();
+            match offered {
+                None => {
+                    *entry = Some(waiting);
+                    Poll::Pending
                 }
-                offered => Some(offered),
-            });
-        after.finish();
-        match offered {
-            None => {
-                *entry = Some(waiting);
-                Poll::Pending
+                Some(Offer::Sent) => Poll::Ready(Ok(())),
+                Some(Offer::Full(msg) | Offer::Disconnected(msg)) => Poll::Ready(Err(msg)),
             }
-            Some(Offer::Sent) => Poll::Ready(Ok(())),
-            Some(Offer::Full(msg) | Offer::Disconnected(msg)) => Poll::Ready(Err(msg)),
-        }
+        })
     }
 
     /// Withdraws a waiting send (its future was dropped, or its deadline

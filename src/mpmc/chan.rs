@@ -397,70 +397,52 @@ impl<T> Chan<T> {
 
     /// One poll of a send. `msg` holds the message until the send waits;
     /// then `entry` holds it (and the waiter). Both are empty once it ends.
+    /// (The shared part: `waitlist::poll_send`; the retry inside the lock
+    /// before the entry is listed is this channel's.)
     pub(crate) fn poll_send(
         &self,
         cx: &mut Context<'_>,
         msg: &mut Option<T>,
         entry: &mut Option<Arc<Entry<T>>>,
     ) -> Poll<Result<(), T>> {
-        if let Some(waiting) = entry {
-            // SAFETY: the caller's future (or blocked call) owns its entry.
-            let done = unsafe { waiting.poll_send(cx.waker()) };
-            if done.is_ready() {
-                *entry = None;
-            }
-            return done;
-        }
-        let Some(first) = msg.take() else {
-            panic!("a send future polled after it completed");
-        };
-        let first = match self.try_send(first) {
-            Ok(()) => return Poll::Ready(Ok(())),
-            Err(TrySendError::Disconnected(msg)) => return Poll::Ready(Err(msg)),
-            Err(TrySendError::Full(msg)) => msg,
-        };
-        // Full: wait, with the message in a new entry. The entry is made
-        // (and the waker cloned) outside the lock, with the message back in
-        // `msg` meanwhile, so a panicking clone leaves the future as it was;
-        // the offer is retried inside the lock before the entry is listed.
-        *msg = Some(first);
-        let waiting = Entry::new(false, cx.waker());
-        let first = msg.take().expect("put back above");
-        let outcome = self.state.with(|state| {
-            if state.closed {
-                return Err(first);
-            }
-            Ok(match state.offer(first) {
-                Ok(wake) => Waited::Done(wake),
-                Err(msg) => {
-                    // SAFETY: the entry is new and ours alone until it is listed on the next line, under the lock we hold.
-                    unsafe { waiting.fill_listed(msg) };
-                    state.senders.push(waiting.clone());
-                    // With no buffer, the waiting sender is what a receiver
-                    // takes: that is a message becoming ready.
-                    let receiver = if state.buffer.is_rendezvous() {
-                        state.notify_receiver()
-                    } else {
-                        None
-                    };
-                    Waited::Listed(Wake::one(receiver))
+        let try_send = |msg| self.try_send(msg);
+        crate::waitlist::poll_send(cx, msg, entry, try_send, |first, waiting, entry| {
+            let outcome = self.state.with(|state| {
+                if state.closed {
+                    return Err(first);
                 }
-            })
-        });
-        match outcome {
-            Err(msg) => Poll::Ready(Err(msg)),
-            Ok(Waited::Done(wake)) => {
-                wake.wake();
-                Poll::Ready(Ok(()))
+                Ok(match state.offer(first) {
+                    Ok(wake) => Waited::Done(wake),
+                    Err(msg) => {
+                        // SAFETY: the entry is new and ours alone until it is listed on the next line, under the lock we hold.
+                        unsafe { waiting.fill_listed(msg) };
+                        state.senders.push(waiting.clone());
+                        // With no buffer, the waiting sender is what a
+                        // receiver takes: that is a message becoming ready.
+                        let receiver = if state.buffer.is_rendezvous() {
+                            state.notify_receiver()
+                        } else {
+                            None
+                        };
+                        Waited::Listed(Wake::one(receiver))
+                    }
+                })
+            });
+            match outcome {
+                Err(msg) => Poll::Ready(Err(msg)),
+                Ok(Waited::Done(wake)) => {
+                    wake.wake();
+                    Poll::Ready(Ok(()))
+                }
+                Ok(Waited::Listed(wake)) => {
+                    // Kept before waking: if the wake panics, the future
+                    // still knows its entry and withdraws it when dropped.
+                    *entry = Some(waiting);
+                    wake.wake();
+                    Poll::Pending
+                }
             }
-            Ok(Waited::Listed(wake)) => {
-                // Kept before waking: if the wake panics, the future still
-                // knows its entry and withdraws it when dropped.
-                *entry = Some(waiting);
-                wake.wake();
-                Poll::Pending
-            }
-        }
+        })
     }
 
     /// Withdraws a waiting send (its future was dropped, or its deadline
