@@ -237,6 +237,12 @@ impl<T> WaitList<T> {
         Some(entry)
     }
 
+    /// Whether an entry that accepts a hand-off is listed.
+    #[inline]
+    pub(crate) fn has_accepting(&self) -> bool {
+        self.accepting > 0
+    }
+
     /// Pops the first entry that accepts a hand-off.
     #[inline]
     pub(crate) fn pop_accepting(&mut self) -> Option<Arc<Entry<T>>> {

@@ -26,10 +26,14 @@
 //!   given back because the channel closed (`CLOSED`). A woken sender has
 //!   nothing left to do but return, so a send future that is woken and
 //!   then never polled holds up nobody.
-//! - A rendezvous (capacity 0) has no buffer: a sender puts its message
-//!   into a blocked receiving thread's entry if one waits, or waits with
-//!   it in its own entry (notifying a listed receiver, which takes it from
-//!   there).
+//! - A sender that finds nothing buffered and a blocked receiving thread
+//!   listed puts its message into that thread's entry (`FILLED`): the
+//!   thread wakes with it and need not lock again to take it. Only blocked
+//!   threads accept this (they always come back for it; a future might
+//!   not), so a waiting future is passed over for a blocked thread.
+//! - A rendezvous (capacity 0) has no buffer: a sender hands its message
+//!   to a blocked receiving thread as above, or waits with it in its own
+//!   entry (notifying a listed receiver, which takes it from there).
 //! - `closed` is set once: by [`Chan::close`], when the last sender goes,
 //!   or when the last receiver goes (which also drops the buffer at once).
 //!   Closing finishes every waiting sender (`CLOSED`) and notifies every
@@ -170,14 +174,14 @@ impl<T> State<T> {
     }
 
     /// Offers `msg` to the channel, which must be open: hands it to a
-    /// blocked receiving thread (rendezvous) or pushes it into the buffer.
-    /// Gives it back when neither can take it now.
+    /// blocked receiving thread if one waits and nothing is buffered ahead
+    /// of it (it wakes with the message, without locking again to take
+    /// it; a rendezvous has no buffer, so always), or pushes it into the
+    /// buffer. Gives it back when neither can take it now.
     #[inline(always)]
     fn offer(&mut self, msg: T) -> Result<Wake<T>, T> {
-        if self.buffer.is_rendezvous() {
-            let Some(entry) = self.receivers.pop_accepting() else {
-                return Err(msg);
-            };
+        if self.receivers.has_accepting() && self.buffer.len() == 0 {
+            let entry = self.receivers.pop_accepting().expect("one accepts");
             // SAFETY: we hold the lock and the entry was listed until the line above, and `set` below is what gives the cell to its owner.
             unsafe { entry.fill_listed(msg) };
             entry.set(FILLED);
@@ -399,13 +403,25 @@ impl<T> Chan<T> {
     /// then `entry` holds it (and the waiter). Both are empty once it ends.
     /// (The shared part: `waitlist::poll_send`; the retry inside the lock
     /// before the entry is listed is this channel's.)
+    ///
+    /// `tried`: the caller has just found the channel full (the first poll
+    /// of a blocking send), so the send goes straight to the retry inside
+    /// the lock, which looks again before listing the entry: one lock round
+    /// trip fewer per wait.
     pub(crate) fn poll_send(
         &self,
         cx: &mut Context<'_>,
         msg: &mut Option<T>,
         entry: &mut Option<Arc<Entry<T>>>,
+        tried: bool,
     ) -> Poll<Result<(), T>> {
-        let try_send = |msg| self.try_send(msg);
+        let try_send = |msg| {
+            if tried {
+                Err(TrySendError::Full(msg))
+            } else {
+                self.try_send(msg)
+            }
+        };
         crate::waitlist::poll_send(cx, msg, entry, try_send, |first, waiting, entry| {
             let outcome = self.state.with(|state| {
                 if state.closed {
@@ -492,6 +508,7 @@ impl<T> Chan<T> {
         cx: &mut Context<'_>,
         entry: &mut Option<Arc<Entry<T>>>,
         handoff: bool,
+        tried: bool,
     ) -> Poll<Option<T>> {
         if let Some(waiting) = entry {
             let mut state = match waiting.state() {
@@ -519,10 +536,12 @@ impl<T> Chan<T> {
             }
             // NOTIFIED, or withdrawn above: look again below.
         }
-        match self.try_recv() {
-            Ok(msg) => return Poll::Ready(Some(msg)),
-            Err(TryRecvError::Disconnected) => return Poll::Ready(None),
-            Err(TryRecvError::Empty) => {}
+        if !tried {
+            match self.try_recv() {
+                Ok(msg) => return Poll::Ready(Some(msg)),
+                Err(TryRecvError::Disconnected) => return Poll::Ready(None),
+                Err(TryRecvError::Empty) => {}
+            }
         }
         // Empty: wait, with a new entry made outside the lock; the buffer
         // is looked at again inside it before the entry is listed.
@@ -606,7 +625,13 @@ impl<T> Chan<T> {
         }
         let mut msg = Some(msg);
         let mut entry = None;
-        match crate::block::wait_until(deadline, |cx| self.poll_send(cx, &mut msg, &mut entry)) {
+        // The first poll follows the failed try of `send_until`.
+        let mut tried = true;
+        let poll = |cx: &mut Context<'_>| {
+            let tried = core::mem::replace(&mut tried, false);
+            self.poll_send(cx, &mut msg, &mut entry, tried)
+        };
+        match crate::block::wait_until(deadline, poll) {
             Some(Ok(())) => Ok(()),
             Some(Err(msg)) => Err(SendTimeoutError::Disconnected(msg)),
             None => match self.cancel_send(entry.take().expect("a pending send is listed")) {
@@ -639,7 +664,13 @@ impl<T> Chan<T> {
             return Err(RecvTimeoutError::Timeout);
         }
         let mut entry = None;
-        match crate::block::wait_until(deadline, |cx| self.poll_recv(cx, &mut entry, true)) {
+        // The first poll follows the failed try of `recv_until`.
+        let mut tried = true;
+        let poll = |cx: &mut Context<'_>| {
+            let tried = core::mem::replace(&mut tried, false);
+            self.poll_recv(cx, &mut entry, true, tried)
+        };
+        match crate::block::wait_until(deadline, poll) {
             Some(Some(msg)) => Ok(msg),
             Some(None) => Err(RecvTimeoutError::Disconnected),
             None => match self.cancel_recv(entry.take().expect("a pending receive is listed")) {

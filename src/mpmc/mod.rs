@@ -53,10 +53,11 @@
 //! message straight from the waiting sender. So a woken send has nothing
 //! left to do, and a send future that is woken and then never polled holds
 //! up no other sender. Waiting senders are served in the order they came;
-//! so are waiting receivers, except that a rendezvous sender hands its
-//! message to a blocked receiving thread before a waiting future, and a
-//! receiver that was woken but found its message taken (by a `try_recv`,
-//! or a receiver that was not waiting yet) waits again at the back.
+//! so are waiting receivers, except that a sender that finds nothing
+//! buffered hands its message straight to a blocked receiving thread (which
+//! then wakes with it in hand) before a waiting future, and a receiver that
+//! was woken but found its message taken (by a `try_recv`, or a receiver
+//! that was not waiting yet) waits again at the back.
 
 use alloc::sync::Arc;
 use core::fmt;
@@ -851,7 +852,7 @@ impl<T> Future for SendFuture<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         this.chan
-            .poll_send(cx, &mut this.msg, &mut this.entry)
+            .poll_send(cx, &mut this.msg, &mut this.entry, false)
             .map(|sent| sent.map_err(SendError))
     }
 }
@@ -902,7 +903,7 @@ impl<T> Future for RecvFuture<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         assert!(!this.done, "a receive future polled after it completed");
-        let got = this.chan.poll_recv(cx, &mut this.entry, false);
+        let got = this.chan.poll_recv(cx, &mut this.entry, false, false);
         if got.is_ready() {
             this.done = true;
         }

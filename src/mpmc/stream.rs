@@ -165,7 +165,10 @@ impl<T> futures_core::Stream for RecvStream<'_, T> {
         if this.done {
             return Poll::Ready(None);
         }
-        let got = this.receiver.chan.poll_recv(cx, &mut this.entry, false);
+        let got = this
+            .receiver
+            .chan
+            .poll_recv(cx, &mut this.entry, false, false);
         if let Poll::Ready(None) = got {
             this.done = true;
         }
@@ -229,7 +232,7 @@ impl<'a, T> SendSink<'a, T> {
         }
         self.sender
             .chan
-            .poll_send(cx, &mut self.msg, &mut self.entry)
+            .poll_send(cx, &mut self.msg, &mut self.entry, false)
             .map(|sent| sent.map_err(SendError))
     }
 }
