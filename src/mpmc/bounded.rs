@@ -30,19 +30,26 @@ impl<T> Ring<T> {
     }
 
     /// Appends `msg`, or hands it back when the ring is full.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(&mut self, msg: T) -> Result<(), T> {
         let len = self.buf.len();
         if len == self.cap {
             return Err(msg);
         }
         if len == self.buf.capacity() {
-            // Grow by doubling, but never past `cap`.
-            self.buf
-                .reserve_exact(self.cap.min(len.saturating_mul(2)) - len);
+            self.grow();
         }
         self.buf.push_back(msg);
         Ok(())
+    }
+
+    /// Grows the allocation by doubling, but never past `cap`. Out of
+    /// line: `push` stays small enough to inline into every send.
+    #[inline(never)]
+    fn grow(&mut self) {
+        let len = self.buf.len();
+        self.buf
+            .reserve_exact(self.cap.min(len.saturating_mul(2)) - len);
     }
 
     #[inline]

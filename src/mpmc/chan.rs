@@ -181,14 +181,22 @@ impl<T> State<T> {
     #[inline(always)]
     fn offer(&mut self, msg: T) -> Result<Wake<T>, T> {
         if self.receivers.has_accepting() && self.buffer.len() == 0 {
-            let entry = self.receivers.pop_accepting().expect("one accepts");
-            // SAFETY: we hold the lock and the entry was listed until the line above, and `set` below is what gives the cell to its owner.
-            unsafe { entry.fill_listed(msg) };
-            entry.set(FILLED);
-            return Ok(Wake::one(Some(entry)));
+            return Ok(self.hand_off(msg));
         }
         self.buffer.push(msg)?;
         Ok(Wake::one(self.notify_receiver()))
+    }
+
+    /// `offer`'s hand-off to a blocked receiving thread (one is listed).
+    /// Out of line, so that `offer` stays small enough to be inlined into
+    /// every send's fast path.
+    #[inline(never)]
+    fn hand_off(&mut self, msg: T) -> Wake<T> {
+        let entry = self.receivers.pop_accepting().expect("one accepts");
+        // SAFETY: we hold the lock and the entry was listed until the line above, and `set` below is what gives the cell to its owner.
+        unsafe { entry.fill_listed(msg) };
+        entry.set(FILLED);
+        Wake::one(Some(entry))
     }
 
     /// Takes the next message: from the buffer (moving the first waiting
@@ -196,10 +204,17 @@ impl<T> State<T> {
     /// first waiting sender (rendezvous).
     #[inline(always)]
     fn take(&mut self) -> Option<(T, Wake<T>)> {
+        if self.senders.is_empty() {
+            return self.buffer.pop().map(|msg| (msg, Wake::NONE));
+        }
+        self.take_with_senders()
+    }
+
+    /// `take` with senders waiting: out of line, so that `take` stays small
+    /// enough to be inlined into every receive's fast path.
+    #[inline(never)]
+    fn take_with_senders(&mut self) -> Option<(T, Wake<T>)> {
         if let Some(msg) = self.buffer.pop() {
-            if self.senders.is_empty() {
-                return Some((msg, Wake::NONE));
-            }
             let sender = self.senders.pop().expect("not empty");
             // SAFETY: we hold the lock and the entry was listed until the line above; `set` below gives it back to its owner.
             let moved = unsafe { sender.take_listed() };
@@ -493,10 +508,13 @@ impl<T> Chan<T> {
             None if state.closed => Err(TryRecvError::Disconnected),
             None => Err(TryRecvError::Empty),
         });
-        taken.map(|(msg, wake)| {
-            wake.wake();
-            msg
-        })
+        match taken {
+            Ok((msg, wake)) => {
+                wake.wake();
+                Ok(msg)
+            }
+            Err(err) => Err(err),
+        }
     }
 
     /// One poll of a receive. `entry` holds the waiter while it waits;
