@@ -133,3 +133,17 @@ pub(crate) fn wait_until<R>(
         }
     })
 }
+
+/// [`wait_until`] for a caller that has just tried once without waiting
+/// and found nothing to do: `poll` is told so (`true`) on its first call,
+/// and goes straight to registering (whose locked section looks again
+/// before it lists the waiter), which saves a lock round trip per wait.
+pub(crate) fn wait_after_try<R>(
+    deadline: Option<Instant>,
+    mut poll: impl FnMut(&mut Context<'_>, bool) -> Poll<R>,
+) -> Option<R> {
+    let mut tried = true;
+    wait_until(deadline, |cx| {
+        poll(cx, core::mem::replace(&mut tried, false))
+    })
+}

@@ -308,8 +308,9 @@ pub(crate) fn wake_all<T>(entries: impl Iterator<Item = Option<Arc<Entry<T>>>>) 
 
 /// One poll of a send on a queued channel (mpmc or broadcast): what their
 /// sends share. A send already waiting (`entry`) checks its entry.
-/// Otherwise it takes the message from `msg` and tries `try_send`; if the
-/// channel is full, it makes a new entry (cloning the waker outside the
+/// Otherwise it takes the message from `msg` and tries `try_send` (unless
+/// the caller has just `tried`: the first poll of a blocking send, see
+/// `block::wait_after_try`); if the channel is full, it makes a new entry (cloning the waker outside the
 /// lock, with the message back in `msg` meanwhile, so that a panicking
 /// clone leaves the future as it was) and hands the message and the entry
 /// to `retry`: the channel's locked retry, which either finishes the send
@@ -323,6 +324,7 @@ pub(crate) fn poll_send<T>(
     cx: &mut Context<'_>,
     msg: &mut Option<T>,
     entry: &mut Option<Arc<Entry<T>>>,
+    tried: bool,
     try_send: impl FnOnce(T) -> Result<(), TrySendError<T>>,
     retry: impl FnOnce(T, Arc<Entry<T>>, &mut Option<Arc<Entry<T>>>) -> Poll<Result<(), T>>,
 ) -> Poll<Result<(), T>> {
@@ -337,10 +339,14 @@ pub(crate) fn poll_send<T>(
     let Some(first) = msg.take() else {
         panic!("a send future polled after it completed");
     };
-    let first = match try_send(first) {
-        Ok(()) => return Poll::Ready(Ok(())),
-        Err(TrySendError::Disconnected(msg)) => return Poll::Ready(Err(msg)),
-        Err(TrySendError::Full(msg)) => msg,
+    let first = if tried {
+        first
+    } else {
+        match try_send(first) {
+            Ok(()) => return Poll::Ready(Ok(())),
+            Err(TrySendError::Disconnected(msg)) => return Poll::Ready(Err(msg)),
+            Err(TrySendError::Full(msg)) => msg,
+        }
     };
     *msg = Some(first);
     let waiting = Entry::new(false, cx.waker());

@@ -571,10 +571,8 @@ impl<T> Chan<T> {
 
     /// How many messages the receiver at `next` has yet to read.
     pub(crate) fn backlog(&self, next: u64) -> usize {
-        self.state.with(|state| {
-            let from = next.max(state.head);
-            usize::try_from(state.tail() - from).unwrap_or(usize::MAX)
-        })
+        self.state
+            .with(|state| state.ring.len() - state.first_unread(next))
     }
 
     /// Closed, or no receiver left to read a send.
@@ -639,15 +637,17 @@ impl<T> Chan<T> {
     /// One poll of a send. `msg` holds the message until the send waits;
     /// then `entry` holds it (and the waiter). Both are empty once it ends.
     /// (The shared part: `waitlist::poll_send`; the retry inside the lock
-    /// before the entry is listed is this channel's.)
+    /// before the entry is listed is this channel's.) `tried`: the caller
+    /// has just found the ring full (`block::wait_after_try`).
     pub(crate) fn poll_send(
         &self,
         cx: &mut Context<'_>,
         msg: &mut Option<T>,
         entry: &mut Option<Arc<Entry<T>>>,
+        tried: bool,
     ) -> Poll<Result<(), T>> {
         let try_send = |msg| self.try_send(msg);
-        crate::waitlist::poll_send(cx, msg, entry, try_send, |first, waiting, entry| {
+        crate::waitlist::poll_send(cx, msg, entry, tried, try_send, |first, waiting, entry| {
             let mut after = After::new();
             let offered = self
                 .state
@@ -849,12 +849,13 @@ impl<T> Chan<T> {
     }
 
     /// One poll of a receive for the receiver at `next`. `entry` holds the
-    /// waiter while it waits.
+    /// waiter while it waits; `tried` as in [`poll_send`](Self::poll_send).
     pub(crate) fn poll_recv(
         &self,
         cx: &mut Context<'_>,
         next: &mut u64,
         entry: &mut Option<Arc<Entry<T>>>,
+        tried: bool,
     ) -> Poll<Result<T, RecvError>>
     where
         T: Clone,
@@ -867,7 +868,14 @@ impl<T> Chan<T> {
             }
             *entry = None;
         }
-        let read = match self.read(next, None) {
+        // `tried`: the caller has just found nothing to read
+        // (`block::wait_after_try`), so go straight to waiting.
+        let first = if tried {
+            Read::Empty
+        } else {
+            self.read(next, None)
+        };
+        let read = match first {
             Read::Empty => {
                 // Wait, with a new entry made outside the lock; the ring is
                 // looked at again inside it before the entry is listed.
@@ -920,7 +928,9 @@ impl<T> Chan<T> {
         }
         let mut msg = Some(msg);
         let mut entry = None;
-        match crate::block::wait_until(deadline, |cx| self.poll_send(cx, &mut msg, &mut entry)) {
+        // The first poll follows the failed `try_send` above.
+        let poll = |cx: &mut Context<'_>, tried| self.poll_send(cx, &mut msg, &mut entry, tried);
+        match crate::block::wait_after_try(deadline, poll) {
             Some(Ok(())) => Ok(()),
             Some(Err(msg)) => Err(SendTimeoutError::Disconnected(msg)),
             None => match self.cancel_send(entry.take().expect("a pending send is listed")) {
@@ -952,7 +962,9 @@ impl<T> Chan<T> {
             return Err(RecvTimeoutError::Timeout);
         }
         let mut entry = None;
-        match crate::block::wait_until(deadline, |cx| self.poll_recv(cx, next, &mut entry)) {
+        // The first poll follows the failed `try_recv` above.
+        let poll = |cx: &mut Context<'_>, tried| self.poll_recv(cx, next, &mut entry, tried);
+        match crate::block::wait_after_try(deadline, poll) {
             Some(Ok(msg)) => Ok(msg),
             Some(Err(RecvError::Lagged(missed))) => Err(RecvTimeoutError::Lagged(missed)),
             Some(Err(RecvError::Disconnected)) => Err(RecvTimeoutError::Disconnected),

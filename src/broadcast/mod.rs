@@ -629,7 +629,7 @@ impl<T> Future for SendFuture<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         this.chan
-            .poll_send(cx, &mut this.msg, &mut this.entry)
+            .poll_send(cx, &mut this.msg, &mut this.entry, false)
             .map(|sent| sent.map_err(SendError))
     }
 }
@@ -683,7 +683,7 @@ impl<T: Clone> Future for RecvFuture<'_, T> {
         let got = this
             .rx
             .chan
-            .poll_recv(cx, &mut this.rx.next, &mut this.entry);
+            .poll_recv(cx, &mut this.rx.next, &mut this.entry, false);
         if got.is_ready() {
             this.done = true;
         }

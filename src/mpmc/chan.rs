@@ -420,9 +420,8 @@ impl<T> Chan<T> {
     /// before the entry is listed is this channel's.)
     ///
     /// `tried`: the caller has just found the channel full (the first poll
-    /// of a blocking send), so the send goes straight to the retry inside
-    /// the lock, which looks again before listing the entry: one lock round
-    /// trip fewer per wait.
+    /// of a blocking send, `block::wait_after_try`), so the send goes
+    /// straight to the retry inside the lock.
     pub(crate) fn poll_send(
         &self,
         cx: &mut Context<'_>,
@@ -430,14 +429,8 @@ impl<T> Chan<T> {
         entry: &mut Option<Arc<Entry<T>>>,
         tried: bool,
     ) -> Poll<Result<(), T>> {
-        let try_send = |msg| {
-            if tried {
-                Err(TrySendError::Full(msg))
-            } else {
-                self.try_send(msg)
-            }
-        };
-        crate::waitlist::poll_send(cx, msg, entry, try_send, |first, waiting, entry| {
+        let try_send = |msg| self.try_send(msg);
+        crate::waitlist::poll_send(cx, msg, entry, tried, try_send, |first, waiting, entry| {
             let outcome = self.state.with(|state| {
                 if state.closed {
                     return Err(first);
@@ -644,12 +637,8 @@ impl<T> Chan<T> {
         let mut msg = Some(msg);
         let mut entry = None;
         // The first poll follows the failed try of `send_until`.
-        let mut tried = true;
-        let poll = |cx: &mut Context<'_>| {
-            let tried = core::mem::replace(&mut tried, false);
-            self.poll_send(cx, &mut msg, &mut entry, tried)
-        };
-        match crate::block::wait_until(deadline, poll) {
+        let poll = |cx: &mut Context<'_>, tried| self.poll_send(cx, &mut msg, &mut entry, tried);
+        match crate::block::wait_after_try(deadline, poll) {
             Some(Ok(())) => Ok(()),
             Some(Err(msg)) => Err(SendTimeoutError::Disconnected(msg)),
             None => match self.cancel_send(entry.take().expect("a pending send is listed")) {
@@ -683,12 +672,8 @@ impl<T> Chan<T> {
         }
         let mut entry = None;
         // The first poll follows the failed try of `recv_until`.
-        let mut tried = true;
-        let poll = |cx: &mut Context<'_>| {
-            let tried = core::mem::replace(&mut tried, false);
-            self.poll_recv(cx, &mut entry, true, tried)
-        };
-        match crate::block::wait_until(deadline, poll) {
+        let poll = |cx: &mut Context<'_>, tried| self.poll_recv(cx, &mut entry, true, tried);
+        match crate::block::wait_after_try(deadline, poll) {
             Some(Some(msg)) => Ok(msg),
             Some(None) => Err(RecvTimeoutError::Disconnected),
             None => match self.cancel_recv(entry.take().expect("a pending receive is listed")) {
