@@ -8,6 +8,12 @@
 //! channel (`waiter::WakerSlot`), and a channel never needs to know which
 //! one is waiting.
 //!
+//! A blocking call on a queue with room for a batch that finds it empty
+//! (or full) first retries a few times, backing off in between
+//! ([`snooze`]), and only then registers: a waiter registered at once
+//! would turn the streaming other side's every operation into a hand-off
+//! with a wake.
+//!
 //! The thread's waker is made once per thread and cached in a thread-local,
 //! so a blocking call costs no allocation. During thread-local teardown (a
 //! blocking call from another thread-local's destructor) a fresh waker is
@@ -83,6 +89,51 @@ const WATCH_STEPS: u32 = if cfg!(tidings_loom) || cfg!(miri) {
 } else {
     crate::loom::SPIN_STEPS + 4
 };
+
+/// Rounds of [`snooze`]: it backs off 1, 2, 4, ... 128 spin hints, about
+/// 3 us in all on the machine the benchmarks ran on. (None under loom or
+/// miri, as for [`WATCH_STEPS`].)
+const SNOOZE_STEPS: u32 = if cfg!(tidings_loom) || cfg!(miri) {
+    0
+} else {
+    8
+};
+
+/// Whether a queue of `capacity` (`None`: unbounded) holds a batch worth
+/// a [`snooze`]: a run of messages that costs the other side about as long
+/// as the snooze lasts. A queue of a few slots is a hand-off.
+pub(crate) fn batches(capacity: Option<usize>) -> bool {
+    capacity.map_or(true, |capacity| capacity >= 32)
+}
+
+/// Retries `attempt` a few times, backing off a little longer before each
+/// try, before the caller registers as a waiter: for a blocking call on a
+/// queue with room for a batch that found it empty (or full). The other
+/// side is usually streaming: left alone for a moment, it fills (or
+/// drains) a run of messages with the lock in its own cache, where a
+/// waiter registered at once would make every one of its operations a
+/// hand-off with a wake. Not for hand-offs (a rendezvous, a one-slot
+/// queue), where the other side waits for this one and a back-off only
+/// delays both.
+///
+/// See [`batches`] for which queues snooze.
+///
+/// `attempt` gets `state` (the message of a send, or `()`) and returns
+/// `Ok` when the operation is done, or `Err` with `state` back; `snooze`
+/// returns the first `Ok`, or the last `Err` when the rounds are over.
+pub(crate) fn snooze<S, R>(
+    mut state: S,
+    mut attempt: impl FnMut(S) -> Result<R, S>,
+) -> Result<R, S> {
+    for step in 0..SNOOZE_STEPS {
+        crate::loom::back_off(1 << step);
+        match attempt(state) {
+            Ok(done) => return Ok(done),
+            Err(again) => state = again,
+        }
+    }
+    Err(state)
+}
 
 /// The deadline `timeout` from now, or `None` ("wait forever") when it is
 /// too far away to represent.

@@ -926,6 +926,22 @@ impl<T> Chan<T> {
         if !cfg!(tidings_loom) && deadline.is_some_and(|deadline| Instant::now() >= deadline) {
             return Err(SendTimeoutError::Timeout(msg));
         }
+        // A ring with room for a batch: let the receivers drain a run first.
+        let msg = if crate::block::batches(Some(self.cap)) {
+            let attempt = |msg| match self.try_send(msg) {
+                Ok(()) => Ok(Ok(())),
+                Err(TrySendError::Disconnected(msg)) => {
+                    Ok(Err(SendTimeoutError::Disconnected(msg)))
+                }
+                Err(TrySendError::Full(msg)) => Err(msg),
+            };
+            match crate::block::snooze(msg, attempt) {
+                Ok(done) => return done,
+                Err(msg) => msg,
+            }
+        } else {
+            msg
+        };
         let mut msg = Some(msg);
         let mut entry = None;
         // The first poll follows the failed `try_send` above.
@@ -960,6 +976,18 @@ impl<T> Chan<T> {
         }
         if !cfg!(tidings_loom) && deadline.is_some_and(|deadline| Instant::now() >= deadline) {
             return Err(RecvTimeoutError::Timeout);
+        }
+        // Let the senders fill a run first (as for sends).
+        if crate::block::batches(Some(self.cap)) {
+            let attempt = |()| match self.try_recv(next) {
+                Ok(msg) => Ok(Ok(msg)),
+                Err(TryRecvError::Lagged(missed)) => Ok(Err(RecvTimeoutError::Lagged(missed))),
+                Err(TryRecvError::Disconnected) => Ok(Err(RecvTimeoutError::Disconnected)),
+                Err(TryRecvError::Empty) => Err(()),
+            };
+            if let Ok(done) = crate::block::snooze((), attempt) {
+                return done;
+            }
         }
         let mut entry = None;
         // The first poll follows the failed `try_recv` above.

@@ -287,6 +287,9 @@ pub(crate) enum SendEnd<T> {
 pub(crate) struct Chan<T> {
     state: Lock<State<T>>,
     capacity: Option<usize>,
+    /// Whether blocking calls snooze before they wait (`block::batches`).
+    #[cfg(feature = "std")]
+    batches: bool,
     senders: AtomicUsize,
     receivers: AtomicUsize,
 }
@@ -296,6 +299,8 @@ impl<T> Chan<T> {
     pub(crate) fn new(buffer: Buffer<T>) -> Self {
         Self {
             capacity: buffer.capacity(),
+            #[cfg(feature = "std")]
+            batches: crate::block::batches(buffer.capacity()),
             state: Lock::new(State {
                 buffer,
                 closed: false,
@@ -622,10 +627,10 @@ impl<T> Chan<T> {
         }
     }
 
-    /// `send_until` once the channel was found full: register and wait
-    /// (the blocking driver watches for the wake a little before it parks;
-    /// retrying the channel first only competes with the other side for
-    /// the lock).
+    /// `send_until` once the channel was found full: snooze (a queue
+    /// with room for a batch: `block::snooze`), then register and wait
+    /// (the blocking driver watches for the wake a little before it
+    /// parks).
     #[cfg(feature = "std")]
     #[inline(never)]
     fn send_slow(&self, msg: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
@@ -634,6 +639,21 @@ impl<T> Chan<T> {
         if !cfg!(tidings_loom) && deadline.is_some_and(|deadline| Instant::now() >= deadline) {
             return Err(SendTimeoutError::Timeout(msg));
         }
+        let msg = if self.batches {
+            let attempt = |msg| match self.try_send(msg) {
+                Ok(()) => Ok(Ok(())),
+                Err(TrySendError::Disconnected(msg)) => {
+                    Ok(Err(SendTimeoutError::Disconnected(msg)))
+                }
+                Err(TrySendError::Full(msg)) => Err(msg),
+            };
+            match crate::block::snooze(msg, attempt) {
+                Ok(done) => return done,
+                Err(msg) => msg,
+            }
+        } else {
+            msg
+        };
         let mut msg = Some(msg);
         let mut entry = None;
         // The first poll follows the failed try of `send_until`.
@@ -660,8 +680,8 @@ impl<T> Chan<T> {
         }
     }
 
-    /// `recv_until` once the channel was found empty: register and wait
-    /// (as in `send_slow`).
+    /// `recv_until` once the channel was found empty: snooze, register
+    /// and wait (as in `send_slow`).
     #[cfg(feature = "std")]
     #[inline(never)]
     fn recv_slow(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
@@ -669,6 +689,16 @@ impl<T> Chan<T> {
         // whose models must not branch on the clock more than they must.)
         if !cfg!(tidings_loom) && deadline.is_some_and(|deadline| Instant::now() >= deadline) {
             return Err(RecvTimeoutError::Timeout);
+        }
+        if self.batches {
+            let attempt = |()| match self.try_recv() {
+                Ok(msg) => Ok(Ok(msg)),
+                Err(TryRecvError::Disconnected) => Ok(Err(RecvTimeoutError::Disconnected)),
+                Err(TryRecvError::Empty) => Err(()),
+            };
+            if let Ok(done) = crate::block::snooze((), attempt) {
+                return done;
+            }
         }
         let mut entry = None;
         // The first poll follows the failed try of `recv_until`.
