@@ -120,13 +120,18 @@ pub(crate) fn batches(capacity: Option<usize>) -> bool {
 ///
 /// `attempt` gets `state` (the message of a send, or `()`) and returns
 /// `Ok` when the operation is done, or `Err` with `state` back; `snooze`
-/// returns the first `Ok`, or the last `Err` when the rounds are over.
+/// returns the first `Ok`, or the last `Err` when the rounds are over or
+/// `deadline` has passed.
 pub(crate) fn snooze<S, R>(
+    deadline: Option<Instant>,
     mut state: S,
     mut attempt: impl FnMut(S) -> Result<R, S>,
 ) -> Result<R, S> {
     // (`take`, not a range: the range is empty under loom and miri.)
     for step in (0..).take(SNOOZE_STEPS as usize) {
+        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+            break;
+        }
         crate::loom::back_off(1 << step);
         match attempt(state) {
             Ok(done) => return Ok(done),

@@ -935,7 +935,7 @@ impl<T> Chan<T> {
                 }
                 Err(TrySendError::Full(msg)) => Err(msg),
             };
-            match crate::block::snooze(msg, attempt) {
+            match crate::block::snooze(deadline, msg, attempt) {
                 Ok(done) => return done,
                 Err(msg) => msg,
             }
@@ -985,7 +985,7 @@ impl<T> Chan<T> {
                 Err(TryRecvError::Disconnected) => Ok(Err(RecvTimeoutError::Disconnected)),
                 Err(TryRecvError::Empty) => Err(()),
             };
-            if let Ok(done) = crate::block::snooze((), attempt) {
+            if let Ok(done) = crate::block::snooze(deadline, (), attempt) {
                 return done;
             }
         }
