@@ -281,6 +281,14 @@ impl<T> Core<T> {
         deadline: Option<std::time::Instant>,
     ) -> Result<T, crate::error::RecvTimeoutError> {
         use crate::error::RecvTimeoutError;
+        // Published already (the common case of a receive after the send):
+        // no waker, no wait.
+        // SAFETY: forwarded contract.
+        match unsafe { self.try_recv() } {
+            Ok(msg) => return Ok(msg),
+            Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
+            Err(TryRecvError::Empty) => {}
+        }
         let polled = crate::block::wait_until(deadline, |cx| {
             // SAFETY: forwarded contract.
             unsafe { self.poll_recv_with(cx, true) }
@@ -344,11 +352,29 @@ impl<T> Core<T> {
     /// and no receiver-side method after it. Once this returns false, the
     /// core may already be freed by the sender.
     pub(crate) unsafe fn close_receiver(this: *const Self) -> bool {
-        // SAFETY: live (contract); local, so not required past its last use.
-        let this = unsafe { &*this };
         // ORDERING: Acquire pairs with the sender's Release of its last
         // state, so all it did to the core happened before we own it.
-        let mut state = this.state.load(Acquire);
+        // SAFETY: live (contract); a temporary reference, not kept.
+        let state = unsafe { &*this }.state.load(Acquire);
+        if matches!(state, MESSAGE | CLOSED) {
+            // The sender is gone (the usual end, after a receive).
+            return true;
+        }
+        // SAFETY: forwarded contract (a pointer again, as for this function).
+        unsafe { Self::close_receiver_slow(this, state) }
+    }
+
+    /// `close_receiver` while the sender may still be there: out of line,
+    /// so that the usual end stays small.
+    ///
+    /// # Safety
+    ///
+    /// As for [`close_receiver`](Self::close_receiver), of which this is
+    /// the rest; `state` was loaded there with Acquire.
+    #[cold]
+    unsafe fn close_receiver_slow(this: *const Self, mut state: u8) -> bool {
+        // SAFETY: live (contract); local, so not required past its last use.
+        let this = unsafe { &*this };
         let mut spin = Spin::new();
         // Our waker has no more use: take it out rather than keep it alive
         // until the sender lets go. It is dropped at the end, when the state
