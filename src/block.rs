@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
+use crate::error::{SendTimeoutError, TrySendError};
 use crate::loom::atomic::{AtomicU8, Ordering::*};
 use crate::loom::thread::{self, Thread};
 use crate::loom::Spin;
@@ -139,6 +140,25 @@ pub(crate) fn snooze<S, R>(
         }
     }
     Err(state)
+}
+
+/// [`snooze`] for a send on a queue that `batches`: retries `try_send`;
+/// `Ok` with how the send ended, or `Err` with the message when the queue
+/// is still full (or does not batch: then nothing is retried).
+pub(crate) fn snooze_send<T>(
+    deadline: Option<Instant>,
+    batches: bool,
+    msg: T,
+    mut try_send: impl FnMut(T) -> Result<(), TrySendError<T>>,
+) -> Result<Result<(), SendTimeoutError<T>>, T> {
+    if !batches {
+        return Err(msg);
+    }
+    snooze(deadline, msg, |msg| match try_send(msg) {
+        Ok(()) => Ok(Ok(())),
+        Err(TrySendError::Disconnected(msg)) => Ok(Err(SendTimeoutError::Disconnected(msg))),
+        Err(TrySendError::Full(msg)) => Err(msg),
+    })
 }
 
 /// The deadline `timeout` from now, or `None` ("wait forever") when it is

@@ -927,20 +927,10 @@ impl<T> Chan<T> {
             return Err(SendTimeoutError::Timeout(msg));
         }
         // A ring with room for a batch: let the receivers drain a run first.
-        let msg = if crate::block::batches(Some(self.cap)) {
-            let attempt = |msg| match self.try_send(msg) {
-                Ok(()) => Ok(Ok(())),
-                Err(TrySendError::Disconnected(msg)) => {
-                    Ok(Err(SendTimeoutError::Disconnected(msg)))
-                }
-                Err(TrySendError::Full(msg)) => Err(msg),
-            };
-            match crate::block::snooze(deadline, msg, attempt) {
-                Ok(done) => return done,
-                Err(msg) => msg,
-            }
-        } else {
-            msg
+        let batches = crate::block::batches(Some(self.cap));
+        let msg = match crate::block::snooze_send(deadline, batches, msg, |m| self.try_send(m)) {
+            Ok(done) => return done,
+            Err(msg) => msg,
         };
         let mut msg = Some(msg);
         let mut entry = None;

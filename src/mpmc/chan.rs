@@ -639,20 +639,10 @@ impl<T> Chan<T> {
         if !cfg!(tidings_loom) && deadline.is_some_and(|deadline| Instant::now() >= deadline) {
             return Err(SendTimeoutError::Timeout(msg));
         }
-        let msg = if self.batches {
-            let attempt = |msg| match self.try_send(msg) {
-                Ok(()) => Ok(Ok(())),
-                Err(TrySendError::Disconnected(msg)) => {
-                    Ok(Err(SendTimeoutError::Disconnected(msg)))
-                }
-                Err(TrySendError::Full(msg)) => Err(msg),
-            };
-            match crate::block::snooze(deadline, msg, attempt) {
-                Ok(done) => return done,
-                Err(msg) => msg,
-            }
-        } else {
-            msg
+        let msg = match crate::block::snooze_send(deadline, self.batches, msg, |m| self.try_send(m))
+        {
+            Ok(done) => return done,
+            Err(msg) => msg,
         };
         let mut msg = Some(msg);
         let mut entry = None;
