@@ -161,6 +161,43 @@ pub(crate) fn snooze_send<T>(
     })
 }
 
+/// The waiter entry of a blocking call while it waits, withdrawn by
+/// `cancel` if the call unwinds meanwhile (a user's waker that the call
+/// wakes, or a message it drops, panicked). A call that failed by panicking
+/// leaves nothing behind: without this, a send's entry would stay listed
+/// and deliver its message after the call had failed (a future's entry is
+/// withdrawn by the future's `Drop` in the same way).
+///
+/// The call keeps its entry in [`entry`](Self::entry) and takes it out
+/// ([`take`](Self::take)) to cancel it itself when its deadline passes.
+pub(crate) struct Listed<E, C: FnMut(E)> {
+    pub(crate) entry: Option<E>,
+    cancel: C,
+}
+
+impl<E, C: FnMut(E)> Listed<E, C> {
+    /// No entry yet; `cancel` withdraws one left at an unwind.
+    pub(crate) fn new(cancel: C) -> Self {
+        Self {
+            entry: None,
+            cancel,
+        }
+    }
+
+    /// Takes the entry out, to cancel it by hand.
+    pub(crate) fn take(&mut self) -> Option<E> {
+        self.entry.take()
+    }
+}
+
+impl<E, C: FnMut(E)> Drop for Listed<E, C> {
+    fn drop(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            (self.cancel)(entry);
+        }
+    }
+}
+
 /// The deadline `timeout` from now, or `None` ("wait forever") when it is
 /// too far away to represent.
 pub(crate) fn deadline_after(timeout: Duration) -> Option<Instant> {

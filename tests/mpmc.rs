@@ -965,7 +965,8 @@ fn drain_takes_only_what_was_buffered(f: Flavor) {
     }
     let held = (f == Flavor::Rendezvous).then(|| make_ready(&tx, 50).unwrap());
     let mut drain = rx.drain();
-    assert_eq!(drain.size_hint(), (0, Some(k as usize)));
+    assert_eq!(drain.size_hint(), (k as usize, Some(k as usize)));
+    assert_eq!(rx.len(), 0, "taken at once");
     if k > 0 {
         assert_eq!(drain.next(), Some(0));
         tx.try_send(100).unwrap(); // room made by the drain
@@ -983,15 +984,53 @@ fn drain_takes_only_what_was_buffered(f: Flavor) {
         );
         drop(held);
     }
-    // Another receiver taking the messages ends the drain early.
+    // What a drain took is its own: another receiver finds none of it.
     for i in 0..k {
         tx.try_send(i).unwrap();
     }
     let rx2 = rx.clone();
-    let mut drain = rx.drain();
-    assert_eq!(rx2.try_iter().count(), k as usize);
-    assert_eq!(drain.next(), None);
-    assert_eq!(drain.size_hint(), (0, Some(0)));
+    let drain = rx.drain();
+    assert_eq!(rx2.try_iter().count(), 0);
+    assert_eq!(drain.collect::<Vec<_>>(), (0..k).collect::<Vec<_>>());
+}
+
+per_flavor!(all:
+    drain_not_iterated_still_takes_and_drops,
+);
+
+/// `rx.drain();` alone empties the buffer (flume's and `Vec::drain`'s
+/// rule): the messages are dropped with the unused iterator, once each.
+fn drain_not_iterated_still_takes_and_drops(f: Flavor) {
+    let drops = DropCounter::new();
+    let (tx, rx) = f.channel();
+    let k = f.room().min(3) as u64;
+    for i in 0..k {
+        tx.try_send(drops.msg(i)).unwrap();
+    }
+    rx.drain();
+    assert_eq!(drops.drops(), k as usize, "each dropped once, at once");
+    assert!(rx.is_empty());
+    assert!(matches!(rx.try_recv(), Err(TryRecvError::Empty)));
+    tx.try_send(drops.msg(9)).ok();
+    drop((tx, rx));
+}
+
+/// Draining a full bounded channel lets the waiting senders' messages in
+/// behind (as that many receives would) and finishes those sends.
+#[test]
+fn drain_lets_waiting_senders_in() {
+    let (tx, rx) = mpmc::bounded(2);
+    tx.send(1).unwrap();
+    tx.send(2).unwrap();
+    let mut third = tx.send_async(3);
+    let mut fourth = tx.send_async(4);
+    let waker = futures::task::noop_waker();
+    assert!(poll_with(&mut third, &waker).is_pending());
+    assert!(poll_with(&mut fourth, &waker).is_pending());
+    assert_eq!(rx.drain().collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(poll_with(&mut third, &waker), Poll::Ready(Ok(())));
+    assert_eq!(poll_with(&mut fourth, &waker), Poll::Ready(Ok(())));
+    assert_eq!(rx.try_iter().collect::<Vec<_>>(), [3, 4]);
 }
 
 // ===== async, and mixing threads with tasks =====
@@ -2514,7 +2553,8 @@ fn bounds_for<T: Send + 'static>() {
     is_send_sync::<RecvFuture<'static, T>>();
     is_send::<SendFuture<'static, T>>();
     is_send_sync::<mpmc::TryIter<'static, T>>();
-    is_send_sync::<mpmc::Drain<'static, T>>();
+    // A drain owns the messages it took: `Send`, and `Sync` when `T` is.
+    is_send::<mpmc::Drain<'static, T>>();
     is_send_sync::<mpmc::Iter<'static, T>>();
     is_send_sync::<mpmc::IntoIter<T>>();
     is_unpin::<Sender<T>>();

@@ -12,20 +12,25 @@
 //! - `unread` (under the lock): how many receivers have yet to read it: the
 //!   receivers alive when it was sent, plus clones of a receiver that had
 //!   not read it yet, minus receivers dropped before reading it;
-//! - `mark` (an atomic in its slot): `IDLE`, `BUSY` (a receiver is cloning
-//!   it, outside the lock), or `ORPHANED` (busy, and every other reader
-//!   was dropped meanwhile). `IDLE → BUSY` and `BUSY → ORPHANED` happen
-//!   under the lock; the cloner moves `BUSY` back to `IDLE` without it,
-//!   `ORPHANED` back to `IDLE` under it.
+//! - `mark` (an atomic in its slot): `IDLE`, or `BUSY` (a receiver is
+//!   cloning it, outside the lock) with two flags that may join it:
+//!   `ORPHANED` (every other reader was dropped meanwhile) and `WAITED`
+//!   (another receiver waits for the clone to finish). `IDLE → BUSY` and
+//!   the flags are set under the lock; the cloner moves a plain `BUSY`
+//!   back to `IDLE` without it, a flagged one under it.
 //!
 //! # Reading a message
 //!
 //! Under the lock, a receiver at `next` (with `next < head`: it lagged, see
 //! below) finds message `next` in the ring, or nothing (`Empty`, or the end
-//! once the channel is closed). If the message is not `IDLE` it waits a
-//! moment (spins, then yields) and looks again: at most one receiver
-//! clones a message at a time, because `T` is only `Send`, not `Sync`
-//! (cloning the same value on two threads at once would need `T: Sync`).
+//! once the channel is closed). If the message is not `IDLE`, another
+//! receiver is cloning it: at most one receiver clones a message at a
+//! time, because `T` is only `Send`, not `Sync` (cloning the same value on
+//! two threads at once would need `T: Sync`). A receiver never waits for
+//! another's clone (user code, which may take long or never end): a
+//! `try_recv` finds nothing to read (`Empty`), and a waiting receive flags
+//! the mark `WAITED`, lists itself among the waiting receivers and sleeps;
+//! the cloner, finding the flag as it clears the mark, wakes them.
 //! Otherwise it counts itself off (`unread -= 1`) and steps past it
 //! (`next += 1`):
 //!
@@ -34,14 +39,21 @@
 //! - else it marks the message `BUSY`, unlocks, clones it through its own
 //!   `Arc` to the slot, and clears the mark (`BUSY → IDLE` by a
 //!   compare-and-swap, Release: its read of the message happens before
-//!   anyone's next use of it). If the mark is `ORPHANED` instead, it stays
-//!   so (the message is not done yet): the cloner locks again, drops the
-//!   message, which nobody else will read, and only then clears the mark.
-//!   If the clone panics, it locks, clears the mark, counts itself back on
-//!   and steps back, so it reads that message again.
+//!   anyone's next use of it). If a flag is set instead, the mark stays (so
+//!   an `ORPHANED` message is not done yet): the cloner locks again, drops
+//!   an `ORPHANED` message, which nobody else will read, wakes the waiting
+//!   receivers if it is `WAITED`, and only then clears the mark.
+//!   If the clone panics, it locks, clears the mark (waking the waiting
+//!   receivers), counts itself back on and steps back, so it reads that
+//!   message again.
+//!
+//! A receiver that took a message and then meets a panic on its way out
+//! (a waker it wakes, or a message it drops, is user code) keeps the
+//! message in its [`Cursor`]: its next receive returns it first. So a
+//! panicking waker never consumes a message.
 //!
 //! A receiver dropped while another clones the last message it had to read
-//! marks that message `ORPHANED` instead of dropping it (the cloner still
+//! flags that message `ORPHANED` instead of dropping it (the cloner still
 //! reads it); if the mark is `IDLE` by then (a compare-and-swap decides), it
 //! drops the message itself. So exactly one of them does.
 //!
@@ -98,7 +110,6 @@ use crate::error::TrySendError;
 use crate::lock::Lock;
 use crate::loom::atomic::{AtomicU8, AtomicUsize, Ordering::*};
 use crate::loom::cell::UnsafeCell;
-use crate::loom::Spin;
 use crate::waitlist::{wake_all, Entry, WaitList, CLOSED, NOTIFIED, SENT, WAITING};
 
 /// Where one message lives, behind an `Arc` so that a receiver can clone
@@ -107,16 +118,18 @@ struct Slot<T> {
     /// Written by the lock holder while the slot is `IDLE`; read by the one
     /// receiver that marked it `BUSY`, which the lock hands it to.
     msg: UnsafeCell<Option<T>>,
-    /// `IDLE`, `BUSY` (a receiver is cloning the message) or `ORPHANED`
-    /// (busy, and every other reader was dropped meanwhile: the cloner
-    /// finishes the message). Set to `BUSY` and `ORPHANED` under the lock;
-    /// cleared by the cloner without it.
+    /// `IDLE`, or `BUSY` (a receiver is cloning the message), maybe with
+    /// `ORPHANED` (every other reader was dropped meanwhile: the cloner
+    /// finishes the message) and `WAITED` (a receiver waits for the clone:
+    /// the cloner wakes it). Set under the lock; a plain `BUSY` is cleared
+    /// by the cloner without it, a flagged one under it.
     mark: AtomicU8,
 }
 
 const IDLE: u8 = 0;
-const BUSY: u8 = 1;
-const ORPHANED: u8 = 2;
+const BUSY: u8 = 0b001;
+const ORPHANED: u8 = 0b010;
+const WAITED: u8 = 0b100;
 
 // SAFETY: one thread at a time touches `msg` (the lock holder while the slot is IDLE, or the one receiver that marked it BUSY; the lock and `mark`'s Release/Acquire order the hand-overs), and a `T` moving between threads needs `T: Send`; no `&T` is ever shared by two threads at once, so `T: Sync` is not needed.
 unsafe impl<T: Send> Sync for Slot<T> {}
@@ -145,35 +158,66 @@ impl<T> Slot<T> {
         self.mark.store(BUSY, Relaxed);
     }
 
-    /// The cloner is done with the message: clears a `BUSY` mark. Returns
-    /// true if the mark is `ORPHANED` instead (every other reader left): it
-    /// stays so, keeping the message from being done, until the cloner has
-    /// dropped the message under the lock and called [`unmark`](Self::unmark).
+    /// The cloner is done with the message: clears a plain `BUSY` mark.
+    /// Returns true if a flag is set instead (`ORPHANED`, `WAITED`): the
+    /// mark stays, keeping the message from being done, until the cloner
+    /// has finished it under the lock ([`Chan::finish_marked`]).
     fn clear(&self) -> bool {
         // ORDERING: Release publishes our read of the message to whoever
-        // sees IDLE next (`is_idle`, `orphan`); a failure (ORPHANED)
+        // sees IDLE next (`is_idle`, `orphan`); a failure (a flag)
         // Acquires nothing we need (we lock next), Acquire for symmetry.
         self.mark
             .compare_exchange(BUSY, IDLE, Release, Acquire)
             .is_err()
     }
 
-    /// Clears the mark, under the lock (a panicked clone, or an orphaned
-    /// message dropped).
-    fn unmark(&self) {
-        // ORDERING: Release, as in `clear`.
-        self.mark.store(IDLE, Release);
+    /// Clears the mark, under the lock (a panicked clone, or a flagged
+    /// mark finished). Returns whether a receiver waited for it.
+    fn unmark(&self) -> bool {
+        // ORDERING: Release, as in `clear`. The flags were set under the
+        // lock we hold, so nobody changes them meanwhile.
+        self.mark.swap(IDLE, Release) & WAITED != 0
+    }
+
+    /// Sets `flag` on a busy mark, under the lock; returns false if the
+    /// mark is `IDLE` by now (its cloner cleared it without the lock).
+    fn flag(&self, flag: u8) -> bool {
+        let mut mark = self.mark.load(Acquire);
+        loop {
+            if mark == IDLE {
+                return false;
+            }
+            // ORDERING: a failure Acquires the cloner's Release, as in
+            // `is_idle`; success publishes nothing (the cloner relocks).
+            match self
+                .mark
+                .compare_exchange(mark, mark | flag, Relaxed, Acquire)
+            {
+                Ok(_) => return true,
+                Err(now) => mark = now,
+            }
+        }
     }
 
     /// Under the lock, the message's last reader was dropped: returns true
-    /// if the caller finishes it now (nobody is cloning it), else marks it
+    /// if the caller finishes it now (nobody is cloning it), else flags it
     /// `ORPHANED` for its cloner to finish.
     fn orphan(&self) -> bool {
-        // ORDERING: a failure (IDLE) Acquires the cloner's Release, as in
-        // `is_idle`; success publishes nothing (the cloner relocks).
-        self.mark
-            .compare_exchange(BUSY, ORPHANED, Relaxed, Acquire)
-            .is_err()
+        !self.flag(ORPHANED)
+    }
+
+    /// Under the lock, a receiver is about to wait for this message's
+    /// cloner: flags it `WAITED`, so that the cloner wakes the waiting
+    /// receivers when done. Returns false if the mark is `IDLE` by now
+    /// (the message can be read at once).
+    fn wait_for_clone(&self) -> bool {
+        self.flag(WAITED)
+    }
+
+    /// Whether the mark says the message's other readers all left (read
+    /// under the lock, by the cloner that found its mark flagged).
+    fn is_orphaned(&self) -> bool {
+        self.mark.load(Acquire) & ORPHANED != 0
     }
 
     /// Puts a message in (the slot is empty).
@@ -226,6 +270,54 @@ impl<T> Held<T> {
     }
 }
 
+/// A receiver's place in the channel: the number of the next message it
+/// reads, and a message it has read already but could not hand over yet.
+pub(crate) struct Cursor<T> {
+    pub(crate) next: u64,
+    /// Taken from the channel, then kept while the read ran user code (a
+    /// wake, a drop) that panicked: the next read returns it first.
+    kept: Option<T>,
+}
+
+impl<T> Cursor<T> {
+    /// A receiver about to read message `next`.
+    pub(crate) const fn at(next: u64) -> Self {
+        Self { next, kept: None }
+    }
+
+    /// How many messages it keeps (0 or 1): read, not yet handed over.
+    pub(crate) fn kept(&self) -> usize {
+        usize::from(self.kept.is_some())
+    }
+
+    /// Hands `msg` over once `finish` (work after the read that runs user
+    /// code) is done; if `finish` panics, `msg` stays here, for the next
+    /// read, instead of being dropped by the unwinding.
+    fn deliver(&mut self, msg: T, finish: impl FnOnce()) -> T {
+        self.kept = Some(msg);
+        finish();
+        self.kept.take().expect("kept above")
+    }
+}
+
+impl<T: Clone> Clone for Cursor<T> {
+    fn clone(&self) -> Self {
+        Self {
+            next: self.next,
+            kept: self.kept.clone(),
+        }
+    }
+}
+
+impl<T> core::fmt::Debug for Cursor<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Cursor")
+            .field("next", &self.next)
+            .field("kept", &self.kept.is_some())
+            .finish()
+    }
+}
+
 /// The plain state behind the lock.
 struct State<T> {
     ring: VecDeque<Held<T>>,
@@ -261,6 +353,12 @@ struct Work<T> {
 impl<T> After<T> {
     const fn new() -> Self {
         Self(ManuallyDrop::new(None))
+    }
+
+    /// Whether there is nothing to do.
+    #[inline]
+    fn is_empty(&self) -> bool {
+        self.0.is_none()
     }
 
     fn work(&mut self) -> &mut Work<T> {
@@ -431,11 +529,10 @@ enum Step<T> {
     Moved(T),
     /// Clone the message of this slot, marked busy for us; it was `pos`.
     Clone(Arc<Slot<T>>, u64),
-    /// Another receiver is cloning the message: look again in a moment.
-    Busy,
     /// The receiver missed this many messages (lagging channels).
     Lagged(u64),
-    /// Nothing to read yet (the receiver has been listed, if it asked).
+    /// Nothing to read yet, or another receiver is cloning the message
+    /// (the receiver has been listed, if it asked).
     Empty,
     /// Nothing to read, ever again.
     Closed,
@@ -698,7 +795,8 @@ impl<T> Chan<T> {
     // ---- receiving ----
 
     /// One look at the ring for the receiver at `next`; with nothing to
-    /// read and `listen` given, lists it among the waiting receivers.
+    /// read (or a message another receiver is cloning) and `listen` given,
+    /// lists it among the waiting receivers.
     #[inline]
     fn step(
         &self,
@@ -723,7 +821,17 @@ impl<T> Chan<T> {
             };
             let held = &mut state.ring[at];
             if !held.slot.is_idle() {
-                return Step::Busy;
+                // Another receiver is cloning it. Never wait on that (user
+                // code): nothing to read yet, or, to wait, be woken by the
+                // cloner once it is done.
+                let Some(entry) = listen else {
+                    return Step::Empty;
+                };
+                if held.slot.wait_for_clone() {
+                    state.waiting_receivers.push(entry.clone());
+                    return Step::Empty;
+                }
+                // Cleared meanwhile (without the lock): read it now.
             }
             held.unread -= 1;
             *next += 1;
@@ -738,72 +846,79 @@ impl<T> Chan<T> {
         })
     }
 
-    /// A cloning receiver found its message orphaned (every other reader
-    /// was dropped while it cloned): the message is done; drop it.
+    /// A cloner found its mark flagged as it cleared it: under the lock,
+    /// drops an `ORPHANED` message (every other reader was dropped while it
+    /// cloned: the message is done), clears the mark and wakes the
+    /// receivers that waited for it (`WAITED`).
     #[cold]
-    fn finish_orphan(&self, pos: u64) {
+    fn finish_marked(&self, slot: &Slot<T>) {
         let mut after = After::new();
         self.state.with(|state| {
-            // Not held any more: overwritten meanwhile (lagging), and the
-            // slot goes with the last `Arc`.
-            let Some(at) = state.index(pos) else { return };
-            let held = &mut state.ring[at];
-            debug_assert_eq!(held.unread, 0, "an orphaned message has no reader left");
-            // SAFETY: we hold the lock, and the slot is ORPHANED: marked for us, and nobody else reads an ORPHANED message.
-            if let Some(msg) = unsafe { held.slot.take() } {
-                after.drop_msg(msg);
+            if slot.is_orphaned() {
+                // SAFETY: we hold the lock, and the slot is ORPHANED: marked for us, and nobody else reads an ORPHANED message. (If it was overwritten meanwhile, lagging, it is detached and empties itself with its last `Arc`: the take finds the message all the same.)
+                if let Some(msg) = unsafe { slot.take() } {
+                    after.drop_msg(msg);
+                }
             }
-            held.slot.unmark();
+            if slot.unmark() {
+                state.notify_receivers(&mut after);
+            }
+            // An orphaned message is done now.
             state.release(self.cap, &mut after);
         });
         after.finish();
     }
 
-    /// A receiver's clone of message `pos` panicked: clears the mark and
-    /// undoes the read (the receiver counts itself back on and steps back,
-    /// to read it again next time).
+    /// A receiver's clone of message `pos` panicked: clears the mark (waking
+    /// the receivers that waited for it) and undoes the read (the receiver
+    /// counts itself back on and steps back, to read it again next time).
     #[cold]
     fn undo_clone(&self, slot: &Slot<T>, pos: u64, next: &mut u64) {
+        let mut after = After::new();
         self.state.with(|state| {
             *next = pos;
             // (If it was ORPHANED, we are its reader again: nothing to finish.)
-            slot.unmark();
+            if slot.unmark() {
+                state.notify_receivers(&mut after);
+            }
             if let Some(at) = state.index(pos) {
                 state.ring[at].unread += 1;
             }
             // Else it was overwritten meanwhile: the next read reports the lag.
         });
+        after.finish();
     }
 
-    /// Reads for the receiver at `next` until something other than `Busy`
-    /// comes: a message (moved or cloned), a lag, nothing, or the end.
+    /// Reads for the receiver at `at`: a message (kept from an earlier
+    /// read, moved or cloned), a lag, nothing (listed if `listen`), or the
+    /// end.
     #[inline]
-    fn read(&self, next: &mut u64, listen: Option<&Arc<Entry<T>>>) -> Read<T>
+    fn read(&self, at: &mut Cursor<T>, listen: Option<&Arc<Entry<T>>>) -> Read<T>
     where
         T: Clone,
     {
-        let mut spin = Spin::new();
-        loop {
-            let mut after = After::new();
-            let step = self.step(next, listen, &mut after);
-            after.finish();
-            return match step {
-                Step::Moved(msg) => Read::Msg(msg),
-                Step::Clone(slot, pos) => Read::Msg(self.clone_out(&slot, pos, next)),
-                Step::Busy => {
-                    spin.wait();
-                    continue;
-                }
-                Step::Lagged(missed) => Read::Lagged(missed),
-                Step::Empty => Read::Empty,
-                Step::Closed => Read::Closed,
-            };
+        if let Some(msg) = at.kept.take() {
+            return Read::Msg(msg);
+        }
+        let mut after = After::new();
+        match self.step(&mut at.next, listen, &mut after) {
+            Step::Moved(msg) if after.is_empty() => Read::Msg(msg),
+            // Waking the senders it let in, or the receivers they notify, is
+            // user code: the message is kept meanwhile.
+            Step::Moved(msg) => Read::Msg(at.deliver(msg, || after.finish())),
+            Step::Clone(slot, pos) => {
+                after.finish();
+                Read::Msg(self.clone_out(&slot, pos, at))
+            }
+            Step::Lagged(missed) => Read::Lagged(missed),
+            Step::Empty => Read::Empty,
+            Step::Closed => Read::Closed,
         }
     }
 
     /// Clones the message of `slot` (marked busy for us), then clears the
     /// mark; if the clone panics, the mark is cleared and the read undone.
-    fn clone_out(&self, slot: &Slot<T>, pos: u64, next: &mut u64) -> T
+    fn clone_out(&self, slot: &Slot<T>, pos: u64, at: &mut Cursor<T>) -> T
     where
         T: Clone,
     {
@@ -823,24 +938,26 @@ impl<T> Chan<T> {
             chan: self,
             slot,
             pos,
-            next,
+            next: &mut at.next,
         };
         // SAFETY: `step` marked the slot BUSY for us and only `clear` (below, or in `undo_clone`) clears it.
         let msg = unsafe { slot.clone_msg() };
         // Cloned: nothing to undo (the guard holds only references).
         core::mem::forget(undo);
-        if slot.clear() {
-            self.finish_orphan(pos);
+        if !slot.clear() {
+            return msg;
         }
-        msg
+        // Finishing the mark drops a message and wakes wakers (user code):
+        // the clone is kept meanwhile.
+        at.deliver(msg, || self.finish_marked(slot))
     }
 
     #[inline]
-    pub(crate) fn try_recv(&self, next: &mut u64) -> Result<T, TryRecvError>
+    pub(crate) fn try_recv(&self, at: &mut Cursor<T>) -> Result<T, TryRecvError>
     where
         T: Clone,
     {
-        match self.read(next, None) {
+        match self.read(at, None) {
             Read::Msg(msg) => Ok(msg),
             Read::Lagged(missed) => Err(TryRecvError::Lagged(missed)),
             Read::Empty => Err(TryRecvError::Empty),
@@ -848,12 +965,12 @@ impl<T> Chan<T> {
         }
     }
 
-    /// One poll of a receive for the receiver at `next`. `entry` holds the
+    /// One poll of a receive for the receiver at `at`. `entry` holds the
     /// waiter while it waits; `tried` as in [`poll_send`](Self::poll_send).
     pub(crate) fn poll_recv(
         &self,
         cx: &mut Context<'_>,
-        next: &mut u64,
+        at: &mut Cursor<T>,
         entry: &mut Option<Arc<Entry<T>>>,
         tried: bool,
     ) -> Poll<Result<T, RecvError>>
@@ -861,8 +978,9 @@ impl<T> Chan<T> {
         T: Clone,
     {
         if let Some(waiting) = entry {
-            // Listed and not notified: nothing came since (every message
-            // notifies every waiting receiver).
+            // Listed and not notified: nothing came since (every message,
+            // and every clone that was waited for, notifies every waiting
+            // receiver).
             if waiting.state() == WAITING && waiting.reregister(cx.waker()) == WAITING {
                 return Poll::Pending;
             }
@@ -873,14 +991,14 @@ impl<T> Chan<T> {
         let first = if tried {
             Read::Empty
         } else {
-            self.read(next, None)
+            self.read(at, None)
         };
         let read = match first {
             Read::Empty => {
                 // Wait, with a new entry made outside the lock; the ring is
                 // looked at again inside it before the entry is listed.
                 let waiting = Entry::new(false, cx.waker());
-                let read = self.read(next, Some(&waiting));
+                let read = self.read(at, Some(&waiting));
                 if let Read::Empty = read {
                     *entry = Some(waiting);
                     return Poll::Pending;
@@ -933,9 +1051,11 @@ impl<T> Chan<T> {
             Err(msg) => msg,
         };
         let mut msg = Some(msg);
-        let mut entry = None;
+        // Withdrawn if this call unwinds while it waits (see `Listed`).
+        let mut entry = crate::block::Listed::new(|entry| drop(self.cancel_send(entry)));
         // The first poll follows the failed `try_send` above.
-        let poll = |cx: &mut Context<'_>, tried| self.poll_send(cx, &mut msg, &mut entry, tried);
+        let poll =
+            |cx: &mut Context<'_>, tried| self.poll_send(cx, &mut msg, &mut entry.entry, tried);
         match crate::block::wait_after_try(deadline, poll) {
             Some(Ok(())) => Ok(()),
             Some(Err(msg)) => Err(SendTimeoutError::Disconnected(msg)),
@@ -947,18 +1067,18 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Receives for the receiver at `next`, blocking the thread until done
+    /// Receives for the receiver at `at`, blocking the thread until done
     /// or until `deadline`.
     #[cfg(feature = "std")]
     pub(crate) fn recv_until(
         &self,
-        next: &mut u64,
+        at: &mut Cursor<T>,
         deadline: Option<Instant>,
     ) -> Result<T, RecvTimeoutError>
     where
         T: Clone,
     {
-        match self.try_recv(next) {
+        match self.try_recv(at) {
             Ok(msg) => return Ok(msg),
             Err(TryRecvError::Lagged(missed)) => return Err(RecvTimeoutError::Lagged(missed)),
             Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
@@ -969,7 +1089,7 @@ impl<T> Chan<T> {
         }
         // Let the senders fill a run first (as for sends).
         if crate::block::batches(Some(self.cap)) {
-            let attempt = |()| match self.try_recv(next) {
+            let attempt = |()| match self.try_recv(at) {
                 Ok(msg) => Ok(Ok(msg)),
                 Err(TryRecvError::Lagged(missed)) => Ok(Err(RecvTimeoutError::Lagged(missed))),
                 Err(TryRecvError::Disconnected) => Ok(Err(RecvTimeoutError::Disconnected)),
@@ -979,9 +1099,10 @@ impl<T> Chan<T> {
                 return done;
             }
         }
-        let mut entry = None;
+        // Withdrawn if this call unwinds while it waits (see `Listed`).
+        let mut entry = crate::block::Listed::new(|entry| self.cancel_recv(entry));
         // The first poll follows the failed `try_recv` above.
-        let poll = |cx: &mut Context<'_>, tried| self.poll_recv(cx, next, &mut entry, tried);
+        let poll = |cx: &mut Context<'_>, tried| self.poll_recv(cx, at, &mut entry.entry, tried);
         match crate::block::wait_after_try(deadline, poll) {
             Some(Ok(msg)) => Ok(msg),
             Some(Err(RecvError::Lagged(missed))) => Err(RecvTimeoutError::Lagged(missed)),

@@ -75,7 +75,7 @@ mod error;
 #[cfg(feature = "futures")]
 mod stream;
 
-use chan::{Chan, SendEnd};
+use chan::{Chan, Cursor, SendEnd};
 pub use error::{RecvError, RecvTimeoutError, TryRecvError};
 #[cfg(feature = "futures")]
 pub use stream::RecvStream;
@@ -136,7 +136,13 @@ pub fn lagging<T: Clone>(cap: usize) -> (Sender<T>, Receiver<T>) {
 
 fn new<T>(cap: usize, lagging: bool) -> (Sender<T>, Receiver<T>) {
     let chan = Arc::new(Chan::new(cap, lagging));
-    (Sender { chan: chan.clone() }, Receiver { chan, next: 0 })
+    (
+        Sender { chan: chan.clone() },
+        Receiver {
+            chan,
+            at: Cursor::at(0),
+        },
+    )
 }
 
 /// The sending half of a broadcast channel. Clone it for more producers.
@@ -179,8 +185,8 @@ pub struct Sender<T> {
 /// ```
 pub struct Receiver<T> {
     chan: Arc<Chan<T>>,
-    /// The number of the next message this receiver reads.
-    next: u64,
+    /// Where it reads next (and a message it keeps after a panic).
+    at: Cursor<T>,
 }
 
 impl<T> Sender<T> {
@@ -298,7 +304,7 @@ impl<T> Sender<T> {
     /// ```
     pub fn subscribe(&self) -> Receiver<T> {
         Receiver {
-            next: self.chan.subscribe(),
+            at: Cursor::at(self.chan.subscribe()),
             chan: self.chan.clone(),
         }
     }
@@ -419,7 +425,7 @@ impl<T: Clone> Receiver<T> {
     #[cfg(feature = "std")]
     pub fn recv(&mut self) -> Result<T, RecvError> {
         self.chan
-            .recv_until(&mut self.next, None)
+            .recv_until(&mut self.at, None)
             .map_err(|err| match err {
                 RecvTimeoutError::Lagged(missed) => RecvError::Lagged(missed),
                 _ => RecvError::Disconnected,
@@ -439,7 +445,7 @@ impl<T: Clone> Receiver<T> {
     /// assert_eq!(rx.try_recv(), Ok(5));
     /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        self.chan.try_recv(&mut self.next)
+        self.chan.try_recv(&mut self.at)
     }
 
     /// Receives the next message, blocking at most `timeout`. A timeout
@@ -460,7 +466,7 @@ impl<T: Clone> Receiver<T> {
     #[cfg(feature = "std")]
     pub fn recv_timeout(&mut self, timeout: Duration) -> Result<T, RecvTimeoutError> {
         self.chan
-            .recv_until(&mut self.next, crate::block::deadline_after(timeout))
+            .recv_until(&mut self.at, crate::block::deadline_after(timeout))
     }
 
     /// Receives the next message, blocking until `deadline` at most.
@@ -477,7 +483,7 @@ impl<T: Clone> Receiver<T> {
     /// ```
     #[cfg(feature = "std")]
     pub fn recv_deadline(&mut self, deadline: Instant) -> Result<T, RecvTimeoutError> {
-        self.chan.recv_until(&mut self.next, Some(deadline))
+        self.chan.recv_until(&mut self.at, Some(deadline))
     }
 
     /// Receives the next message, waiting asynchronously.
@@ -535,7 +541,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.chan.backlog(self.next)
+        self.chan.backlog(self.at.next) + self.at.kept()
     }
 
     /// Whether this receiver has read everything sent so far.
@@ -565,14 +571,17 @@ impl<T> Clone for Sender<T> {
     }
 }
 
-impl<T> Clone for Receiver<T> {
+impl<T: Clone> Clone for Receiver<T> {
     /// A receiver at the same position: it reads what this one has yet to
     /// read (a lag this one has not been told of yet included).
     fn clone(&self) -> Self {
-        self.chan.clone_receiver(self.next);
+        // First the copy (a message kept after a panic is cloned: user
+        // code), then the count.
+        let at = self.at.clone();
+        self.chan.clone_receiver(at.next);
         Self {
             chan: self.chan.clone(),
-            next: self.next,
+            at,
         }
     }
 }
@@ -585,7 +594,7 @@ impl<T> Drop for Sender<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        self.chan.drop_receiver(self.next);
+        self.chan.drop_receiver(self.at.next);
     }
 }
 
@@ -598,7 +607,7 @@ impl<T> fmt::Debug for Sender<T> {
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Receiver")
-            .field("next", &self.next)
+            .field("at", &self.at)
             .field("chan", &self.chan)
             .finish()
     }
@@ -683,7 +692,7 @@ impl<T: Clone> Future for RecvFuture<'_, T> {
         let got = this
             .rx
             .chan
-            .poll_recv(cx, &mut this.rx.next, &mut this.entry, false);
+            .poll_recv(cx, &mut this.rx.at, &mut this.entry, false);
         if got.is_ready() {
             this.done = true;
         }
@@ -717,6 +726,7 @@ impl<T> fmt::Debug for RecvFuture<'_, T> {
 
 /// A blocking iterator over a receiver's messages; see [`Receiver::iter`].
 #[cfg(feature = "std")]
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct Iter<'a, T> {
     rx: &'a mut Receiver<T>,
 }

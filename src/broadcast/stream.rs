@@ -68,7 +68,7 @@ impl<T: Clone> futures_core::Stream for RecvStream<'_, T> {
         let got = this
             .rx
             .chan
-            .poll_recv(cx, &mut this.rx.next, &mut this.entry, false);
+            .poll_recv(cx, &mut this.rx.at, &mut this.entry, false);
         got.map(|got| match got {
             Err(RecvError::Disconnected) => {
                 this.done = true;

@@ -52,6 +52,13 @@ impl<T> Ring<T> {
             .reserve_exact(self.cap.min(len.saturating_mul(2)) - len);
     }
 
+    /// Puts a message back at the front, full or not: a message a receiver
+    /// took and could not hand over (`Chan::put_back`). The ring may hold
+    /// `cap + 1` messages until the next receive.
+    pub(crate) fn push_front(&mut self, msg: T) {
+        self.buf.push_front(msg);
+    }
+
     #[inline]
     pub(crate) fn pop(&mut self) -> Option<T> {
         self.buf.pop_front()

@@ -42,6 +42,7 @@
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::task::{Context, Poll};
 #[cfg(feature = "std")]
 use std::time::Instant;
@@ -61,7 +62,7 @@ use crate::waitlist::{wake_all, Entry, WaitList, CLOSED, FILLED, NOTIFIED, SENT,
 pub(crate) enum Buffer<T> {
     Bounded(Ring<T>),
     Unbounded(Blocks<T>),
-    Rendezvous(Zero),
+    Rendezvous(Zero<T>),
 }
 
 /// Messages moved out of a buffer, to be dropped after unlocking.
@@ -69,7 +70,6 @@ pub(crate) enum Buffer<T> {
 enum Taken<T> {
     Ring(VecDeque<T>),
     Blocks(VecDeque<VecDeque<T>>),
-    None,
 }
 
 impl<T> Buffer<T> {
@@ -90,7 +90,16 @@ impl<T> Buffer<T> {
         match self {
             Self::Bounded(ring) => ring.pop(),
             Self::Unbounded(blocks) => blocks.pop(),
-            Self::Rendezvous(_) => None,
+            Self::Rendezvous(zero) => zero.pop(),
+        }
+    }
+
+    /// Puts a message back at the front (see [`Chan::put_back`]).
+    fn push_front(&mut self, msg: T) {
+        match self {
+            Self::Bounded(ring) => ring.push_front(msg),
+            Self::Unbounded(blocks) => blocks.push_front(msg),
+            Self::Rendezvous(zero) => zero.push_front(msg),
         }
     }
 
@@ -98,7 +107,7 @@ impl<T> Buffer<T> {
         match self {
             Self::Bounded(ring) => ring.len(),
             Self::Unbounded(blocks) => blocks.len(),
-            Self::Rendezvous(_) => 0,
+            Self::Rendezvous(zero) => zero.len(),
         }
     }
 
@@ -118,7 +127,7 @@ impl<T> Buffer<T> {
         match self {
             Self::Bounded(ring) => Taken::Ring(ring.take_all()),
             Self::Unbounded(blocks) => Taken::Blocks(blocks.take_all()),
-            Self::Rendezvous(_) => Taken::None,
+            Self::Rendezvous(zero) => Taken::Ring(zero.take_all()),
         }
     }
 }
@@ -137,6 +146,12 @@ impl<T> Wake<T> {
         second: None,
     };
 
+    /// Whether there is nobody to wake.
+    #[inline(always)]
+    fn is_empty(&self) -> bool {
+        self.first.is_none() && self.second.is_none()
+    }
+
     #[inline]
     fn one(entry: Option<Arc<Entry<T>>>) -> Self {
         Self {
@@ -148,7 +163,7 @@ impl<T> Wake<T> {
     /// Wakes both; the second even if waking the first panics.
     #[inline(always)]
     pub(crate) fn wake(self) {
-        if self.first.is_none() && self.second.is_none() {
+        if self.is_empty() {
             return;
         }
         wake_all([self.first, self.second].into_iter());
@@ -215,6 +230,11 @@ impl<T> State<T> {
     #[inline(never)]
     fn take_with_senders(&mut self) -> Option<(T, Wake<T>)> {
         if let Some(msg) = self.buffer.pop() {
+            if self.buffer.is_rendezvous() {
+                // A message put back (see `Chan::put_back`): no room was
+                // made, the senders wait on.
+                return Some((msg, Wake::NONE));
+            }
             let sender = self.senders.pop().expect("not empty");
             // SAFETY: we hold the lock and the entry was listed until the line above; `set` below gives it back to its owner.
             let moved = unsafe { sender.take_listed() };
@@ -507,12 +527,91 @@ impl<T> Chan<T> {
             None => Err(TryRecvError::Empty),
         });
         match taken {
-            Ok((msg, wake)) => {
-                wake.wake();
-                Ok(msg)
-            }
+            Ok((msg, wake)) => Ok(self.deliver(msg, wake)),
             Err(err) => Err(err),
         }
+    }
+
+    /// Hands a message that a receive took over to its caller, after
+    /// waking whom the take left to wake. A wake is user code and may
+    /// panic: then the message goes back to the front of the channel
+    /// ([`put_back`](Self::put_back)) while the panic unwinds, so a
+    /// panicking waker never consumes a message.
+    #[inline(always)]
+    fn deliver(&self, msg: T, wake: Wake<T>) -> T {
+        if wake.is_empty() {
+            return msg;
+        }
+        self.deliver_after(Some(msg), || wake.wake())
+            .expect("delivered")
+    }
+
+    /// Runs `wake` (user code) while `msgs` are held by a guard that puts
+    /// them back into the channel if it panics; then hands them over.
+    #[inline(never)]
+    fn deliver_after<M>(&self, msgs: M, wake: impl FnOnce()) -> M
+    where
+        M: IntoIterator<Item = T>,
+        M::IntoIter: DoubleEndedIterator,
+    {
+        /// Puts the messages back while a wake unwinds.
+        struct Held<'a, T, M: IntoIterator<Item = T>>(&'a Chan<T>, Option<M>)
+        where
+            M::IntoIter: DoubleEndedIterator;
+        impl<T, M: IntoIterator<Item = T>> Drop for Held<'_, T, M>
+        where
+            M::IntoIter: DoubleEndedIterator,
+        {
+            fn drop(&mut self) {
+                if let Some(msgs) = self.1.take() {
+                    self.0.put_back(msgs);
+                }
+            }
+        }
+        let mut held = Held(self, Some(msgs));
+        wake();
+        held.1.take().expect("held until now")
+    }
+
+    /// Puts messages that a receive took, and could not hand over, back at
+    /// the front of the channel in their order, and notifies a waiting
+    /// receiver for each. A bounded channel may hold more than its capacity
+    /// until they are received again; a rendezvous holds them (see
+    /// `rendezvous.rs`). Called while a panic unwinds: a waker that panics
+    /// here too aborts the process, as a second panic does.
+    #[cold]
+    fn put_back(&self, msgs: impl IntoIterator<Item = T, IntoIter: DoubleEndedIterator>) {
+        let mut woken = Vec::new();
+        self.state.with(|state| {
+            for msg in msgs.into_iter().rev() {
+                state.buffer.push_front(msg);
+                woken.extend(state.notify_receiver());
+            }
+        });
+        wake_all(woken.into_iter().map(Some));
+    }
+
+    /// Takes every message buffered now, in one locked section, as that
+    /// many receives would (each moves a waiting sender in behind, if one
+    /// waits). Messages waiting with their senders in a rendezvous are not
+    /// buffered, so not taken.
+    pub(crate) fn drain(&self) -> VecDeque<T> {
+        let mut msgs = VecDeque::new();
+        let mut woken = Vec::new();
+        self.state.with(|state| {
+            let len = state.buffer.len();
+            msgs.reserve_exact(len);
+            for _ in 0..len {
+                let (msg, wake) = state.take().expect("buffered");
+                msgs.push_back(msg);
+                woken.extend(wake.first);
+                woken.extend(wake.second);
+            }
+        });
+        if woken.is_empty() {
+            return msgs;
+        }
+        self.deliver_after(msgs, || wake_all(woken.into_iter().map(Some)))
     }
 
     /// One poll of a receive. `entry` holds the waiter while it waits;
@@ -571,10 +670,7 @@ impl<T> Chan<T> {
             }
         });
         match taken {
-            Some(Some((msg, wake))) => {
-                wake.wake();
-                Poll::Ready(Some(msg))
-            }
+            Some(Some((msg, wake))) => Poll::Ready(Some(self.deliver(msg, wake))),
             Some(None) => Poll::Ready(None),
             None => {
                 *entry = Some(waiting);
@@ -645,9 +741,11 @@ impl<T> Chan<T> {
             Err(msg) => msg,
         };
         let mut msg = Some(msg);
-        let mut entry = None;
+        // Withdrawn if this call unwinds while it waits (see `Listed`).
+        let mut entry = crate::block::Listed::new(|entry| drop(self.cancel_send(entry)));
         // The first poll follows the failed try of `send_until`.
-        let poll = |cx: &mut Context<'_>, tried| self.poll_send(cx, &mut msg, &mut entry, tried);
+        let poll =
+            |cx: &mut Context<'_>, tried| self.poll_send(cx, &mut msg, &mut entry.entry, tried);
         match crate::block::wait_after_try(deadline, poll) {
             Some(Ok(())) => Ok(()),
             Some(Err(msg)) => Err(SendTimeoutError::Disconnected(msg)),
@@ -690,9 +788,15 @@ impl<T> Chan<T> {
                 return done;
             }
         }
-        let mut entry = None;
+        // Withdrawn if this call unwinds while it waits (see `Listed`); a
+        // message handed to it meanwhile goes back into the channel.
+        let mut entry = crate::block::Listed::new(|entry| {
+            if let Some(msg) = self.cancel_recv(entry) {
+                self.put_back(Some(msg));
+            }
+        });
         // The first poll follows the failed try of `recv_until`.
-        let poll = |cx: &mut Context<'_>, tried| self.poll_recv(cx, &mut entry, true, tried);
+        let poll = |cx: &mut Context<'_>, tried| self.poll_recv(cx, &mut entry.entry, true, tried);
         match crate::block::wait_after_try(deadline, poll) {
             Some(Some(msg)) => Ok(msg),
             Some(None) => Err(RecvTimeoutError::Disconnected),

@@ -62,6 +62,7 @@
 use alloc::sync::Arc;
 use core::fmt;
 use core::future::Future;
+use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 #[cfg(feature = "std")]
@@ -142,7 +143,7 @@ pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
 /// assert_eq!(rx.capacity(), Some(0));
 /// ```
 pub fn rendezvous<T>() -> (Sender<T>, Receiver<T>) {
-    new(Buffer::Rendezvous(rendezvous::Zero))
+    new(Buffer::Rendezvous(rendezvous::Zero::new()))
 }
 
 fn new<T>(buffer: Buffer<T>) -> (Sender<T>, Receiver<T>) {
@@ -590,27 +591,33 @@ impl<T> Receiver<T> {
         TryIter { receiver: self }
     }
 
-    /// An iterator over what is buffered now: it yields at most as many
-    /// messages as [`len`](Self::len) was when it was made, never waits, and
-    /// stops early once the channel is empty. On its own it takes exactly
-    /// the messages that were buffered; while other receivers take some,
-    /// it may take messages sent after the call in their place.
+    /// Takes every message buffered now, at once (one locked section), and
+    /// returns them as an iterator. They are this receiver's whether it is
+    /// iterated or not: `rx.drain();` empties the channel's buffer,
+    /// dropping what it held. Never waits. As each message taken makes
+    /// room, senders waiting on a full channel move their messages in
+    /// behind, as for that many receives; those are not part of the drain.
+    /// (A rendezvous channel buffers nothing: its drain is empty.)
     ///
     /// # Examples
     ///
     /// ```
     /// let (tx, rx) = tidings::mpmc::unbounded();
     /// tx.send(1).unwrap();
-    /// let mut drain = rx.drain();
     /// tx.send(2).unwrap();
-    /// assert_eq!(drain.next(), Some(1));
-    /// assert_eq!(drain.next(), None, "2 came after the drain began");
-    /// assert_eq!(rx.try_recv(), Ok(2));
+    /// let drain = rx.drain();
+    /// tx.send(3).unwrap();
+    /// assert_eq!(drain.collect::<Vec<_>>(), [1, 2], "3 came after the drain");
+    /// assert_eq!(rx.try_recv(), Ok(3));
+    ///
+    /// tx.send(4).unwrap();
+    /// rx.drain(); // not iterated: the messages are dropped all the same
+    /// assert!(rx.is_empty());
     /// ```
     pub fn drain(&self) -> Drain<'_, T> {
         Drain {
-            receiver: self,
-            left: self.len(),
+            msgs: self.chan.drain().into_iter(),
+            _receiver: PhantomData,
         }
     }
 
@@ -940,6 +947,7 @@ impl<T> fmt::Debug for RecvFuture<'_, T> {
 
 /// A blocking iterator over a receiver's messages; see [`Receiver::iter`].
 #[cfg(feature = "std")]
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct Iter<'a, T> {
     receiver: &'a Receiver<T>,
 }
@@ -954,6 +962,7 @@ impl<T> Iterator for Iter<'_, T> {
 }
 
 /// An iterator over the messages ready now; see [`Receiver::try_iter`].
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct TryIter<'a, T> {
     receiver: &'a Receiver<T>,
 }
@@ -966,36 +975,41 @@ impl<T> Iterator for TryIter<'_, T> {
     }
 }
 
-/// An iterator over what was buffered when it was made; see
-/// [`Receiver::drain`].
+/// The messages that were buffered when it was made, taken from the
+/// channel already; see [`Receiver::drain`]. Dropping it drops those not
+/// iterated.
 pub struct Drain<'a, T> {
-    receiver: &'a Receiver<T>,
-    left: usize,
+    msgs: alloc::collections::vec_deque::IntoIter<T>,
+    /// Tied to the receiver, as a drain of a collection is.
+    _receiver: PhantomData<&'a Receiver<T>>,
 }
 
 impl<T> Iterator for Drain<'_, T> {
     type Item = T;
 
     fn next(&mut self) -> Option<T> {
-        if self.left == 0 {
-            return None;
-        }
-        self.left -= 1;
-        let msg = self.receiver.try_recv().ok();
-        if msg.is_none() {
-            self.left = 0;
-        }
-        msg
+        self.msgs.next()
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (0, Some(self.left))
+        self.msgs.size_hint()
     }
 }
+
+impl<T> DoubleEndedIterator for Drain<'_, T> {
+    fn next_back(&mut self) -> Option<T> {
+        self.msgs.next_back()
+    }
+}
+
+impl<T> ExactSizeIterator for Drain<'_, T> {}
+
+impl<T> core::iter::FusedIterator for Drain<'_, T> {}
 
 /// A blocking iterator that owns its receiver; see
 /// [`IntoIterator for Receiver`](Receiver#impl-IntoIterator-for-Receiver<T>).
 #[cfg(feature = "std")]
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct IntoIter<T> {
     receiver: Receiver<T>,
 }
@@ -1025,7 +1039,7 @@ impl<T> fmt::Debug for TryIter<'_, T> {
 impl<T> fmt::Debug for Drain<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Drain")
-            .field("left", &self.left)
+            .field("left", &self.msgs.len())
             .finish_non_exhaustive()
     }
 }

@@ -6,14 +6,50 @@
 //! sender puts it straight into that receiver's entry. Both hand-offs are
 //! in `chan.rs`: this buffer only says "full" to every push, which is what
 //! sends the sender down that path.
+//!
+//! The one exception: a message that a receiver took and could not hand
+//! over, because a waker it woke on the way out panicked, is put back
+//! (`Chan::put_back`) rather than lost. Here it waits, ahead of the
+//! waiting senders, for the next receive.
 
-/// A buffer of capacity 0: every push is refused.
-#[derive(Debug, Default)]
-pub(crate) struct Zero;
+use alloc::collections::VecDeque;
 
-impl Zero {
+/// A buffer of capacity 0: every push is refused. It holds only messages
+/// put back after a panic (see the module docs), usually none.
+#[derive(Debug)]
+pub(crate) struct Zero<T> {
+    put_back: VecDeque<T>,
+}
+
+impl<T> Zero<T> {
+    pub(crate) const fn new() -> Self {
+        Self {
+            put_back: VecDeque::new(),
+        }
+    }
+
     #[inline]
-    pub(crate) fn push<T>(&mut self, msg: T) -> Result<(), T> {
+    pub(crate) fn push(&mut self, msg: T) -> Result<(), T> {
         Err(msg)
+    }
+
+    /// Puts back a message a receiver could not hand over.
+    pub(crate) fn push_front(&mut self, msg: T) {
+        self.put_back.push_front(msg);
+    }
+
+    #[inline]
+    pub(crate) fn pop(&mut self) -> Option<T> {
+        self.put_back.pop_front()
+    }
+
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.put_back.len()
+    }
+
+    /// Moves every message out, leaving the buffer empty.
+    pub(crate) fn take_all(&mut self) -> VecDeque<T> {
+        core::mem::take(&mut self.put_back)
     }
 }

@@ -54,6 +54,23 @@ impl<T> Blocks<T> {
         self.len += 1;
     }
 
+    /// Puts a message back at the front: a message a receiver took and
+    /// could not hand over (`Chan::put_back`).
+    pub(crate) fn push_front(&mut self, msg: T) {
+        match self.blocks.front_mut() {
+            Some(block) if block.len() < BLOCK => block.push_front(msg),
+            _ => {
+                let mut block = self
+                    .spare
+                    .take()
+                    .unwrap_or_else(|| VecDeque::with_capacity(BLOCK));
+                block.push_front(msg);
+                self.blocks.push_front(block);
+            }
+        }
+        self.len += 1;
+    }
+
     #[inline]
     pub(crate) fn pop(&mut self) -> Option<T> {
         let front = self.blocks.front_mut()?;

@@ -51,7 +51,7 @@
 #![allow(unsafe_code)]
 
 use core::mem::MaybeUninit;
-use core::task::{Context, Poll};
+use core::task::{Context, Poll, Waker};
 
 use crate::error::{RecvError, TryRecvError};
 use crate::loom::atomic::{AtomicU8, Ordering::*};
@@ -98,6 +98,36 @@ impl<T> Core<T> {
                 waiter: WakerSlot::new(),
             }
         }
+    }
+
+    /// A new core on the heap, built in place: a large `T` never passes
+    /// through the stack (`Box::new(Core::new())` builds the core on the
+    /// stack first, and a debug build keeps it there: a message type of
+    /// megabytes overflowed the stack).
+    #[cfg(all(feature = "alloc", not(tidings_loom)))]
+    pub(crate) fn new_boxed() -> alloc::boxed::Box<Self> {
+        use alloc::alloc::{alloc, handle_alloc_error, Layout};
+        use core::ptr::addr_of_mut;
+        // Never zero-sized: the state is a byte.
+        let layout = Layout::new::<Self>();
+        // SAFETY: `layout` is not zero-sized.
+        let this = unsafe { alloc(layout) }.cast::<Self>();
+        if this.is_null() {
+            handle_alloc_error(layout);
+        }
+        // SAFETY: `this` is a fresh allocation of `Self`'s layout. The state and the waiter slot are written; the message cell is `MaybeUninit` (inside a plain cell), for which uninitialized bytes are valid. So the whole core is initialized, and a `Box` may own it: it was allocated by the global allocator with `Self`'s layout, as `Box` does.
+        unsafe {
+            addr_of_mut!((*this).state).write(AtomicU8::new(EMPTY));
+            addr_of_mut!((*this).waiter).write(WakerSlot::new());
+            alloc::boxed::Box::from_raw(this)
+        }
+    }
+
+    /// Under loom the cells are loom's, built by value (no huge messages
+    /// in the models).
+    #[cfg(all(feature = "alloc", tidings_loom))]
+    pub(crate) fn new_boxed() -> alloc::boxed::Box<Self> {
+        alloc::boxed::Box::new(Self::new())
     }
 
     // ----- the sender half -----
@@ -341,49 +371,61 @@ impl<T> Core<T> {
         }
     }
 
-    /// The receiver is dropped. Returns whether the sender is gone too, in
-    /// which case the caller owns the core (and a message left in it).
+    /// The receiver is dropped. If the sender is gone too, the caller owns
+    /// the core (and a message left in it): `own` is called to free it, or
+    /// to drop the message.
     ///
     /// A pointer, not `&self`, for the reason given at `finish`.
+    ///
+    /// The receiver's waker, taken out of the core here, is dropped last:
+    /// after `own`, and while `own` unwinds too. A waker's drop is user code
+    /// and may panic; run before `own`, it would skip it and leak the core
+    /// with its message.
     ///
     /// # Safety
     ///
     /// `this` points to a live core. Called by the receiver half only, once,
-    /// and no receiver-side method after it. Once this returns false, the
-    /// core may already be freed by the sender.
-    pub(crate) unsafe fn close_receiver(this: *const Self) -> bool {
+    /// and no receiver-side method after it. Once this returns without
+    /// calling `own`, the core may already be freed by the sender.
+    pub(crate) unsafe fn close_receiver(this: *const Self, own: impl FnOnce()) {
         // ORDERING: Acquire pairs with the sender's Release of its last
         // state, so all it did to the core happened before we own it.
         // SAFETY: live (contract); a temporary reference, not kept.
         let state = unsafe { &*this }.state.load(Acquire);
         if matches!(state, MESSAGE | CLOSED) {
             // The sender is gone (the usual end, after a receive).
-            return true;
+            own();
+            return;
         }
         // SAFETY: forwarded contract (a pointer again, as for this function).
-        unsafe { Self::close_receiver_slow(this, state) }
+        let (owner, waker) = unsafe { Self::close_receiver_slow(this, state) };
+        // Declared before `own` runs, so dropped after it, even on unwind.
+        let _waker = waker;
+        if owner {
+            own();
+        }
     }
 
     /// `close_receiver` while the sender may still be there: out of line,
-    /// so that the usual end stays small.
+    /// so that the usual end stays small. Returns whether the caller owns
+    /// the core, and the receiver's waker if it was still registered (out
+    /// of the core, for the caller to drop once it is done with the core).
     ///
     /// # Safety
     ///
     /// As for [`close_receiver`](Self::close_receiver), of which this is
     /// the rest; `state` was loaded there with Acquire.
     #[cold]
-    unsafe fn close_receiver_slow(this: *const Self, mut state: u8) -> bool {
+    unsafe fn close_receiver_slow(this: *const Self, mut state: u8) -> (bool, Option<Waker>) {
         // SAFETY: live (contract); local, so not required past its last use.
         let this = unsafe { &*this };
         let mut spin = Spin::new();
         // Our waker has no more use: take it out rather than keep it alive
-        // until the sender lets go. It is dropped at the end, when the state
-        // is settled, so a waker whose drop panics cannot leave the core
-        // half-closed.
+        // until the sender lets go.
         let mut waker = None;
-        let owner = loop {
+        loop {
             match state {
-                MESSAGE | CLOSED => break true,
+                MESSAGE | CLOSED => return (true, waker),
                 FINISHING => {
                     spin.wait();
                     state = this.state.load(Acquire);
@@ -397,14 +439,12 @@ impl<T> Core<T> {
                     // ORDERING: Release: our last use of the core happens
                     // before the sender, seeing CLOSED, frees it.
                     match this.state.compare_exchange(state, CLOSED, AcqRel, Acquire) {
-                        Ok(_) => break false,
+                        Ok(_) => return (false, waker),
                         Err(now) => state = now,
                     }
                 }
             }
-        };
-        drop(waker);
-        owner
+        }
     }
 
     /// Whether the sender is gone without a message left to receive.

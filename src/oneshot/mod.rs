@@ -76,7 +76,7 @@ mod heap {
     /// assert_eq!(got, Ok(42));
     /// ```
     pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
-        let core = NonNull::from(Box::leak(Box::new(Core::new())));
+        let core = NonNull::from(Box::leak(Core::new_boxed()));
         (
             Sender {
                 core,
@@ -440,11 +440,9 @@ mod heap {
 
     impl<T> Drop for Receiver<T> {
         fn drop(&mut self) {
-            // SAFETY: dropping is the receiver's last call.
-            if unsafe { Core::close_receiver(self.core.as_ptr()) } {
-                // SAFETY: the sender is gone, so the core (and a message left in it, dropped with it) is ours.
-                unsafe { free(self.core) };
-            }
+            let core = self.core;
+            // SAFETY: dropping is the receiver's last call; `free` runs only when the core says the sender is gone, so the core (and a message left in it, dropped with it) is ours.
+            unsafe { Core::close_receiver(core.as_ptr(), || free(core)) };
         }
     }
 

@@ -504,13 +504,32 @@ impl<T> Future for SlotReceiver<'_, T> {
     }
 }
 
+/// `is_terminated` is true once the receiver has nothing more to give:
+/// the message was received, or the sender is gone without one.
+///
+/// ```
+/// use futures::future::FusedFuture;
+///
+/// let mut slot = tidings::oneshot::Slot::new();
+/// let (tx, mut rx) = slot.split();
+/// assert!(!rx.is_terminated());
+/// tx.send(1).unwrap();
+/// assert!(!rx.is_terminated(), "the message is still to be received");
+/// assert_eq!(pollster::block_on(&mut rx), Ok(1));
+/// assert!(rx.is_terminated());
+/// ```
+#[cfg(feature = "futures")]
+impl<T> futures_core::FusedFuture for SlotReceiver<'_, T> {
+    fn is_terminated(&self) -> bool {
+        self.is_closed()
+    }
+}
+
 impl<T> Drop for SlotReceiver<'_, T> {
     fn drop(&mut self) {
-        // SAFETY: dropping is the receiver's last call.
-        if unsafe { Core::close_receiver(self.core) } {
-            // SAFETY: the sender is gone and finished, so the core is ours until the borrow ends: drop a message left in it now.
-            unsafe { self.core.drop_message() };
-        }
+        let core = self.core;
+        // SAFETY: dropping is the receiver's last call; `drop_message` runs only when the core says the sender is gone and finished, so the core is ours until the borrow ends.
+        unsafe { Core::close_receiver(core, || core.drop_message()) };
     }
 }
 
