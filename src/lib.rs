@@ -48,6 +48,17 @@
 //!
 //! Everything a thread or task did before sending a message is visible to
 //! whoever receives it, after the receive returns.
+//!
+//! # When user code panics
+//!
+//! A waker (its clone, wake or drop) and a message (its `Clone`, its
+//! `Drop`) are user code that an operation may run. If it panics, the
+//! panic reaches the caller of that operation, and the channel stays whole:
+//! every message is still received exactly once or dropped exactly once,
+//! nothing leaks, and the channel goes on working. A receive that took a
+//! message before the panic keeps it in the channel for the next receive;
+//! a send that unwinds while it waits is withdrawn, its message dropped.
+//! Each kind's module docs say the details.
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

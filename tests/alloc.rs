@@ -1,63 +1,19 @@
 //! Allocation counts, with a counting global allocator (its own test
 //! binary, so no other test's allocations are counted).
-#![allow(unsafe_code)] // a global allocator cannot be written without it
+#![allow(unsafe_code)] // `Slot::put` and `Slot::take` are unsafe
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::task::Poll;
 use std::time::Duration;
 
 mod common;
+mod counting;
 
 use common::{poll_with, value, DropCounter, RoundEnd};
+use counting::{allocations, left_allocated};
 use futures::task::noop_waker_ref;
 
-/// Counts the allocations made by the current thread while `COUNTING` is set.
-struct Counting;
-
-std::thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-    /// Bytes allocated minus bytes freed on this thread while counting.
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the counting touches only const-initialized thread-locals, which never allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = COUNTING.try_with(|on| {
-            if on.get() {
-                ALLOCS.with(|n| n.set(n.get() + 1));
-                LIVE.with(|n| n.set(n.get() + layout.size() as isize));
-            }
-        });
-        // SAFETY: forwarded with the caller's own contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let _ = COUNTING.try_with(|on| {
-            if on.get() {
-                LIVE.with(|n| n.set(n.get() - layout.size() as isize));
-            }
-        });
-        // SAFETY: forwarded with the caller's own contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// The number of allocations `f` makes on this thread.
-fn allocations(f: impl FnOnce()) -> usize {
-    ALLOCS.with(|n| n.set(0));
-    LIVE.with(|n| n.set(0));
-    COUNTING.with(|on| on.set(true));
-    f();
-    COUNTING.with(|on| on.set(false));
-    ALLOCS.with(|n| n.get())
-}
+static GLOBAL: counting::Counting = counting::Counting;
 
 #[test]
 fn channel_makes_exactly_one_allocation() {
@@ -183,12 +139,6 @@ fn slot_rounds_allocate_nothing() {
     assert_eq!(drops.drops(), 15);
 }
 
-/// Bytes `f` left allocated on this thread (allocated minus freed).
-fn bytes_kept(f: impl FnOnce()) -> isize {
-    allocations(f);
-    LIVE.with(|n| n.get())
-}
-
 #[test]
 fn mpmc_channels_allocate_nothing_per_message() {
     type Make = fn() -> (tidings::Sender<u64>, tidings::Receiver<u64>);
@@ -238,7 +188,7 @@ fn unbounded_allocates_one_block_per_32_messages() {
 fn unbounded_gives_a_burst_back_once_drained() {
     let (tx, rx) = tidings::unbounded::<[u64; 4]>();
     let burst = common::iters(100_000);
-    let kept = bytes_kept(|| {
+    let kept = left_allocated(|| {
         for i in 0..burst as u64 {
             tx.send([i; 4]).unwrap();
         }
@@ -258,7 +208,7 @@ fn unbounded_gives_a_burst_back_once_drained() {
 #[test]
 fn bounded_grows_its_ring_up_to_its_capacity_only() {
     let mut rx = None;
-    let kept = bytes_kept(|| {
+    let kept = left_allocated(|| {
         let (tx, receiver) = tidings::bounded::<[u8; 1024]>(100);
         for _ in 0..100 {
             tx.try_send([7; 1024]).unwrap();
@@ -317,7 +267,7 @@ fn broadcast_allocates_nothing_per_message_once_its_slots_exist() {
 #[test]
 fn broadcast_slots_never_outnumber_the_capacity() {
     let (tx, mut rx) = tidings::broadcast::lagging::<[u64; 16]>(8);
-    let kept = bytes_kept(|| {
+    let kept = left_allocated(|| {
         for i in 0..1000 {
             tx.send([i; 16]).unwrap();
         }

@@ -136,15 +136,29 @@ fn recv_until_end(rx: &mut Rx, waker: Option<&Arc<TestWake>>) -> Vec<Result<u32,
     }
 }
 
-/// Receives with `try_recv` until the channel says `Disconnected` (it is
-/// closed: never `Empty`); returns the values and lags, the end left out.
+/// Receives with `try_recv` until the channel says `Disconnected`; returns
+/// the values and lags, the end left out. The channel is closed, so
+/// `Empty` only means that another receiver is cloning the next message
+/// (`try_recv` never waits for that): yield and look again.
 fn drain_closed(rx: &mut Rx) -> Vec<Result<u32, TryRecvError>> {
     let mut got = Vec::new();
     loop {
         match try_value(rx.try_recv()) {
             Err(TryRecvError::Disconnected) => return got,
-            Err(TryRecvError::Empty) => panic!("a closed channel reported empty"),
+            Err(TryRecvError::Empty) => thread::yield_now(),
             other => got.push(other),
+        }
+    }
+}
+
+/// `try_recv` until it finds something other than `Empty`, which, with
+/// the message sent already, means that another receiver is cloning it
+/// (`try_recv` never waits for that): yield and look again.
+fn try_recv_spinning(rx: &mut Rx) -> Result<u32, TryRecvError> {
+    loop {
+        match try_value(rx.try_recv()) {
+            Err(TryRecvError::Empty) => thread::yield_now(),
+            other => return other,
         }
     }
 }
@@ -879,8 +893,9 @@ fn subscribe_vs_recv_moving_waiting_send_in() {
 
 /// m1 is held for two receivers, which read it at once on two threads:
 /// one counts itself off and clones it (outside the lock, the slot marked
-/// busy), the other, the last reader, waits for the mark to clear and
-/// moves it out. Each gets it; it is cloned exactly once.
+/// busy), the other, the last reader, finds it busy (`Empty`: it never
+/// waits for a clone), looks again once the mark is clear and moves it
+/// out. Each gets it; it is cloned exactly once.
 fn two_receivers_read_one_message(policy: Policy) {
     model(move || {
         let m1 = CloneTally::new(1);
@@ -888,10 +903,10 @@ fn two_receivers_read_one_message(policy: Policy) {
         let mut rx2 = tx.subscribe();
         tx.try_send(m1.msg()).unwrap();
         let other = thread::spawn(move || {
-            let got = try_value(rx2.try_recv());
+            let got = try_recv_spinning(&mut rx2);
             (got, rx2)
         });
-        assert_eq!(try_value(rx1.try_recv()), Ok(1));
+        assert_eq!(try_recv_spinning(&mut rx1), Ok(1));
         let (got, mut rx2) = other.join().unwrap();
         assert_eq!(got, Ok(1));
         assert_eq!(tx.len(), 0, "a message read by every receiver is held");
@@ -914,9 +929,9 @@ fn three_receivers_read_one_message(policy: Policy) {
         let (tx, mut rx1) = channel(policy, 1);
         let (mut rx2, mut rx3) = (tx.subscribe(), tx.subscribe());
         tx.try_send(m1.msg()).unwrap();
-        let second = thread::spawn(move || try_value(rx2.try_recv()));
-        let third = thread::spawn(move || try_value(rx3.try_recv()));
-        assert_eq!(try_value(rx1.try_recv()), Ok(1));
+        let second = thread::spawn(move || try_recv_spinning(&mut rx2));
+        let third = thread::spawn(move || try_recv_spinning(&mut rx3));
+        assert_eq!(try_recv_spinning(&mut rx1), Ok(1));
         assert_eq!(second.join().unwrap(), Ok(1));
         assert_eq!(third.join().unwrap(), Ok(1));
         assert_eq!(tx.len(), 0);
@@ -1628,12 +1643,12 @@ fn clone_receiver_vs_clone_read() {
         let mut rx1 = tx.subscribe();
         tx.try_send(m0.msg()).unwrap();
         let reader = thread::spawn(move || {
-            let got = try_value(rx0.try_recv());
+            let got = try_recv_spinning(&mut rx0);
             (got, rx0)
         });
         let mut rx2 = rx1.clone();
-        assert_eq!(try_value(rx1.try_recv()), Ok(0));
-        assert_eq!(try_value(rx2.try_recv()), Ok(0));
+        assert_eq!(try_recv_spinning(&mut rx1), Ok(0));
+        assert_eq!(try_recv_spinning(&mut rx2), Ok(0));
         let (got, rx0) = reader.join().unwrap();
         assert_eq!(got, Ok(0));
         assert_eq!(tx.len(), 0);
@@ -1818,5 +1833,85 @@ fn allocation_counting_sees_slots_and_entries() {
         drop((tx, rx, rx2));
         assert_eq!(live_cores(), before);
         TestWake::assert_released(&a, "A");
+    });
+}
+
+// ----- 13. waiting for another receiver's clone -----
+
+/// m1 is held for two receivers. A thread reads it with `rx1` while the
+/// main thread waits for it with `rx2`: awaiting (`async_recv`) or in a
+/// blocking `recv`. Whoever comes second finds it busy while the first
+/// clones, and waits (the mark flagged `WAITED`, the waiter listed) rather
+/// than spin on the clone; the cloner wakes it when it clears the mark. A
+/// wake that is lost leaves the waiter asleep, which fails the model. Each
+/// gets m1; it is cloned exactly once.
+fn receive_waits_for_another_receivers_clone(async_recv: bool) {
+    model(move || {
+        let m1 = CloneTally::new(1);
+        let (tx, mut rx1) = broadcast::channel(1);
+        let mut rx2 = tx.subscribe();
+        tx.try_send(m1.msg()).unwrap();
+        let reader = thread::spawn(move || {
+            let got = try_recv_spinning(&mut rx1);
+            (got, rx1)
+        });
+        let got = if async_recv {
+            block_on(&mut rx2.recv_async(), &TestWake::new())
+        } else {
+            rx2.recv()
+        };
+        assert_eq!(value(got), Ok(1));
+        let (got, rx1) = reader.join().unwrap();
+        assert_eq!(got, Ok(1));
+        assert_eq!(tx.len(), 0);
+        drop((tx, rx1, rx2));
+        m1.assert_cloned_and_dropped(1);
+    });
+}
+
+#[test]
+fn await_waits_for_another_receivers_clone() {
+    receive_waits_for_another_receivers_clone(true);
+}
+
+#[test]
+fn blocking_recv_waits_for_another_receivers_clone() {
+    receive_waits_for_another_receivers_clone(false);
+}
+
+/// m1 is held for two receivers; a thread clones it for `rx1` while the
+/// main thread polls `rx2.recv_async()` once (it may find m1 busy and wait:
+/// `WAITED`), drops the future (withdrawing the waiter) and drops `rx2`,
+/// the last other reader (if m1 is still busy: `ORPHANED` too). The cloner
+/// finishes whatever flags it finds: the message is dropped exactly once,
+/// by whoever is last, and the channel goes on (m2 is sent and read).
+#[test]
+fn waited_then_orphaned_vs_clone() {
+    model(|| {
+        let m1 = CloneTally::new(1);
+        let m2 = CloneTally::new(2);
+        let (tx, mut rx1) = broadcast::channel(1);
+        let mut rx2 = tx.subscribe();
+        tx.try_send(m1.msg()).unwrap();
+        let reader = thread::spawn(move || {
+            let got = try_recv_spinning(&mut rx1);
+            (got, rx1)
+        });
+        let waker = TestWake::new();
+        let mut fut = rx2.recv_async();
+        if let Poll::Ready(got) = poll_with(&mut fut, &waker) {
+            assert_eq!(value(got), Ok(1));
+        }
+        drop(fut);
+        drop(rx2);
+        let (got, mut rx1) = reader.join().unwrap();
+        assert_eq!(got, Ok(1));
+        assert_eq!(tx.len(), 0, "a message every receiver is done with is gone");
+        m1.assert_cloned_and_dropped(1);
+        TestWake::assert_released(&waker, "rx2's");
+        tx.try_send(m2.msg()).unwrap();
+        assert_eq!(try_value(rx1.try_recv()), Ok(2));
+        drop((tx, rx1));
+        m2.assert_cloned_and_dropped(0);
     });
 }

@@ -49,8 +49,8 @@ use std::time::Duration;
 
 use loom::thread;
 use loom_support::{
-    block_on, live_cores, model, model_bounded, poll_until_woken_once, poll_with, register, Msg,
-    Tally, TestWake,
+    block_on, catch, live_cores, model, model_bounded, poll_once, poll_until_woken_once, poll_with,
+    register, Msg, PanicOnWake, Tally, TestWake,
 };
 use tidings::mpmc::{self, Receiver, Sender};
 use tidings::{RecvError, RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
@@ -1087,3 +1087,57 @@ fn allocation_counting_sees_ring_and_entries() {
         TestWake::assert_released(&a, "A");
     });
 }
+
+// ----- a panicking waker between taking a message and handing it over -----
+
+/// A bounded(1) channel holds m0 and a send future of m1 waits, polled
+/// with a waker whose wake panics (user code). Two receivers race on two
+/// threads: the one that takes m0 moves m1 in and wakes the sender, which
+/// panics (caught); m0 goes back to the front of the channel instead of
+/// being lost with the unwinding, while the other receiver may take m1 or
+/// m0 meanwhile. Whatever the interleaving, m0 and m1 are each received
+/// exactly once (the rest is drained at the end), and the send completed.
+/// The same with a rendezvous, where m1 alone waits with its sender.
+fn receive_vs_receive_waking_a_panicking_sender(flavor: Flavor) {
+    model(move || {
+        let (m0, m1) = (Tally::new(0), Tally::new(1));
+        let (tx, rx) = channel(flavor);
+        prefill(flavor, &tx, &m0);
+        let mut send = tx.send_async(m1.msg());
+        let waker = std::task::Waker::from(std::sync::Arc::new(PanicOnWake));
+        assert!(poll_once(&mut send, &waker).is_pending());
+        drop(waker);
+        let rx2 = rx.clone();
+        let other = thread::spawn(move || catch(|| rx2.try_recv().ok().map(|m| m.value())));
+        let mut got: Vec<u32> = catch(|| rx.try_recv().ok().map(|m| m.value()))
+            .flatten()
+            .into_iter()
+            .collect();
+        got.extend(other.join().unwrap().flatten());
+        while let Ok(msg) = rx.try_recv() {
+            got.push(msg.value());
+        }
+        got.sort_unstable();
+        let expected = if flavor == Bounded {
+            vec![0, 1]
+        } else {
+            vec![1]
+        };
+        assert_eq!(got, expected, "each message received exactly once");
+        assert!(matches!(
+            poll_with(&mut send, &TestWake::new()),
+            Poll::Ready(Ok(()))
+        ));
+        drop(send);
+        drop((tx, rx));
+        m1.assert_dropped_once();
+        if flavor == Bounded {
+            m0.assert_dropped_once();
+        }
+    });
+}
+
+flavors!(receive_vs_receive_waking_a_panicking_sender():
+    receive_vs_receive_waking_a_panicking_sender_bounded => Bounded,
+    receive_vs_receive_waking_a_panicking_sender_rendezvous => Rendezvous,
+);

@@ -25,12 +25,14 @@
 
 mod loom_support;
 
+use std::sync::Arc as StdArc;
+use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use loom::thread;
 use loom_support::{
-    block_on, live_cores, model, on_own_threads, poll_until_woken_once, register,
-    try_recv_announced, Msg, Tally, TestWake,
+    block_on, catch, live_cores, model, on_own_threads, poll_once, poll_until_woken_once, register,
+    try_recv_announced, Msg, PanicOnDrop, Tally, TestWake,
 };
 use tidings::oneshot::{self, Receiver};
 use tidings::{RecvError, RecvTimeoutError, TryRecvError};
@@ -185,6 +187,32 @@ fn sender_drop_vs_receiver_drop() {
 #[test]
 fn sender_drop_vs_polled_receiver_drop() {
     receiver_drop_vs(false, true);
+}
+
+/// The receiver, polled with a waker whose drop panics (user code), is
+/// dropped while a send races it. Whichever side takes the waker out drops
+/// it, and that drop panics (caught here): if the receiver does, it must
+/// do so only after it freed the core with the message in it, or after it
+/// left the core to the sender. The message is dropped exactly once and
+/// the core freed exactly once (checked by [`model`]) in every
+/// interleaving. (Before the fix the receiver dropped the waker first, and
+/// its panic skipped the free: the core and the message leaked.)
+#[test]
+fn send_vs_receiver_drop_with_a_waker_whose_drop_panics() {
+    model(|| {
+        let m = Tally::new(1);
+        let (tx, mut rx) = oneshot::channel::<Msg>();
+        let waker = Waker::from(StdArc::new(PanicOnDrop));
+        assert!(poll_once(&mut rx, &waker).is_pending());
+        drop(waker); // the channel holds the last one now
+        let msg = m.msg();
+        let sender = thread::spawn(move || {
+            let _ = catch(move || drop(tx.send(msg)));
+        });
+        catch(move || drop(rx));
+        sender.join().unwrap();
+        m.assert_dropped_once();
+    });
 }
 
 /// The sender spins on `is_closed` while the receiver is dropped: it sees

@@ -291,3 +291,26 @@ fn fused_future_reports_termination() {
     drop(tx);
     assert!(rx.is_terminated());
 }
+
+/// A message type far larger than a thread's stack: the channel's core
+/// (whose cell has room for one whole message) is built in place on the
+/// heap, never on the stack (a debug build used to build it on the stack
+/// first and overflow it). No message is sent: making one would be the
+/// caller's stack.
+#[test]
+fn a_huge_message_type_does_not_overflow_the_stack() {
+    /// 32 MiB natively (a test thread's stack is 2 MiB); less under miri,
+    /// which interprets every byte.
+    #[cfg(not(miri))]
+    const HUGE: usize = 32 << 20;
+    #[cfg(miri)]
+    const HUGE: usize = 64 << 10;
+    let (tx, rx) = oneshot::channel::<[u8; HUGE]>();
+    assert!(!tx.is_closed() && !rx.is_closed());
+    drop(tx);
+    assert!(rx.is_closed(), "the sender is gone");
+    drop(rx);
+    let (tx, rx) = oneshot::channel::<[u8; HUGE]>();
+    drop(rx);
+    assert!(tx.is_closed(), "the receiver is gone");
+}

@@ -825,3 +825,23 @@ fn panicking_waker_drop_still_closes_the_receiver() {
     cases::panicking_waker_drop_still_closes_the_receiver(&DropCounter::new(), slot.split());
     assert!(slot.is_empty());
 }
+
+/// `SlotReceiver` is a `FusedFuture` under the `futures` feature, as every
+/// future of the crate: terminated once it has nothing more to give.
+#[cfg(feature = "futures")]
+#[test]
+fn fused_future_reports_termination() {
+    use futures::future::FusedFuture;
+    let mut slot = Slot::new();
+    let (tx, mut rx) = slot.split();
+    assert!(!rx.is_terminated());
+    tx.send(1u8).unwrap();
+    assert!(!rx.is_terminated(), "a message is waiting");
+    assert_eq!(futures::executor::block_on(&mut rx), Ok(1));
+    assert!(rx.is_terminated());
+    drop(rx);
+
+    let (tx, rx) = slot.split();
+    drop(tx);
+    assert!(rx.is_terminated(), "the sender is gone without a message");
+}

@@ -38,7 +38,26 @@
 //! is dropped at once. Clones of one message are made one at a time
 //! (outside the channel's lock, so a slow clone holds up only the
 //! receivers of that message): `T` needs to be `Send` and `Clone`, not
-//! `Sync`.
+//! `Sync`. A receiver never waits on another receiver's clone (user code,
+//! which may take long, or wait for this very receiver): meanwhile
+//! [`try_recv`](Receiver::try_recv) finds nothing to read yet (`Empty`), and
+//! a waiting receive sleeps until that clone is done, within its deadline.
+//!
+//! # When user code panics
+//!
+//! A message's `Clone` and `Drop`, and a waiting task's waker, are user
+//! code that a receive or a send may run. If it panics, the panic reaches
+//! that call's caller, and nothing is lost:
+//!
+//! - a receive whose clone panics reads that message again next time;
+//! - a receive that read a message and then panics (waking the senders or
+//!   receivers its read let go on, or dropping a message nobody reads any
+//!   more) keeps the message: the receiver's next receive returns it (it
+//!   counts in [`Receiver::len`], and a clone of the receiver gets a clone
+//!   of it);
+//! - a send whose message went into the channel has sent it, even if waking
+//!   the receivers then panics; a waiting send that unwinds (blocking or
+//!   async) is withdrawn, and its message dropped.
 //!
 //! # Closing
 //!
@@ -432,7 +451,9 @@ impl<T: Clone> Receiver<T> {
             })
     }
 
-    /// Receives the next message if there is one now.
+    /// Receives the next message if there is one now. Never waits: while
+    /// another receiver is cloning the message this one would read next, it
+    /// finds nothing to read yet ([`TryRecvError::Empty`]).
     ///
     /// # Examples
     ///
@@ -573,7 +594,8 @@ impl<T> Clone for Sender<T> {
 
 impl<T: Clone> Clone for Receiver<T> {
     /// A receiver at the same position: it reads what this one has yet to
-    /// read (a lag this one has not been told of yet included).
+    /// read (a lag this one has not been told of yet included, and a clone
+    /// of a message this one keeps after a panic: see the module docs).
     fn clone(&self) -> Self {
         // First the copy (a message kept after a panic is cloned: user
         // code), then the count.

@@ -58,6 +58,23 @@
 //! then wakes with it in hand) before a waiting future, and a receiver that
 //! was woken but found its message taken (by a `try_recv`, or a receiver
 //! that was not waiting yet) waits again at the back.
+//!
+//! # When user code panics
+//!
+//! A waiting task's waker (its clone, wake or drop) and a message's `Drop`
+//! are user code that a send or a receive may run. If it panics, the panic
+//! reaches that call's caller, and nothing is lost:
+//!
+//! - a receive that took a message and then panics waking the sender or
+//!   receiver it let go on puts the message back at the front of the
+//!   channel, for the next receive. (Until then a bounded channel may hold
+//!   one message more than its capacity, and a rendezvous channel holds
+//!   it: its [`len`](Receiver::len) is 1.)
+//! - a send whose message went into the channel (or to a receiver) has
+//!   sent it, even if waking a receiver then panics; a waiting send that
+//!   unwinds, blocking or async, is withdrawn, and its message dropped;
+//! - when the channel drops buffered messages and one's `Drop` panics, the
+//!   others are still dropped (a second panic aborts, as in `Vec`).
 
 use alloc::sync::Arc;
 use core::fmt;

@@ -257,6 +257,257 @@ pub mod hostile {
     }
 }
 
+/// Hostile parts that panic on their n-th call: a waker whose clone,
+/// wake or drop, and a message whose `Clone` or `Drop`, is user code that
+/// may panic wherever the crate runs it. One fuse per test thread counts
+/// every such call ([`tick`]) and fires on the n-th; [`sweep`] runs a
+/// scenario once for every n it reaches, and checks afterwards that every
+/// message was dropped exactly once (received or not), that no message was
+/// received twice, that no waker was leaked, and (with the counting
+/// allocator of the calling test binary) that nothing else was.
+#[allow(unsafe_code)] // a hand-made `RawWaker` needs it
+pub mod fuse {
+    use std::cell::Cell;
+    use std::collections::HashMap;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::sync::{Arc, Mutex, Once};
+    use std::task::{RawWaker, RawWakerVTable, Waker};
+
+    std::thread_local! {
+        /// Hostile calls made on this thread since the fuse was armed.
+        static CALLS: Cell<usize> = const { Cell::new(0) };
+        /// The call that panics (1-based); 0: none.
+        static AT: Cell<usize> = const { Cell::new(0) };
+        /// Fuse wakers alive on this thread.
+        static WAKERS: Cell<isize> = const { Cell::new(0) };
+    }
+
+    /// The payload of a fuse's panic (zero-sized: panicking allocates
+    /// nothing that a leak check would see).
+    #[derive(Debug)]
+    pub struct Blown;
+
+    /// Counts a hostile call; panics if it is the one the fuse is set for.
+    pub fn tick() {
+        let n = CALLS.with(|c| {
+            c.set(c.get() + 1);
+            c.get()
+        });
+        if n == AT.with(Cell::get) {
+            std::panic::panic_any(Blown);
+        }
+    }
+
+    /// Resets the count; the `at`-th call from now panics (0: none).
+    pub fn arm(at: usize) {
+        CALLS.with(|c| c.set(0));
+        AT.with(|a| a.set(at));
+    }
+
+    /// Disarms the fuse; returns the calls counted since it was armed.
+    pub fn disarm() -> usize {
+        AT.with(|a| a.set(0));
+        CALLS.with(Cell::get)
+    }
+
+    /// Runs `f` with the fuse off and its count left as it was: for the
+    /// checks between a scenario's steps, which are not part of it.
+    pub fn unhooked<R>(f: impl FnOnce() -> R) -> R {
+        let (calls, at) = (CALLS.with(Cell::get), AT.with(Cell::get));
+        AT.with(|a| a.set(0));
+        let out = f();
+        CALLS.with(|c| c.set(calls));
+        AT.with(|a| a.set(at));
+        out
+    }
+
+    /// Runs `f`; a panic (the fuse's, or a crate assertion's, which the
+    /// sweep then reports) is caught and `None` returned.
+    pub fn step<R>(f: impl FnOnce() -> R) -> Option<R> {
+        quiet();
+        catch_unwind(AssertUnwindSafe(f)).ok()
+    }
+
+    /// Keeps the fuse's panics off the test output (others are printed).
+    fn quiet() {
+        static ONCE: Once = Once::new();
+        ONCE.call_once(|| {
+            let default = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if !info.payload().is::<Blown>() {
+                    default(info);
+                }
+            }));
+        });
+    }
+
+    // ----- the waker -----
+
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
+
+    fn clone(_: *const ()) -> RawWaker {
+        tick();
+        WAKERS.with(|w| w.set(w.get() + 1));
+        RawWaker::new(std::ptr::null(), &VTABLE)
+    }
+
+    /// A wake that consumes the waker: one hostile call, and the waker
+    /// is gone whether it panics or not.
+    fn wake(_: *const ()) {
+        WAKERS.with(|w| w.set(w.get() - 1));
+        tick();
+    }
+
+    fn wake_by_ref(_: *const ()) {
+        tick();
+    }
+
+    fn drop_waker(_: *const ()) {
+        // Gone first: a drop that panics still drops.
+        WAKERS.with(|w| w.set(w.get() - 1));
+        tick();
+    }
+
+    /// A waker whose clone, wake and drop are hostile calls. It wakes
+    /// nobody: the scenarios poll by hand.
+    pub fn waker() -> Waker {
+        WAKERS.with(|w| w.set(w.get() + 1));
+        // SAFETY: the vtable keeps the `RawWaker` contract (the data pointer is unused; clones and drops are only counted).
+        unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) }
+    }
+
+    /// Fuse wakers alive on this thread.
+    pub fn live_wakers() -> isize {
+        WAKERS.with(Cell::get)
+    }
+
+    // ----- the message -----
+
+    /// What became of the messages of one run.
+    #[derive(Debug, Default)]
+    pub struct Ledger {
+        /// By id: objects made (the message and its clones), objects
+        /// dropped, and receipts (by receiver name).
+        entries: Mutex<HashMap<u64, Entry>>,
+    }
+
+    #[derive(Debug, Default)]
+    struct Entry {
+        made: usize,
+        dropped: usize,
+        received: Vec<&'static str>,
+    }
+
+    impl Ledger {
+        pub fn new() -> Arc<Self> {
+            Arc::default()
+        }
+
+        /// A new message `id`, whose clone and drop are hostile calls.
+        pub fn msg(self: &Arc<Self>, id: u64) -> Tracked {
+            self.entries.lock().unwrap().entry(id).or_default().made += 1;
+            Tracked {
+                id,
+                ledger: self.clone(),
+            }
+        }
+
+        /// `by` received `msg`; it is dropped here (a hostile call).
+        pub fn received(&self, by: &'static str, msg: Tracked) {
+            let mut entries = self.entries.lock().unwrap();
+            entries.entry(msg.id).or_default().received.push(by);
+            drop(entries);
+            drop(msg);
+        }
+
+        /// Receipts of message `id`.
+        pub fn receipts(&self, id: u64) -> usize {
+            let entries = self.entries.lock().unwrap();
+            entries.get(&id).map_or(0, |e| e.received.len())
+        }
+
+        /// Every object made was dropped exactly once, and no receiver got
+        /// a message twice.
+        pub fn check(&self, what: &str) {
+            let entries = self.entries.lock().unwrap();
+            for (id, e) in entries.iter() {
+                assert_eq!(
+                    e.made, e.dropped,
+                    "{what}: message {id}: {} made, {} dropped",
+                    e.made, e.dropped
+                );
+                let mut by = e.received.clone();
+                by.sort_unstable();
+                by.dedup();
+                assert_eq!(
+                    by.len(),
+                    e.received.len(),
+                    "{what}: message {id} received twice: {:?}",
+                    e.received
+                );
+            }
+        }
+    }
+
+    /// A message of a [`Ledger`]: its `Clone` and `Drop` are hostile calls
+    /// (a drop that panics has dropped all the same).
+    #[derive(Debug)]
+    pub struct Tracked {
+        pub id: u64,
+        ledger: Arc<Ledger>,
+    }
+
+    impl Clone for Tracked {
+        fn clone(&self) -> Self {
+            tick();
+            self.ledger.msg(self.id)
+        }
+    }
+
+    impl Drop for Tracked {
+        fn drop(&mut self) {
+            if let Ok(mut entries) = self.ledger.entries.lock() {
+                entries.entry(self.id).or_default().dropped += 1;
+            }
+            tick();
+        }
+    }
+
+    /// Runs `scenario` with the fuse disarmed, counting its hostile calls,
+    /// then once for each of them with the fuse set to fire there. After
+    /// each run: the ledger's check, no fuse waker alive, and `leaked()`
+    /// (bytes the run left allocated, from the test binary's counting
+    /// allocator) zero. Returns how many runs there were.
+    pub fn sweep(
+        name: &str,
+        mut measure: impl FnMut(&mut dyn FnMut()) -> isize,
+        scenario: impl Fn(&Arc<Ledger>),
+    ) -> usize {
+        quiet();
+        let mut run = |at: usize| -> usize {
+            let wakers = live_wakers();
+            let mut calls = 0;
+            let leaked = measure(&mut || {
+                let ledger = Ledger::new();
+                arm(at);
+                scenario(&ledger);
+                calls = disarm();
+                ledger.check(&format!("{name}, fuse at call {at} of {calls}"));
+            });
+            let what = format!("{name}, fuse at call {at} of {calls}");
+            assert_eq!(live_wakers(), wakers, "{what}: a waker leaked");
+            assert_eq!(leaked, 0, "{what}: {leaked} bytes leaked");
+            calls
+        };
+        let calls = run(0);
+        assert!(calls > 0, "{name}: the scenario runs no hostile code");
+        for at in 1..=calls {
+            run(at);
+        }
+        calls + 1
+    }
+}
+
 // ----- executors -----
 
 /// The executors the crate promises to work under.

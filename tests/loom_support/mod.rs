@@ -720,3 +720,55 @@ pub fn on_own_threads<R: 'static>(
     sender.join().unwrap();
     out
 }
+
+// ----- hostile wakers -----
+
+/// The payload of a hostile waker's panic.
+#[derive(Debug)]
+pub struct HostilePanic;
+
+/// A waker whose last drop panics: the user code that runs where a channel
+/// lets go of a waiter's waker. It wakes nobody.
+pub struct PanicOnDrop;
+
+impl Wake for PanicOnDrop {
+    fn wake(self: Arc<Self>) {}
+}
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            std::panic::panic_any(HostilePanic);
+        }
+    }
+}
+
+/// A waker whose wake panics: the user code that runs where a channel
+/// wakes a waiter.
+pub struct PanicOnWake;
+
+impl Wake for PanicOnWake {
+    fn wake(self: Arc<Self>) {
+        std::panic::panic_any(HostilePanic);
+    }
+}
+
+/// Polls `fut` once with `waker` (any waker, hostile ones included).
+pub fn poll_once<F: Future + Unpin>(fut: &mut F, waker: &Waker) -> Poll<F::Output> {
+    Pin::new(fut).poll(&mut Context::from_waker(waker))
+}
+
+/// Runs `f`, catching a panic (`None`); a hostile waker's panics are kept
+/// off the output.
+pub fn catch<R>(f: impl FnOnce() -> R) -> Option<R> {
+    static QUIET: std::sync::Once = std::sync::Once::new();
+    QUIET.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !info.payload().is::<HostilePanic>() {
+                default(info);
+            }
+        }));
+    });
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
+}
