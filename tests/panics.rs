@@ -189,6 +189,83 @@ fn broadcast_recv_async_waits_for_another_receivers_clone_without_spinning() {
     });
 }
 
+/// A [`SlowClone`] whose original's drop panics (its clones' do not).
+#[derive(Debug)]
+struct SlowCloneBomb {
+    slow: SlowClone,
+    armed: bool,
+}
+
+impl Clone for SlowCloneBomb {
+    fn clone(&self) -> Self {
+        Self {
+            slow: self.slow.clone(),
+            armed: false,
+        }
+    }
+}
+
+impl Drop for SlowCloneBomb {
+    fn drop(&mut self) {
+        if self.armed && !thread::panicking() {
+            panic!("the overwritten message's drop panics");
+        }
+    }
+}
+
+/// Found by the audit: a lagging send overwrote a message while a
+/// receiver cloned it, and the cloner, holding the last reference to the
+/// overwritten slot, dropped it after its clone was made; that drop
+/// panicked and the clone was lost with the unwinding. Now the receiver
+/// keeps the clone for its next receive.
+#[test]
+fn broadcast_clone_kept_when_dropping_an_overwritten_message_panics() {
+    let release = Arc::new(AtomicBool::new(false));
+    let (started, clone_started) = std_mpsc::sync_channel(8);
+    let (tx, mut rx1) = broadcast::lagging(1);
+    let mut rx2 = rx1.clone();
+    let slow = |started| SlowClone {
+        release: release.clone(),
+        started,
+    };
+    tx.send(SlowCloneBomb {
+        slow: slow(started.clone()),
+        armed: true,
+    })
+    .unwrap();
+    let mut rx1 = thread::scope(|s| {
+        let cloning = s.spawn(move || {
+            let first = catch_unwind(AssertUnwindSafe(|| rx1.try_recv().map(|m| m.armed)));
+            (first.is_err(), rx1)
+        });
+        clone_started.recv().unwrap();
+        // Overwrites the message being cloned: its slot leaves the ring
+        // with the cloner.
+        tx.send(SlowCloneBomb {
+            slow: slow(started),
+            armed: false,
+        })
+        .unwrap();
+        release.store(true, SeqCst);
+        let (panicked, rx1) = cloning.join().unwrap();
+        assert!(panicked, "dropping the overwritten message panicked");
+        rx1
+    });
+    assert!(
+        matches!(rx1.try_recv(), Ok(SlowCloneBomb { armed: false, .. })),
+        "the clone was kept"
+    );
+    assert!(
+        matches!(rx1.try_recv(), Ok(_)),
+        "then the message that overwrote it"
+    );
+    assert!(matches!(
+        rx2.try_recv(),
+        Err(broadcast::TryRecvError::Lagged(1))
+    ));
+    assert!(matches!(rx2.try_recv(), Ok(_)));
+}
+
 /// Defect: a blocking rendezvous send whose wake of the receiver panicked
 /// left its entry listed: the call failed, yet a later receive got the
 /// message. Now the entry is withdrawn as the call unwinds.

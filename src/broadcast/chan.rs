@@ -757,12 +757,14 @@ impl<T> Chan<T> {
                     }
                     offered => Some(offered),
                 });
+            if offered.is_none() {
+                // Kept before the work after the lock (user code): if it
+                // panics, the future still withdraws its entry when dropped.
+                *entry = Some(waiting);
+            }
             after.finish();
             match offered {
-                None => {
-                    *entry = Some(waiting);
-                    Poll::Pending
-                }
+                None => Poll::Pending,
                 Some(Offer::Sent) => Poll::Ready(Ok(())),
                 Some(Offer::Full(msg) | Offer::Disconnected(msg)) => Poll::Ready(Err(msg)),
             }
@@ -908,7 +910,14 @@ impl<T> Chan<T> {
             Step::Moved(msg) => Read::Msg(at.deliver(msg, || after.finish())),
             Step::Clone(slot, pos) => {
                 after.finish();
-                Read::Msg(self.clone_out(&slot, pos, at))
+                let msg = self.clone_out(&slot, pos, at);
+                match Arc::into_inner(slot) {
+                    None => Read::Msg(msg),
+                    // The slot was overwritten meanwhile (lagging) and ours
+                    // is its last `Arc`: dropping it drops the overwritten
+                    // message (user code), so the clone is kept meanwhile.
+                    Some(last) => Read::Msg(at.deliver(msg, || drop(last))),
+                }
             }
             Step::Lagged(missed) => Read::Lagged(missed),
             Step::Empty => Read::Empty,
