@@ -255,15 +255,12 @@ fn broadcast_clone_kept_when_dropping_an_overwritten_message_panics() {
         matches!(rx1.try_recv(), Ok(SlowCloneBomb { armed: false, .. })),
         "the clone was kept"
     );
-    assert!(
-        matches!(rx1.try_recv(), Ok(_)),
-        "then the message that overwrote it"
-    );
+    assert!(rx1.try_recv().is_ok(), "then the message that overwrote it");
     assert!(matches!(
         rx2.try_recv(),
         Err(broadcast::TryRecvError::Lagged(1))
     ));
-    assert!(matches!(rx2.try_recv(), Ok(_)));
+    assert!(rx2.try_recv().is_ok());
 }
 
 /// Defect: a blocking rendezvous send whose wake of the receiver panicked
