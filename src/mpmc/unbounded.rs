@@ -43,10 +43,7 @@ impl<T> Blocks<T> {
         match self.blocks.back_mut() {
             Some(block) if block.len() < BLOCK => block.push_back(msg),
             _ => {
-                let mut block = self
-                    .spare
-                    .take()
-                    .unwrap_or_else(|| VecDeque::with_capacity(BLOCK));
+                let mut block = self.empty_block();
                 block.push_back(msg);
                 self.blocks.push_back(block);
             }
@@ -60,10 +57,7 @@ impl<T> Blocks<T> {
         match self.blocks.front_mut() {
             Some(block) if block.len() < BLOCK => block.push_front(msg),
             _ => {
-                let mut block = self
-                    .spare
-                    .take()
-                    .unwrap_or_else(|| VecDeque::with_capacity(BLOCK));
+                let mut block = self.empty_block();
                 block.push_front(msg);
                 self.blocks.push_front(block);
             }
@@ -71,26 +65,40 @@ impl<T> Blocks<T> {
         self.len += 1;
     }
 
-    #[inline]
+    /// The spare block, or a new one.
+    fn empty_block(&mut self) -> VecDeque<T> {
+        self.spare
+            .take()
+            .unwrap_or_else(|| VecDeque::with_capacity(BLOCK))
+    }
+
+    #[inline(always)]
     pub(crate) fn pop(&mut self) -> Option<T> {
         let front = self.blocks.front_mut()?;
         let msg = front.pop_front()?;
         self.len -= 1;
-        // A drained block is released: kept as the spare if there is none
-        // (so a channel in steady use reuses one block), freed otherwise.
         if front.is_empty() {
-            let block = self.blocks.pop_front().expect("front exists");
-            if self.spare.is_none() {
-                self.spare = Some(block);
-            }
-            // The list of blocks itself shrinks too, once mostly empty
-            // (halving keeps this amortized O(1) per message).
-            let room = self.blocks.capacity();
-            if room > MIN_LIST && self.blocks.len() < room / 4 {
-                self.blocks.shrink_to(room / 2);
-            }
+            self.release_front();
         }
         Some(msg)
+    }
+
+    /// Releases the drained front block: kept as the spare if there is
+    /// none (so a channel in steady use reuses one block), freed otherwise.
+    /// Out of line (once per block), so that `pop` stays small enough to
+    /// inline into every receive.
+    #[inline(never)]
+    fn release_front(&mut self) {
+        let block = self.blocks.pop_front().expect("front exists");
+        if self.spare.is_none() {
+            self.spare = Some(block);
+        }
+        // The list of blocks itself shrinks too, once mostly empty
+        // (halving keeps this amortized O(1) per message).
+        let room = self.blocks.capacity();
+        if room > MIN_LIST && self.blocks.len() < room / 4 {
+            self.blocks.shrink_to(room / 2);
+        }
     }
 
     #[inline]

@@ -51,7 +51,7 @@
 #![allow(unsafe_code)]
 
 use core::mem::MaybeUninit;
-use core::task::{Context, Poll, Waker};
+use core::task::{Context, Poll};
 
 use crate::error::{RecvError, TryRecvError};
 use crate::loom::atomic::{AtomicU8, Ordering::*};
@@ -387,6 +387,7 @@ impl<T> Core<T> {
     /// `this` points to a live core. Called by the receiver half only, once,
     /// and no receiver-side method after it. Once this returns without
     /// calling `own`, the core may already be freed by the sender.
+    #[inline(always)]
     pub(crate) unsafe fn close_receiver(this: *const Self, own: impl FnOnce()) {
         // ORDERING: Acquire pairs with the sender's Release of its last
         // state, so all it did to the core happened before we own it.
@@ -398,53 +399,54 @@ impl<T> Core<T> {
             return;
         }
         // SAFETY: forwarded contract (a pointer again, as for this function).
-        let (owner, waker) = unsafe { Self::close_receiver_slow(this, state) };
-        // Declared before `own` runs, so dropped after it, even on unwind.
-        let _waker = waker;
-        if owner {
-            own();
-        }
+        unsafe { Self::close_receiver_slow(this, state, own) }
     }
 
     /// `close_receiver` while the sender may still be there: out of line,
-    /// so that the usual end stays small. Returns whether the caller owns
-    /// the core, and the receiver's waker if it was still registered (out
-    /// of the core, for the caller to drop once it is done with the core).
+    /// so that the usual end stays small.
     ///
     /// # Safety
     ///
     /// As for [`close_receiver`](Self::close_receiver), of which this is
     /// the rest; `state` was loaded there with Acquire.
     #[cold]
-    unsafe fn close_receiver_slow(this: *const Self, mut state: u8) -> (bool, Option<Waker>) {
-        // SAFETY: live (contract); local, so not required past its last use.
-        let this = unsafe { &*this };
+    #[inline(never)]
+    unsafe fn close_receiver_slow(this: *const Self, mut state: u8, own: impl FnOnce()) {
         let mut spin = Spin::new();
         // Our waker has no more use: take it out rather than keep it alive
-        // until the sender lets go.
+        // until the sender lets go. Declared before `own` runs, so dropped
+        // after it, even on unwind.
         let mut waker = None;
-        loop {
-            match state {
-                MESSAGE | CLOSED => return (true, waker),
-                FINISHING => {
-                    spin.wait();
-                    state = this.state.load(Acquire);
-                }
-                _ => {
-                    if state == WAITING {
-                        // Before the move to CLOSED: after it, the sender may
-                        // free the core.
-                        waker = waker.or(this.waiter.take());
+        let owner = {
+            // SAFETY: live (contract); this reference ends with the block, before `own` (which may free the core) runs.
+            let this = unsafe { &*this };
+            loop {
+                match state {
+                    MESSAGE | CLOSED => break true,
+                    FINISHING => {
+                        spin.wait();
+                        state = this.state.load(Acquire);
                     }
-                    // ORDERING: Release: our last use of the core happens
-                    // before the sender, seeing CLOSED, frees it.
-                    match this.state.compare_exchange(state, CLOSED, AcqRel, Acquire) {
-                        Ok(_) => return (false, waker),
-                        Err(now) => state = now,
+                    _ => {
+                        if state == WAITING {
+                            // Before the move to CLOSED: after it, the
+                            // sender may free the core.
+                            waker = waker.or(this.waiter.take());
+                        }
+                        // ORDERING: Release: our last use of the core
+                        // happens before the sender, seeing CLOSED, frees it.
+                        match this.state.compare_exchange(state, CLOSED, AcqRel, Acquire) {
+                            Ok(_) => break false,
+                            Err(now) => state = now,
+                        }
                     }
                 }
             }
+        };
+        if owner {
+            own();
         }
+        drop(waker);
     }
 
     /// Whether the sender is gone without a message left to receive.
