@@ -14,7 +14,12 @@
 //!
 //! - A message is in exactly one place: the buffer, a waiting sender's
 //!   entry, or (hand-off) a blocked receiver's entry that is off its list.
-//!   It leaves the channel only in the operation that returns it.
+//!   It leaves the channel only in the operation that returns it. A
+//!   receive that took it and then meets a panic before returning it
+//!   (waking the sender or receiver it let go on runs user code) puts it
+//!   back at the front of the buffer ([`Chan::put_back`]), past the
+//!   capacity if need be, and in a rendezvous's buffer, which holds only
+//!   such messages.
 //! - Every message that enters the buffer (a send, or a waiting sender's
 //!   message moved in when a receive makes room) notifies one listed
 //!   receiver, if any. One message wakes at most one receiver.
