@@ -880,3 +880,110 @@ fn sweep_multishot() {
         );
     }
 }
+
+// ===== sweeps: streams and sinks =====
+
+/// A `Stream` over a receiver waits with a hostile waker; a `Sink` (whose
+/// first message fills the channel, so the second waits, also with a
+/// hostile waker) sends to it; the stream then reads everything.
+#[cfg(feature = "futures")]
+#[test]
+fn sweep_mpmc_stream_and_sink() {
+    use futures::sink::Sink;
+    use futures::stream::Stream;
+    use std::pin::Pin;
+    use std::task::Context;
+
+    for (name, make) in [BOUNDED_1, UNBOUNDED] {
+        sweep(&format!("mpmc stream and sink {name}"), measure, |ledger| {
+            let (tx, rx) = make();
+            let mut stream = rx.stream();
+            let waker = fuse::waker();
+            step(|| Pin::new(&mut stream).poll_next(&mut Context::from_waker(&waker)));
+            let mut sink = tx.sink();
+            for id in 0..2 {
+                let ready = step(|| {
+                    let mut cx = Context::from_waker(&waker);
+                    match Pin::new(&mut sink).poll_ready(&mut cx) {
+                        Poll::Ready(Ok(())) => {
+                            Pin::new(&mut sink).start_send(ledger.msg(id)).is_ok()
+                        }
+                        _ => false,
+                    }
+                });
+                if ready != Some(true) {
+                    break;
+                }
+            }
+            step(|| Pin::new(&mut sink).poll_flush(&mut Context::from_waker(&waker)));
+            step(move || drop(waker));
+            // Read what came, with a plain waker, until nothing is ready.
+            loop {
+                let next = step(|| {
+                    Pin::new(&mut stream).poll_next(&mut Context::from_waker(noop_waker_ref()))
+                });
+                match next {
+                    Some(Poll::Ready(Some(m))) => {
+                        step(|| ledger.received("rx", m));
+                    }
+                    Some(Poll::Ready(None)) | Some(Poll::Pending) => {
+                        // The sink may still hold the second message.
+                        let flushed = step(|| {
+                            Pin::new(&mut sink)
+                                .poll_flush(&mut Context::from_waker(noop_waker_ref()))
+                        });
+                        if !matches!(flushed, Some(Poll::Pending)) {
+                            break;
+                        }
+                    }
+                    None => {}
+                }
+            }
+            drain_mpmc(&rx, ledger);
+            assert_eq!(ledger.receipts(0), 1, "the first message was lost");
+            step(|| drop((sink, stream)));
+            mpmc_still_works(&tx, &rx, ledger);
+            step(|| drop((tx, rx)));
+        });
+    }
+}
+
+/// A broadcast receiver's `Stream` waits with a hostile waker while a
+/// send wakes it; a second receiver makes the read a clone.
+#[cfg(feature = "futures")]
+#[test]
+fn sweep_broadcast_stream() {
+    use futures::stream::Stream;
+    use std::pin::Pin;
+    use std::task::Context;
+
+    sweep("broadcast stream", measure, |ledger| {
+        let (tx, mut rx1) = broadcast::channel(2);
+        let mut rx2 = rx1.clone();
+        {
+            let mut stream = rx1.stream();
+            let waker = fuse::waker();
+            step(|| Pin::new(&mut stream).poll_next(&mut Context::from_waker(&waker)));
+            step(|| tx.try_send(ledger.msg(0)));
+            step(move || drop(waker));
+            loop {
+                let next = step(|| {
+                    Pin::new(&mut stream).poll_next(&mut Context::from_waker(noop_waker_ref()))
+                });
+                match next {
+                    Some(Poll::Ready(Some(Ok(m)))) => {
+                        step(|| ledger.received("rx1", m));
+                    }
+                    None => {}
+                    _ => break,
+                }
+            }
+            step(|| drop(stream));
+        }
+        drain_broadcast(&mut rx1, "rx1", ledger);
+        drain_broadcast(&mut rx2, "rx2", ledger);
+        assert_eq!(ledger.receipts(0), 2, "a receiver missed the message");
+        broadcast_still_works(&tx, &mut [&mut rx1, &mut rx2], ledger);
+        step(|| drop((tx, rx1, rx2)));
+    });
+}
