@@ -296,6 +296,12 @@ fn mpmc_receive_whose_wake_panics_keeps_the_message() {
     flags.panic_on_drop.store(true, SeqCst);
     assert!(catch_unwind(AssertUnwindSafe(|| rx.try_recv())).is_err());
     assert_eq!(drops.drops(), 0, "nothing dropped");
+    // Both are held (one over the capacity, until received): still full.
+    assert_eq!(rx.len(), 2);
+    assert!(matches!(
+        tx.try_send(drops.msg(3)),
+        Err(tidings::TrySendError::Full(_))
+    ));
     assert_eq!(rx.try_recv().map(|m| m.value), Ok(1), "first is kept");
     assert_eq!(rx.try_recv().map(|m| m.value), Ok(2), "second moved in");
     assert_eq!(poll_with(&mut fut, noop_waker_ref()), Poll::Ready(Ok(())));
@@ -325,17 +331,20 @@ const BOUNDED_1: (&str, Make) = ("bounded(1)", || mpmc::bounded(1));
 const UNBOUNDED: (&str, Make) = ("unbounded", mpmc::unbounded);
 const RENDEZVOUS: (&str, Make) = ("rendezvous", mpmc::rendezvous);
 
-/// Receives until the channel is empty (a receive that panics is tried
-/// again: the fuse fires once), recording what came.
-fn drain_mpmc(rx: &mpmc::Receiver<Tracked>, ledger: &Ledger) {
+/// Runs `f` until a run of it does not panic (the fuse fires once).
+fn until_done<R>(mut f: impl FnMut() -> R) -> R {
     loop {
-        match step(|| rx.try_recv()) {
-            Some(Ok(msg)) => {
-                step(|| ledger.received("rx", msg));
-            }
-            Some(Err(_)) => return,
-            None => {}
+        if let Some(out) = step(&mut f) {
+            return out;
         }
+    }
+}
+
+/// Receives until the channel is empty (a receive that panics is tried
+/// again), recording what came.
+fn drain_mpmc(rx: &mpmc::Receiver<Tracked>, ledger: &Ledger) {
+    while let Ok(msg) = until_done(|| rx.try_recv()) {
+        step(|| ledger.received("rx", msg));
     }
 }
 
@@ -585,12 +594,12 @@ fn sweep_mpmc_replaced_waker() {
 /// recording what came under `name`.
 fn drain_broadcast(rx: &mut broadcast::Receiver<Tracked>, name: &'static str, ledger: &Ledger) {
     loop {
-        match step(|| rx.try_recv()) {
-            Some(Ok(msg)) => {
+        match until_done(|| rx.try_recv()) {
+            Ok(msg) => {
                 step(|| ledger.received(name, msg));
             }
-            Some(Err(broadcast::TryRecvError::Lagged(_))) | None => {}
-            Some(Err(_)) => return,
+            Err(broadcast::TryRecvError::Lagged(_)) => {}
+            Err(_) => return,
         }
     }
 }
@@ -746,15 +755,8 @@ fn oneshot_round<R>(
         step(drop_tx);
     }
     if receives {
-        loop {
-            match step(|| try_recv(&mut rx.fut)) {
-                Some(Ok(m)) => {
-                    step(|| ledger.received("rx", m));
-                    break;
-                }
-                Some(Err(_)) => break,
-                None => {}
-            }
+        if let Ok(m) = until_done(|| try_recv(&mut rx.fut)) {
+            step(|| ledger.received("rx", m));
         }
         if sends {
             assert_eq!(ledger.receipts(0), 1, "the sent message was lost");
@@ -851,15 +853,8 @@ fn sweep_multishot() {
                 }
                 step(|| drop(fut));
                 if receives {
-                    loop {
-                        match step(|| rx.try_recv()) {
-                            Some(Ok(m)) => {
-                                step(|| ledger.received("rx", m));
-                                break;
-                            }
-                            Some(Err(_)) => break,
-                            None => {}
-                        }
+                    if let Ok(m) = until_done(|| rx.try_recv()) {
+                        step(|| ledger.received("rx", m));
                     }
                     if sends {
                         assert_eq!(ledger.receipts(0), 1, "the sent message was lost");

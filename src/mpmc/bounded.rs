@@ -1,4 +1,5 @@
-//! The bounded flavor's buffer: a ring of at most `cap` slots.
+//! The bounded flavor's buffer: a ring of at most `cap` slots (one more
+//! only while a message put back after a panic waits: `push_front`).
 //!
 //! A plain `VecDeque` kept behind the channel's lock. Its slots are
 //! allocated as the channel first fills (at most [`PREALLOCATE`] up front,
@@ -33,7 +34,8 @@ impl<T> Ring<T> {
     #[inline(always)]
     pub(crate) fn push(&mut self, msg: T) -> Result<(), T> {
         let len = self.buf.len();
-        if len == self.cap {
+        // `>=`: a message put back may make it `cap + 1` (`push_front`).
+        if len >= self.cap {
             return Err(msg);
         }
         if len == self.buf.capacity() {

@@ -568,8 +568,8 @@ impl<T> Chan<T> {
     }
 
     /// `deliver` with someone to wake: out of line, so that the receive's
-    /// fast path stays small.
-    #[cold]
+    /// fast path stays small. (Not `#[cold]`: every receive of a hand-off,
+    /// a full `bounded(1)` say, comes here.)
     #[inline(never)]
     fn deliver_waking(&self, msg: T, wake: Wake<T>) -> T {
         self.deliver_after(Some(msg), || wake.wake())

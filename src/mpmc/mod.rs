@@ -98,7 +98,9 @@ mod unbounded;
 use chan::{Buffer, Chan, SendEnd};
 
 /// Makes a channel that holds at most `cap` messages; a send waits while
-/// it is full. `bounded(0)` is a [`rendezvous`] channel.
+/// it is full. `bounded(0)` is a [`rendezvous`] channel. (One message more
+/// only after a receive put its message back because a waker it woke
+/// panicked; see the [module docs](self#when-user-code-panics).)
 ///
 /// The buffer's slots are allocated as the channel first fills (up to 64
 /// at once, then by doubling, never more than `cap`) and then kept, so a
@@ -379,8 +381,9 @@ impl<T> Sender<T> {
         }
     }
 
-    /// The number of messages in the channel's buffer (always 0 for a
-    /// rendezvous channel).
+    /// The number of messages in the channel's buffer (0 for a rendezvous
+    /// channel, unless a receive put its message back after a panicking
+    /// waker: see the [module docs](self#when-user-code-panics)).
     ///
     /// # Examples
     ///
