@@ -18,9 +18,9 @@
 //!
 //! | you need | use | status |
 //! |---|---|---|
-//! | one reply, one sender, one receiver | [`oneshot::channel`] | available |
+//! | one reply, one sender, one receiver | [`oneshot::channel`] (`alloc`) | available |
 //! | one reply without any allocation, `no_std` | [`oneshot::Slot`] | available |
-//! | one reply per round, reusing the allocation | `multishot` (`alloc`) | available |
+//! | one reply per round, reusing the allocation | [`multishot`] (`alloc`) | available |
 //! | a queue, many senders and receivers | [`mpmc::bounded`], [`mpmc::unbounded`], [`mpmc::rendezvous`] (`alloc`) | available |
 //! | every receiver sees every message, with backpressure or lagging | [`broadcast::channel`], [`broadcast::lagging`] (`alloc`) | available |
 //!
@@ -59,6 +59,30 @@
 //! message before the panic keeps it in the channel for the next receive;
 //! a send that unwinds while it waits is withdrawn, its message dropped.
 //! Each kind's module docs say the details.
+// The links of the table above: to the items, or, in a build without
+// them, to the feature table that says how to get them.
+#![cfg_attr(
+    feature = "alloc",
+    doc = "",
+    doc = "[`oneshot::channel`]: oneshot::channel",
+    doc = "[`multishot`]: multishot",
+    doc = "[`mpmc::bounded`]: fn@mpmc::bounded",
+    doc = "[`mpmc::unbounded`]: fn@mpmc::unbounded",
+    doc = "[`mpmc::rendezvous`]: fn@mpmc::rendezvous",
+    doc = "[`broadcast::channel`]: broadcast::channel",
+    doc = "[`broadcast::lagging`]: broadcast::lagging"
+)]
+#![cfg_attr(
+    not(feature = "alloc"),
+    doc = "",
+    doc = "[`oneshot::channel`]: crate#features",
+    doc = "[`multishot`]: crate#features",
+    doc = "[`mpmc::bounded`]: crate#features",
+    doc = "[`mpmc::unbounded`]: crate#features",
+    doc = "[`mpmc::rendezvous`]: crate#features",
+    doc = "[`broadcast::channel`]: crate#features",
+    doc = "[`broadcast::lagging`]: crate#features"
+)]
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -45,6 +45,7 @@ mod imp {
 
     /// `hints` spin hints in a row, without looking at anything.
     #[inline]
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))] // the queues' lock
     pub(crate) fn back_off(hints: u32) {
         for _ in 0..hints {
             core::hint::spin_loop();
@@ -69,6 +70,7 @@ mod imp {
 
             /// Runs `f` with a shared raw pointer to the contents.
             #[inline]
+            #[cfg_attr(not(feature = "alloc"), allow(dead_code))] // broadcast
             pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
                 f(self.0.get())
             }

@@ -294,6 +294,9 @@ impl<T> Receiver<T> {
 /// The future of [`Receiver::recv_async`]: this round's message, or
 /// [`RecvError`] if the round's sender is gone without one.
 ///
+/// With the `futures` feature it implements `FusedFuture`, which
+/// `futures::select!` requires.
+///
 /// # Examples
 ///
 /// ```

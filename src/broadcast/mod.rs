@@ -639,6 +639,9 @@ impl<T> fmt::Debug for Receiver<T> {
 
 /// The future of [`Sender::send_async`].
 ///
+/// With the `futures` feature it implements `FusedFuture`, which
+/// `futures::select!` requires.
+///
 /// # Cancel safety
 ///
 /// Dropping it before it completes means the message was either sent or
@@ -693,6 +696,9 @@ impl<T> fmt::Debug for SendFuture<'_, T> {
 }
 
 /// The future of [`Receiver::recv_async`].
+///
+/// With the `futures` feature it implements `FusedFuture`, which
+/// `futures::select!` requires.
 ///
 /// # Cancel safety
 ///

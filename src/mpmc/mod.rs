@@ -1,5 +1,6 @@
-//! Multi-producer multi-consumer channels: [`bounded`], [`unbounded`] and
-//! [`rendezvous`], blocking and async on the same channel.
+//! Multi-producer multi-consumer channels: [`bounded`](fn@bounded),
+//! [`unbounded`](fn@unbounded) and [`rendezvous`](fn@rendezvous), blocking
+//! and async on the same channel.
 //!
 //! [`Sender`] and [`Receiver`] are both `Clone`; every message goes to
 //! exactly one receiver. Each operation that can wait has a blocking form
@@ -33,9 +34,9 @@
 //!
 //! | constructor | buffer | a send waits while |
 //! |---|---|---|
-//! | [`bounded(cap)`](bounded) | a ring of `cap` slots | the ring is full |
-//! | [`unbounded()`](unbounded) | a list of blocks of 32 messages, released as they drain | never |
-//! | [`rendezvous()`](rendezvous) (= `bounded(0)`) | none | no receiver has taken its message |
+//! | [`bounded(cap)`](fn@bounded) | a ring of `cap` slots | the ring is full |
+//! | [`unbounded()`](fn@unbounded) | a list of blocks of 32 messages, released as they drain | never |
+//! | [`rendezvous()`](fn@rendezvous) (= `bounded(0)`) | none | no receiver has taken its message |
 //!
 //! # Closing
 //!
@@ -98,9 +99,10 @@ mod unbounded;
 use chan::{Buffer, Chan, SendEnd};
 
 /// Makes a channel that holds at most `cap` messages; a send waits while
-/// it is full. `bounded(0)` is a [`rendezvous`] channel. (One message more
-/// only after a receive put its message back because a waker it woke
-/// panicked; see the [module docs](self#when-user-code-panics).)
+/// it is full. `bounded(0)` is a [`rendezvous`](fn@rendezvous) channel.
+/// (One message more only after a receive put its message back because a
+/// waker it woke panicked; see the
+/// [module docs](self#when-user-code-panics).)
 ///
 /// The buffer's slots are allocated as the channel first fills (up to 64
 /// at once, then by doubling, never more than `cap`) and then kept, so a
@@ -858,6 +860,9 @@ impl<T> fmt::Debug for WeakSender<T> {
 
 /// The future of [`Sender::send_async`].
 ///
+/// With the `futures` feature it implements `FusedFuture`, which
+/// `futures::select!` requires.
+///
 /// # Cancel safety
 ///
 /// Dropping it before it completes means the message was either delivered
@@ -912,6 +917,9 @@ impl<T> fmt::Debug for SendFuture<'_, T> {
 }
 
 /// The future of [`Receiver::recv_async`].
+///
+/// With the `futures` feature it implements `FusedFuture`, which
+/// `futures::select!` requires.
 ///
 /// # Cancel safety
 ///

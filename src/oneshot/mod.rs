@@ -1,14 +1,16 @@
 //! A channel for exactly one message, from a thread or a task to a thread
 //! or a task.
 //!
-//! [`channel`] makes one heap allocation and returns a [`Sender`] and a
-//! [`Receiver`]. The sender's [`send`](Sender::send) never waits: it is
-//! wait-free, a load, one atomic swap and a store when the receiver is not
-//! waiting. The receiver can
-//! be awaited (it is itself a [`Future`](::core::future::Future)), block a thread
-//! ([`recv`](Receiver::recv), [`recv_timeout`](Receiver::recv_timeout),
-//! [`recv_deadline`](Receiver::recv_deadline)), or check without waiting
-//! ([`try_recv`](Receiver::try_recv)), in any order on the same receiver.
+//! [`channel`] (with the `alloc` feature) makes one heap allocation and
+//! returns a [`Sender`] and a [`Receiver`]. The sender's [`send`] never
+//! waits: it is wait-free, a load, one atomic swap and a store when the
+//! receiver is not waiting. The receiver can be awaited (it is itself a
+//! [`Future`](::core::future::Future)), block a thread ([`recv`],
+//! [`recv_timeout`], [`recv_deadline`], with the `std` feature), or check
+//! without waiting ([`try_recv`]), in any order on the same receiver.
+//!
+//! [`Slot`] is the same channel without any allocation, for `no_std`
+//! targets.
 //!
 //! ```
 //! use std::thread;
@@ -30,6 +32,40 @@
 //!
 //! Everything the sending thread did before `send` is visible to the
 //! receiving side once it has the message.
+// The links above: to the items, or, in a build without them, to the
+// crate's feature table.
+#![cfg_attr(
+    feature = "alloc",
+    doc = "",
+    doc = "[`channel`]: channel",
+    doc = "[`Sender`]: Sender",
+    doc = "[`Receiver`]: Receiver",
+    doc = "[`send`]: Sender::send",
+    doc = "[`try_recv`]: Receiver::try_recv"
+)]
+#![cfg_attr(
+    not(feature = "alloc"),
+    doc = "",
+    doc = "[`channel`]: crate#features",
+    doc = "[`Sender`]: crate#features",
+    doc = "[`Receiver`]: crate#features",
+    doc = "[`send`]: crate#features",
+    doc = "[`try_recv`]: crate#features"
+)]
+#![cfg_attr(
+    feature = "std",
+    doc = "",
+    doc = "[`recv`]: Receiver::recv",
+    doc = "[`recv_timeout`]: Receiver::recv_timeout",
+    doc = "[`recv_deadline`]: Receiver::recv_deadline"
+)]
+#![cfg_attr(
+    not(feature = "std"),
+    doc = "",
+    doc = "[`recv`]: crate#features",
+    doc = "[`recv_timeout`]: crate#features",
+    doc = "[`recv_deadline`]: crate#features"
+)]
 #![allow(unsafe_code)]
 
 mod core;
@@ -119,12 +155,14 @@ mod heap {
 
     /// The receiving half of a [`oneshot::channel`](channel).
     ///
-    /// Await it (it is a [`Future`] and `Unpin`), block on it
-    /// ([`recv`](Receiver::recv), [`recv_timeout`](Receiver::recv_timeout),
-    /// [`recv_deadline`](Receiver::recv_deadline)) or check it
+    /// Await it (it is a [`Future`] and `Unpin`), block on it (`recv`,
+    /// `recv_timeout`, `recv_deadline`, with the `std` feature) or check it
     /// ([`try_recv`](Receiver::try_recv)), in any order. Once it has
     /// returned the message, or reported the disconnect, every further
     /// receive reports [`RecvError`] (disconnected).
+    ///
+    /// With the `futures` feature it implements `FusedFuture`, which
+    /// `futures::select!` requires.
     ///
     /// Dropping it drops a message that was sent and not received, at once,
     /// and makes a later [`Sender::send`] fail with the message handed back.

@@ -96,6 +96,9 @@ pub struct SlotSender<'a, T> {
 /// like [`oneshot::Receiver`](crate::oneshot). Dropping it drops a message
 /// that was sent and not received, at once.
 ///
+/// With the `futures` feature it implements `FusedFuture`, which
+/// `futures::select!` requires.
+///
 /// # Examples
 ///
 /// ```
