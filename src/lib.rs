@@ -91,21 +91,19 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-#[cfg(feature = "std")]
-mod block;
-#[cfg(feature = "alloc")]
-mod lock;
 mod loom;
-mod waiter;
 #[cfg(feature = "alloc")]
-mod waitlist;
+mod queue;
+mod wait;
 
 #[cfg(feature = "alloc")]
 pub mod broadcast;
 pub mod error;
 #[cfg(feature = "alloc")]
 pub mod mpmc;
+// Beside the oneshot whose core it reuses; a kind of its own to users.
 #[cfg(feature = "alloc")]
+#[path = "oneshot/multishot.rs"]
 pub mod multishot;
 pub mod oneshot;
 

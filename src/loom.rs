@@ -1,7 +1,9 @@
-//! The sync shim: the one place that names atomics, cells and threads.
+//! The sync shim: the one place that names atomics, cells, `Arc`, threads
+//! and thread-locals.
 //!
 //! Every primitive of the crate takes its atomics, its `UnsafeCell`, its
-//! spin hint and its thread parking from here. In a normal build they are
+//! `Arc`, its thread-locals, its spin hint and its thread parking from
+//! here. In a normal build they are
 //! `core`'s and `std`'s (or `portable-atomic`'s, with that feature, for
 //! targets without compare-and-swap); under
 //! `RUSTFLAGS="--cfg tidings_loom"` they are [loom](https://docs.rs/loom)'s,
@@ -55,6 +57,21 @@ mod imp {
     #[cfg(feature = "std")]
     pub(crate) mod thread {
         pub(crate) use std::thread::{current, park, park_timeout, Thread};
+    }
+
+    /// Thread-locals (std's macro).
+    #[cfg(feature = "std")]
+    pub(crate) use std::thread_local;
+
+    #[cfg(feature = "alloc")]
+    pub(crate) mod sync {
+        pub(crate) use alloc::sync::Arc;
+
+        /// `Arc::into_inner`: the value, if this was the last `Arc`.
+        #[inline]
+        pub(crate) fn into_inner<T>(this: Arc<T>) -> Option<T> {
+            Arc::into_inner(this)
+        }
     }
 
     pub(crate) mod cell {
@@ -119,6 +136,23 @@ mod imp {
 
     pub(crate) mod cell {
         pub(crate) use loom::cell::UnsafeCell;
+    }
+
+    /// Thread-locals, one per modelled thread. (The crate's two
+    /// thread-locals are caches that models bypass: the blocking driver's
+    /// waker and the lock's streak say why.)
+    #[allow(unused_imports)]
+    pub(crate) use loom::thread_local;
+
+    pub(crate) mod sync {
+        pub(crate) use loom::sync::Arc;
+
+        /// loom's `Arc` has no `into_inner`; `try_unwrap` stands in. They
+        /// differ only when two owners unwrap at once: both may fail, and
+        /// the last of the two drops then drops the value.
+        pub(crate) fn into_inner<T>(this: Arc<T>) -> Option<T> {
+            Arc::try_unwrap(this).ok()
+        }
     }
 }
 

@@ -8,12 +8,15 @@
 //! split, sent on and received from; a `multishot` sender recycled, sent
 //! on and received from; an mpmc `try_send` + `try_recv` per flavor (a
 //! rendezvous channel has no buffer, so its `try_send` needs a blocked
-//! receiver and is left out). The `oneshot` crate and crossbeam-channel
-//! run the same rounds for reference.
+//! receiver and is left out). The `oneshot` crate, crossbeam-channel and
+//! crossfire (its mpmc channel, like tidings') run the same rounds for
+//! reference.
 
 use divan::{black_box, Bencher};
 
 fn main() {
+    // As crossfire's docs advise at start-up (it matters on one core).
+    crossfire::detect_backoff_cfg();
     divan::main();
 }
 
@@ -88,5 +91,25 @@ mod mpmc {
             tx.try_send(black_box(1usize)).unwrap();
             rx.try_recv().unwrap()
         });
+    }
+
+    /// For reference: crossfire's mpmc channel (bounded and unbounded are
+    /// different types there).
+    #[divan::bench(args = FLAVORS)]
+    fn crossfire_try_send_try_recv(bencher: Bencher, flavor: &str) {
+        if flavor == "unbounded" {
+            let (tx, rx) = crossfire::mpmc::unbounded_blocking();
+            bencher.bench_local(|| {
+                tx.try_send(black_box(1usize)).unwrap();
+                rx.try_recv().unwrap()
+            });
+        } else {
+            let cap = if flavor == "bounded(1)" { 1 } else { 1000 };
+            let (tx, rx) = crossfire::mpmc::bounded_blocking(cap);
+            bencher.bench_local(|| {
+                tx.try_send(black_box(1usize)).unwrap();
+                rx.try_recv().unwrap()
+            });
+        }
     }
 }

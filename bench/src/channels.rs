@@ -5,9 +5,19 @@
 //! are its thread and task operations. A library implements the traits it
 //! supports (crossbeam has no async side, futures-channel no blocking side)
 //! and answers `None` for the flavors it lacks.
+//!
+//! The peers: crossbeam-channel, flume, kanal, async-channel, crossfire,
+//! std's mpsc, tokio's mpsc and futures-channel's mpsc. Each runs its
+//! general channel (mpmc, or mpsc where that is all the library has),
+//! except crossfire, which has a type per shape: it runs `spsc` in the
+//! one-producer one-consumer scenarios, `mpsc` in the many-to-one ones and
+//! `mpmc` where there are several consumers, the type a crossfire user
+//! would pick, and its rows say which (`crossfire spsc`, `crossfire mpsc`,
+//! `crossfire`).
 
 use std::fmt;
 use std::future::Future;
+use std::mem;
 
 use futures_util::{SinkExt, StreamExt};
 
@@ -62,15 +72,24 @@ impl fmt::Display for Flavor {
 pub trait Channel: 'static {
     /// The implementation's name in the results.
     const NAME: &'static str;
-    /// The sending half (cloned for more producers).
-    type Tx<T: Message>: Clone + Send + 'static;
+    /// The sending half.
+    type Tx<T: Message>: Send + 'static;
     /// The receiving half.
     type Rx<T: Message>: Send + 'static;
     /// A new channel, or `None` if the library has no such flavor.
     fn new<T: Message>(flavor: Flavor) -> Option<(Self::Tx<T>, Self::Rx<T>)>;
+    /// Another sender on the same channel, or `None` for a
+    /// single-producer channel.
+    fn clone_tx<T: Message>(tx: &Self::Tx<T>) -> Option<Self::Tx<T>>;
     /// Another receiver on the same channel, or `None` for a
     /// single-consumer channel.
     fn clone_rx<T: Message>(rx: &Self::Rx<T>) -> Option<Self::Rx<T>>;
+    /// Whether this entry takes part in a scenario with this many
+    /// producers and consumers, among those its handles allow: every one
+    /// but for crossfire's types, each of which takes its own shape.
+    fn enters(_producers: usize, _consumers: usize) -> bool {
+        true
+    }
 }
 
 /// The blocking operations: they park the thread while they cannot finish.
@@ -86,22 +105,45 @@ pub trait Async: Channel {
     fn recv_async<T: Message>(rx: &mut Self::Rx<T>) -> impl Future<Output = T> + Send + '_;
 }
 
-/// Whether `C` offers `flavor` with this many consumers.
-pub fn supports<C: Channel>(flavor: Flavor, consumers: usize) -> bool {
+/// Whether `C` offers `flavor` with this many producers and consumers.
+pub fn supports<C: Channel>(flavor: Flavor, producers: usize, consumers: usize) -> bool {
     match C::new::<usize>(flavor) {
-        Some((_tx, rx)) => consumers == 1 || C::clone_rx(&rx).is_some(),
+        Some((tx, rx)) => {
+            C::enters(producers, consumers)
+                && (producers == 1 || C::clone_tx(&tx).is_some())
+                && (consumers == 1 || C::clone_rx(&rx).is_some())
+        }
         None => false,
     }
 }
 
+/// `n` senders: `tx` and `n - 1` clones of it.
+pub fn senders<C: Channel, T: Message>(tx: C::Tx<T>, n: usize) -> Vec<C::Tx<T>> {
+    let mut all: Vec<_> = (1..n)
+        .map(|_| C::clone_tx(&tx).expect("a multi-producer channel"))
+        .collect();
+    all.push(tx);
+    all
+}
+
+/// `n` receivers: `rx` and `n - 1` clones of it.
+pub fn receivers<C: Channel, T: Message>(rx: C::Rx<T>, n: usize) -> Vec<C::Rx<T>> {
+    let mut all: Vec<_> = (1..n)
+        .map(|_| C::clone_rx(&rx).expect("a multi-consumer channel"))
+        .collect();
+    all.push(rx);
+    all
+}
+
 /// The [`Impl`](crate::harness::Impl)s of one scenario: for each library
-/// in the list that offers `flavor` with `consumers` receivers, `run`
-/// with the type `C` standing for that library.
+/// in the list that offers `flavor` with `producers` senders and
+/// `consumers` receivers, `run` with the type `C` standing for that
+/// library.
 macro_rules! impls_for {
-    ($flavor:expr, $consumers:expr, [$($lib:ident),*], |$c:ident| $run:expr) => {{
+    ($flavor:expr, $producers:expr, $consumers:expr, [$($lib:ident),*], |$c:ident| $run:expr) => {{
         let mut impls = Vec::new();
         $(
-            if $crate::channels::supports::<$lib>($flavor, $consumers) {
+            if $crate::channels::supports::<$lib>($flavor, $producers, $consumers) {
                 type $c = $lib;
                 impls.push($crate::harness::Impl::new(<$lib as $crate::channels::Channel>::NAME, $run));
             }
@@ -125,6 +167,9 @@ impl Channel for Tidings {
             Flavor::Bounded(cap) => tidings::bounded(cap),
             Flavor::Unbounded => tidings::unbounded(),
         })
+    }
+    fn clone_tx<T: Message>(tx: &Self::Tx<T>) -> Option<Self::Tx<T>> {
+        Some(tx.clone())
     }
     fn clone_rx<T: Message>(rx: &Self::Rx<T>) -> Option<Self::Rx<T>> {
         Some(rx.clone())
@@ -162,6 +207,9 @@ impl Channel for Crossbeam {
             Flavor::Unbounded => crossbeam_channel::unbounded(),
         })
     }
+    fn clone_tx<T: Message>(tx: &Self::Tx<T>) -> Option<Self::Tx<T>> {
+        Some(tx.clone())
+    }
     fn clone_rx<T: Message>(rx: &Self::Rx<T>) -> Option<Self::Rx<T>> {
         Some(rx.clone())
     }
@@ -188,6 +236,9 @@ impl Channel for Flume {
             Flavor::Bounded(cap) => flume::bounded(cap),
             Flavor::Unbounded => flume::unbounded(),
         })
+    }
+    fn clone_tx<T: Message>(tx: &Self::Tx<T>) -> Option<Self::Tx<T>> {
+        Some(tx.clone())
     }
     fn clone_rx<T: Message>(rx: &Self::Rx<T>) -> Option<Self::Rx<T>> {
         Some(rx.clone())
@@ -227,6 +278,9 @@ impl Channel for Kanal {
             Flavor::Unbounded => kanal::unbounded(),
         })
     }
+    fn clone_tx<T: Message>(tx: &Self::Tx<T>) -> Option<Self::Tx<T>> {
+        Some(tx.clone())
+    }
     fn clone_rx<T: Message>(rx: &Self::Rx<T>) -> Option<Self::Rx<T>> {
         Some(rx.clone())
     }
@@ -264,6 +318,9 @@ impl Channel for AsyncChannel {
             Flavor::Unbounded => Some(async_channel::unbounded()),
         }
     }
+    fn clone_tx<T: Message>(tx: &Self::Tx<T>) -> Option<Self::Tx<T>> {
+        Some(tx.clone())
+    }
     fn clone_rx<T: Message>(rx: &Self::Rx<T>) -> Option<Self::Rx<T>> {
         Some(rx.clone())
     }
@@ -285,6 +342,277 @@ impl Async for AsyncChannel {
     async fn recv_async<T: Message>(rx: &mut Self::Rx<T>) -> T {
         rx.recv().await.expect(CLOSED)
     }
+}
+
+/// crossfire: a lockless channel derived from crossbeam's, with a module,
+/// and its own code, per shape: `spsc`, `mpsc` and `mpmc`. It has no
+/// rendezvous (its `bounded(0)` is a `bounded(1)`): it sits out those rows.
+///
+/// Its handles carry their context in their type (`Tx` / `MTx` block,
+/// `AsyncTx` / `MAsyncTx` await, and the same for receivers), and each
+/// turns into its counterpart by value (`From`: an `Arc` cloned). A bench
+/// handle holds either form and takes the one its first operation needs:
+/// one conversion per handle and run, then a check of the form per
+/// operation. The thread <-> task scenarios get their halves the way
+/// crossfire's docs show: one side converted to the other's context.
+pub enum CfHandle<B, A> {
+    Blocking(B),
+    Async(A),
+    /// Only while a conversion moves the handle.
+    Converting,
+}
+
+impl<B, A> CfHandle<B, A>
+where
+    B: From<A>,
+    A: From<B>,
+{
+    #[inline(always)]
+    fn blocking(&mut self) -> &B {
+        match self {
+            CfHandle::Blocking(b) => b,
+            _ => self.become_blocking(),
+        }
+    }
+
+    #[inline(always)]
+    fn asynchronous(&mut self) -> &A {
+        match self {
+            CfHandle::Async(a) => a,
+            _ => self.become_async(),
+        }
+    }
+
+    #[cold]
+    fn become_blocking(&mut self) -> &B {
+        if let CfHandle::Async(a) = mem::replace(self, CfHandle::Converting) {
+            *self = CfHandle::Blocking(B::from(a));
+        }
+        match self {
+            CfHandle::Blocking(b) => b,
+            _ => unreachable!("a crossfire handle lost in a conversion"),
+        }
+    }
+
+    #[cold]
+    fn become_async(&mut self) -> &A {
+        if let CfHandle::Blocking(b) = mem::replace(self, CfHandle::Converting) {
+            *self = CfHandle::Async(A::from(b));
+        }
+        match self {
+            CfHandle::Async(a) => a,
+            _ => unreachable!("a crossfire handle lost in a conversion"),
+        }
+    }
+}
+
+/// A crossfire handle's clone, or `None` for a single-producer or
+/// single-consumer end (`Tx`, `AsyncTx`, `Rx`, `AsyncRx`).
+pub trait CfClone: Sized {
+    fn cf_clone(&self) -> Option<Self>;
+}
+
+impl<B: CfClone, A: CfClone> CfClone for CfHandle<B, A> {
+    fn cf_clone(&self) -> Option<Self> {
+        match self {
+            CfHandle::Blocking(b) => b.cf_clone().map(CfHandle::Blocking),
+            CfHandle::Async(a) => a.cf_clone().map(CfHandle::Async),
+            CfHandle::Converting => unreachable!("a crossfire handle lost in a conversion"),
+        }
+    }
+}
+
+macro_rules! cf_clone {
+    (clone: $($multi:ident),*; no clone: $($single:ident),*) => {
+        $(impl<F: crossfire::flavor::Flavor> CfClone for crossfire::$multi<F> {
+            fn cf_clone(&self) -> Option<Self> {
+                Some(self.clone())
+            }
+        })*
+        $(impl<F: crossfire::flavor::Flavor> CfClone for crossfire::$single<F> {
+            fn cf_clone(&self) -> Option<Self> {
+                None
+            }
+        })*
+    };
+}
+cf_clone!(clone: MTx, MAsyncTx, MRx, MAsyncRx; no clone: Tx, AsyncTx, Rx, AsyncRx);
+
+/// A crossfire sender as the bench drives it. A bounded channel's is a
+/// [`CfHandle`]; an unbounded channel's is the blocking `Tx` / `MTx`
+/// alone, in tasks too, as crossfire's `unbounded_async` hands it out (a
+/// send on an unbounded channel never waits).
+pub trait CfSender<T>: CfClone + Send + 'static {
+    fn send(&mut self, msg: T);
+    fn send_async(&mut self, msg: T) -> impl Future<Output = ()> + Send + '_;
+}
+
+/// A crossfire receiver (a [`CfHandle`]) as the bench drives it.
+pub trait CfReceiver<T>: CfClone + Send + 'static {
+    fn recv(&mut self) -> T;
+    fn recv_async(&mut self) -> impl Future<Output = T> + Send + '_;
+}
+
+macro_rules! cf_ops {
+    (senders: $($tx:ident / $atx:ident),*; receivers: $($rx:ident / $arx:ident),*) => {
+        $(impl<T: Message, F: crossfire::flavor::Flavor<Item = T>> CfSender<T>
+            for CfHandle<crossfire::$tx<F>, crossfire::$atx<F>>
+        {
+            #[inline(always)]
+            fn send(&mut self, msg: T) {
+                crossfire::Tx::send(self.blocking(), msg).expect(CLOSED)
+            }
+            #[inline(always)]
+            async fn send_async(&mut self, msg: T) {
+                let send = crossfire::AsyncTx::send(self.asynchronous(), msg);
+                send.await.expect(CLOSED)
+            }
+        })*
+        $(impl<T: Message, F: crossfire::flavor::Flavor<Item = T>> CfSender<T> for crossfire::$tx<F> {
+            #[inline(always)]
+            fn send(&mut self, msg: T) {
+                crossfire::Tx::send(self, msg).expect(CLOSED)
+            }
+            #[inline(always)]
+            async fn send_async(&mut self, msg: T) {
+                crossfire::Tx::send(self, msg).expect(CLOSED)
+            }
+        })*
+        $(impl<T: Message, F: crossfire::flavor::Flavor<Item = T>> CfReceiver<T>
+            for CfHandle<crossfire::$rx<F>, crossfire::$arx<F>>
+        {
+            #[inline(always)]
+            fn recv(&mut self) -> T {
+                crossfire::Rx::recv(self.blocking()).expect(CLOSED)
+            }
+            #[inline(always)]
+            async fn recv_async(&mut self) -> T {
+                let recv = crossfire::AsyncRx::recv(self.asynchronous());
+                recv.await.expect(CLOSED)
+            }
+        })*
+    };
+}
+cf_ops!(senders: Tx / AsyncTx, MTx / MAsyncTx; receivers: Rx / AsyncRx, MRx / MAsyncRx);
+
+/// One of crossfire's channel types: a `Channel` that enters the scenarios
+/// of one shape, with one flavor (bounded or unbounded, so that no
+/// operation pays for a match on it).
+macro_rules! crossfire {
+    (
+        $(#[$doc:meta])*
+        $ty:ident = $name:literal, enters($p:ident, $c:ident) = $enters:expr,
+        $flavor:pat => ($tx:ty, $rx:ty) = $new:expr
+    ) => {
+        $(#[$doc])*
+        pub struct $ty;
+
+        impl Channel for $ty {
+            const NAME: &'static str = $name;
+            type Tx<T: Message> = $tx;
+            type Rx<T: Message> = $rx;
+            fn new<T: Message>(flavor: Flavor) -> Option<(Self::Tx<T>, Self::Rx<T>)> {
+                match flavor {
+                    $flavor => Some($new),
+                    _ => None,
+                }
+            }
+            fn clone_tx<T: Message>(tx: &Self::Tx<T>) -> Option<Self::Tx<T>> {
+                tx.cf_clone()
+            }
+            fn clone_rx<T: Message>(rx: &Self::Rx<T>) -> Option<Self::Rx<T>> {
+                rx.cf_clone()
+            }
+            fn enters($p: usize, $c: usize) -> bool {
+                $enters
+            }
+        }
+
+        impl Blocking for $ty {
+            fn send<T: Message>(tx: &mut Self::Tx<T>, msg: T) {
+                CfSender::send(tx, msg)
+            }
+            fn recv<T: Message>(rx: &mut Self::Rx<T>) -> T {
+                CfReceiver::recv(rx)
+            }
+        }
+
+        impl Async for $ty {
+            fn send_async<T: Message>(
+                tx: &mut Self::Tx<T>,
+                msg: T,
+            ) -> impl Future<Output = ()> + Send + '_ {
+                CfSender::send_async(tx, msg)
+            }
+            fn recv_async<T: Message>(rx: &mut Self::Rx<T>) -> impl Future<Output = T> + Send + '_ {
+                CfReceiver::recv_async(rx)
+            }
+        }
+    };
+}
+
+/// A new channel's halves, both blocking to begin with.
+fn cf_blocking<B, A, R, AR>((tx, rx): (B, R)) -> (CfHandle<B, A>, CfHandle<R, AR>) {
+    (CfHandle::Blocking(tx), CfHandle::Blocking(rx))
+}
+
+/// The single-producer end (`Tx` / `AsyncTx`) and the multi-producer one.
+type CfTx<F> = CfHandle<crossfire::Tx<F>, crossfire::AsyncTx<F>>;
+type CfMTx<F> = CfHandle<crossfire::MTx<F>, crossfire::MAsyncTx<F>>;
+/// The single-consumer end (`Rx` / `AsyncRx`) and the multi-consumer one.
+type CfRx<F> = CfHandle<crossfire::Rx<F>, crossfire::AsyncRx<F>>;
+type CfMRx<F> = CfHandle<crossfire::MRx<F>, crossfire::MAsyncRx<F>>;
+
+crossfire! {
+    /// `crossfire::spsc::bounded_blocking`: one producer, one consumer (the
+    /// `spsc` shapes, `seq`, and one thread or task to one).
+    CrossfireSpscBounded = "crossfire spsc", enters(p, c) = p == 1 && c == 1,
+    Flavor::Bounded(cap) => (CfTx<crossfire::spsc::Array<T>>, CfRx<crossfire::spsc::Array<T>>)
+        = cf_blocking(crossfire::spsc::bounded_blocking(cap))
+}
+
+crossfire! {
+    /// `crossfire::spsc::unbounded_blocking`.
+    CrossfireSpscUnbounded = "crossfire spsc", enters(p, c) = p == 1 && c == 1,
+    Flavor::Unbounded => (crossfire::Tx<crossfire::spsc::List<T>>, CfRx<crossfire::spsc::List<T>>)
+        = {
+            let (tx, rx) = crossfire::spsc::unbounded_blocking();
+            (tx, CfHandle::Blocking(rx))
+        }
+}
+
+crossfire! {
+    /// `crossfire::mpsc::bounded_blocking`: several producers, one consumer.
+    CrossfireMpscBounded = "crossfire mpsc", enters(p, c) = p > 1 && c == 1,
+    Flavor::Bounded(cap) => (CfMTx<crossfire::mpsc::Array<T>>, CfRx<crossfire::mpsc::Array<T>>)
+        = cf_blocking(crossfire::mpsc::bounded_blocking(cap))
+}
+
+crossfire! {
+    /// `crossfire::mpsc::unbounded_blocking`.
+    CrossfireMpscUnbounded = "crossfire mpsc", enters(p, c) = p > 1 && c == 1,
+    Flavor::Unbounded => (crossfire::MTx<crossfire::mpsc::List<T>>, CfRx<crossfire::mpsc::List<T>>)
+        = {
+            let (tx, rx) = crossfire::mpsc::unbounded_blocking();
+            (tx, CfHandle::Blocking(rx))
+        }
+}
+
+crossfire! {
+    /// `crossfire::mpmc::bounded_blocking`: several consumers.
+    CrossfireBounded = "crossfire", enters(_p, c) = c > 1,
+    Flavor::Bounded(cap) => (CfMTx<crossfire::mpmc::Array<T>>, CfMRx<crossfire::mpmc::Array<T>>)
+        = cf_blocking(crossfire::mpmc::bounded_blocking(cap))
+}
+
+crossfire! {
+    /// `crossfire::mpmc::unbounded_blocking`.
+    CrossfireUnbounded = "crossfire", enters(_p, c) = c > 1,
+    Flavor::Unbounded => (crossfire::MTx<crossfire::mpmc::List<T>>, CfMRx<crossfire::mpmc::List<T>>)
+        = {
+            let (tx, rx) = crossfire::mpmc::unbounded_blocking();
+            (tx, CfHandle::Blocking(rx))
+        }
 }
 
 /// `std::sync::mpsc`: `sync_channel(n)` (0 is a rendezvous) or
@@ -325,6 +653,9 @@ impl Channel for StdMpsc {
                 (StdTx::Unbounded(tx), rx)
             }
         })
+    }
+    fn clone_tx<T: Message>(tx: &Self::Tx<T>) -> Option<Self::Tx<T>> {
+        Some(tx.clone())
     }
     fn clone_rx<T: Message>(_: &Self::Rx<T>) -> Option<Self::Rx<T>> {
         None
@@ -382,6 +713,9 @@ impl Channel for Tokio {
                 Some((TokioTx::Unbounded(tx), TokioRx::Unbounded(rx)))
             }
         }
+    }
+    fn clone_tx<T: Message>(tx: &Self::Tx<T>) -> Option<Self::Tx<T>> {
+        Some(tx.clone())
     }
     fn clone_rx<T: Message>(_: &Self::Rx<T>) -> Option<Self::Rx<T>> {
         None
@@ -458,6 +792,9 @@ impl Channel for Futures {
                 Some((FuturesTx::Unbounded(tx), FuturesRx::Unbounded(rx)))
             }
         }
+    }
+    fn clone_tx<T: Message>(tx: &Self::Tx<T>) -> Option<Self::Tx<T>> {
+        Some(tx.clone())
     }
     fn clone_rx<T: Message>(_: &Self::Rx<T>) -> Option<Self::Rx<T>> {
         None

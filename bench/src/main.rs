@@ -45,6 +45,10 @@ usage: tidings-bench [OPTIONS]
 ";
 
 fn main() -> ExitCode {
+    // crossfire's docs advise this at start-up: with a single core (a small
+    // VM) it yields instead of spinning; with more (as of crossfire 3.1)
+    // it changes nothing. Before the callgrind child's branch: for both.
+    crossfire::detect_backoff_cfg();
     let args: Vec<String> = env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some(callgrind::CHILD_FLAG) {
         return callgrind_child(&args[1..]);
@@ -278,6 +282,33 @@ mod tests {
             );
             let same = scenarios.iter().filter(|t| t.full_name() == s.full_name());
             assert_eq!(same.count(), 1, "{}", s.full_name());
+        }
+    }
+
+    /// crossfire has no rendezvous; every other channel scenario has one
+    /// crossfire entry, its type for the shape (see `channels`).
+    #[test]
+    fn crossfire_enters_each_channel_scenario_once() {
+        for s in all_scenarios(&tiny()) {
+            if !["mpmc-blocking", "mpmc-async", "mixed"].contains(&s.family) {
+                continue;
+            }
+            let entries: Vec<&str> = s
+                .impls
+                .iter()
+                .map(|i| i.name)
+                .filter(|name| name.starts_with("crossfire"))
+                .collect();
+            let expected: &[&str] = if s.name.contains("rendezvous") {
+                &[]
+            } else if s.name.contains("mpmc/") {
+                &["crossfire"]
+            } else if s.name.contains("mpsc/") || s.name.starts_with("4 ") {
+                &["crossfire mpsc"]
+            } else {
+                &["crossfire spsc"]
+            };
+            assert_eq!(entries, expected, "{}", s.full_name());
         }
     }
 

@@ -5,8 +5,11 @@
 //!
 //! 1 and 4 producers, 1 consumer, on `bounded(1)`, `bounded(1000)` and
 //! `unbounded`, with `usize` messages: tidings against flume, kanal,
-//! async-channel and tokio's mpsc (`blocking_send` / `blocking_recv` on
-//! the thread side).
+//! async-channel, crossfire (its `spsc` type for 1 producer, `mpsc` for 4;
+//! the thread side's handles are its blocking ones, the task side's its
+//! async ones, converted with `From`: see [`channels`](crate::channels))
+//! and tokio's mpsc (`blocking_send` / `blocking_recv` on the thread
+//! side).
 
 use std::hint::black_box;
 use std::thread;
@@ -39,15 +42,37 @@ pub fn scenarios(cfg: &Config) -> Vec<Scenario> {
                 s.impls = if to_task {
                     impls_for!(
                         flavor,
+                        producers,
                         1,
-                        [Tidings, Flume, Kanal, AsyncChannel, Tokio],
+                        [
+                            Tidings,
+                            Flume,
+                            Kanal,
+                            AsyncChannel,
+                            CrossfireSpscBounded,
+                            CrossfireSpscUnbounded,
+                            CrossfireMpscBounded,
+                            CrossfireMpscUnbounded,
+                            Tokio
+                        ],
                         |C| move |n| threads_to_task::<C>(flavor, producers, n)
                     )
                 } else {
                     impls_for!(
                         flavor,
+                        producers,
                         1,
-                        [Tidings, Flume, Kanal, AsyncChannel, Tokio],
+                        [
+                            Tidings,
+                            Flume,
+                            Kanal,
+                            AsyncChannel,
+                            CrossfireSpscBounded,
+                            CrossfireSpscUnbounded,
+                            CrossfireMpscBounded,
+                            CrossfireMpscUnbounded,
+                            Tokio
+                        ],
                         |C| move |n| tasks_to_thread::<C>(flavor, producers, n)
                     )
                 };
@@ -68,9 +93,9 @@ pub fn threads_to_task<C: Blocking + Async>(
     Runtime::CurrentThread.block_on(async {
         let start = Instant::now();
         let (tx, mut rx) = C::new::<usize>(flavor).expect("a supported flavor");
-        let threads: Vec<_> = (0..producers)
-            .map(|_| {
-                let mut tx = tx.clone();
+        let threads: Vec<_> = senders::<C, usize>(tx, producers)
+            .into_iter()
+            .map(|mut tx| {
                 thread::spawn(move || {
                     for i in 0..n / producers {
                         C::send(&mut tx, i);
@@ -78,7 +103,6 @@ pub fn threads_to_task<C: Blocking + Async>(
                 })
             })
             .collect();
-        drop(tx);
         let consumer = tokio::spawn(async move {
             for _ in 0..n {
                 black_box(C::recv_async(&mut rx).await);
@@ -108,9 +132,9 @@ pub fn tasks_to_thread<C: Blocking + Async>(
                 black_box(C::recv(&mut rx));
             }
         });
-        let tasks: Vec<_> = (0..producers)
-            .map(|_| {
-                let mut tx = tx.clone();
+        let tasks: Vec<_> = senders::<C, usize>(tx, producers)
+            .into_iter()
+            .map(|mut tx| {
                 tokio::spawn(async move {
                     for i in 0..n / producers {
                         C::send_async(&mut tx, i).await;
@@ -118,7 +142,6 @@ pub fn tasks_to_thread<C: Blocking + Async>(
                 })
             })
             .collect();
-        drop(tx);
         for task in tasks {
             task.await.expect("a producer panicked");
         }

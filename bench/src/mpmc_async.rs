@@ -4,8 +4,9 @@
 //! `spsc`, `mpsc` (4 producer tasks, 1 consumer task) and `mpmc` (4 and
 //! 4) on `bounded(1)`, `bounded(1000)` and `unbounded`, with `usize`
 //! messages. tidings (`send_async` / `recv_async`) against async-channel,
-//! flume, kanal, and, with one consumer only, tokio's mpsc and
-//! futures-channel's mpsc.
+//! flume, kanal, crossfire (its `spsc` type in `spsc`, `mpsc` in `mpsc`,
+//! `mpmc` in `mpmc`: see [`channels`](crate::channels)), and, with one
+//! consumer only, tokio's mpsc and futures-channel's mpsc.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -30,8 +31,22 @@ pub fn scenarios(cfg: &Config) -> Vec<Scenario> {
                 let mut s = Scenario::new(FAMILY, name, n);
                 s.impls = impls_for!(
                     flavor,
+                    producers,
                     consumers,
-                    [Tidings, AsyncChannel, Flume, Kanal, Tokio, Futures],
+                    [
+                        Tidings,
+                        AsyncChannel,
+                        Flume,
+                        Kanal,
+                        CrossfireSpscBounded,
+                        CrossfireSpscUnbounded,
+                        CrossfireMpscBounded,
+                        CrossfireMpscUnbounded,
+                        CrossfireBounded,
+                        CrossfireUnbounded,
+                        Tokio,
+                        Futures
+                    ],
                     |C| move |n| tasks::<C>(rt, flavor, producers, consumers, n)
                 );
                 out.push(s);
@@ -54,20 +69,16 @@ pub fn tasks<C: Async>(
     rt.block_on(async {
         let start = Instant::now();
         let (tx, rx) = C::new::<usize>(flavor).expect("a supported flavor");
-        let mut receivers: Vec<_> = (1..consumers)
-            .map(|_| C::clone_rx(&rx).expect("a multi-consumer channel"))
-            .collect();
-        receivers.push(rx);
+        let senders = senders::<C, usize>(tx, producers);
+        let receivers = receivers::<C, usize>(rx, consumers);
         let mut tasks = Vec::new();
-        for _ in 0..producers {
-            let mut tx = tx.clone();
+        for mut tx in senders {
             tasks.push(tokio::spawn(async move {
                 for i in 0..n / producers {
                     C::send_async(&mut tx, i).await;
                 }
             }));
         }
-        drop(tx);
         for mut rx in receivers {
             tasks.push(tokio::spawn(async move {
                 for _ in 0..n / consumers {

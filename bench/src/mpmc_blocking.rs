@@ -8,8 +8,11 @@
 //!
 //! Each with `usize` and 64-byte messages. Peers: crossbeam-channel, flume,
 //! kanal, async-channel (`send_blocking` / `recv_blocking`, no
-//! rendezvous), std's mpsc and tokio's mpsc (`blocking_send` /
-//! `blocking_recv`, no rendezvous); the last two have one consumer.
+//! rendezvous), crossfire (no rendezvous; its `spsc` type in `seq` and
+//! `spsc`, `mpsc` in `mpsc`, `mpmc` in `mpmc`: see
+//! [`channels`](crate::channels)), std's mpsc and tokio's mpsc
+//! (`blocking_send` / `blocking_recv`, no rendezvous); the last two have
+//! one consumer.
 
 use std::hint::black_box;
 use std::thread;
@@ -21,10 +24,12 @@ use crate::harness::{Config, Scenario};
 const FAMILY: &str = "mpmc-blocking";
 
 /// [`impls_for`] with every library that has blocking operations.
+/// crossfire's types split by shape and flavor; each scenario takes one.
 macro_rules! blocking_impls {
-    ($flavor:expr, $consumers:expr, |$c:ident| $run:expr) => {
+    ($flavor:expr, $producers:expr, $consumers:expr, |$c:ident| $run:expr) => {
         impls_for!(
             $flavor,
+            $producers,
             $consumers,
             [
                 Tidings,
@@ -32,6 +37,12 @@ macro_rules! blocking_impls {
                 Flume,
                 Kanal,
                 AsyncChannel,
+                CrossfireSpscBounded,
+                CrossfireSpscUnbounded,
+                CrossfireMpscBounded,
+                CrossfireMpscUnbounded,
+                CrossfireBounded,
+                CrossfireUnbounded,
                 StdMpsc,
                 Tokio
             ],
@@ -68,7 +79,7 @@ fn add<T: Message>(cfg: &Config, out: &mut Vec<Scenario>) {
         } else {
             Flavor::Unbounded
         };
-        s.impls = blocking_impls!(flavor, 1, |C| move |n| seq::<C, T>(bounded, n));
+        s.impls = blocking_impls!(flavor, 1, 1, |C| move |n| seq::<C, T>(bounded, n));
         out.push(s);
     }
     for (shape, producers, consumers) in SHAPES {
@@ -78,7 +89,7 @@ fn add<T: Message>(cfg: &Config, out: &mut Vec<Scenario>) {
             let n = cfg.messages(if slow { 20_000 } else { 100_000 });
             let name = format!("{shape}/{flavor}/{}", T::NAME);
             let mut s = Scenario::new(FAMILY, name, n);
-            s.impls = blocking_impls!(flavor, consumers, |C| move |n| threads::<C, T>(
+            s.impls = blocking_impls!(flavor, producers, consumers, |C| move |n| threads::<C, T>(
                 flavor, producers, consumers, n
             ));
             out.push(s);
@@ -116,20 +127,16 @@ pub fn threads<C: Blocking, T: Message>(
     assert!(n.is_multiple_of(producers) && n.is_multiple_of(consumers));
     let start = Instant::now();
     let (tx, rx) = C::new::<T>(flavor).expect("a supported flavor");
-    let mut receivers: Vec<_> = (1..consumers)
-        .map(|_| C::clone_rx(&rx).expect("a multi-consumer channel"))
-        .collect();
-    receivers.push(rx);
+    let senders = senders::<C, T>(tx, producers);
+    let receivers = receivers::<C, T>(rx, consumers);
     thread::scope(|s| {
-        for _ in 0..producers {
-            let mut tx = tx.clone();
+        for mut tx in senders {
             s.spawn(move || {
                 for i in 0..n / producers {
                     C::send(&mut tx, T::new(i));
                 }
             });
         }
-        drop(tx);
         for mut rx in receivers {
             s.spawn(move || {
                 for _ in 0..n / consumers {

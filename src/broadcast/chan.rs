@@ -93,8 +93,8 @@
 //! out.
 #![allow(unsafe_code)]
 
+use crate::loom::sync::Arc;
 use alloc::collections::VecDeque;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::mem::ManuallyDrop;
 use core::task::{Context, Poll};
@@ -107,10 +107,10 @@ use super::{RecvError, TryRecvError};
 #[cfg(feature = "std")]
 use crate::error::SendTimeoutError;
 use crate::error::TrySendError;
-use crate::lock::Lock;
 use crate::loom::atomic::{AtomicU8, AtomicUsize, Ordering::*};
 use crate::loom::cell::UnsafeCell;
-use crate::waitlist::{wake_all, Entry, WaitList, CLOSED, NOTIFIED, SENT, WAITING};
+use crate::queue::lock::Lock;
+use crate::queue::waitlist::{wake_all, Entry, WaitList, CLOSED, NOTIFIED, SENT, WAITING};
 
 /// Where one message lives, behind an `Arc` so that a receiver can clone
 /// it outside the lock while the ring moves around it.
@@ -744,31 +744,38 @@ impl<T> Chan<T> {
         tried: bool,
     ) -> Poll<Result<(), T>> {
         let try_send = |msg| self.try_send(msg);
-        crate::waitlist::poll_send(cx, msg, entry, tried, try_send, |first, waiting, entry| {
-            let mut after = After::new();
-            let offered = self
-                .state
-                .with(|state| match self.offer(state, first, &mut after) {
-                    Offer::Full(msg) => {
-                        // SAFETY: the entry is new and ours alone until it is listed on the next line, under the lock we hold.
-                        unsafe { waiting.fill_listed(msg) };
-                        state.waiting_senders.push(waiting.clone());
-                        None
-                    }
-                    offered => Some(offered),
-                });
-            if offered.is_none() {
-                // Kept before the work after the lock (user code): if it
-                // panics, the future still withdraws its entry when dropped.
-                *entry = Some(waiting);
-            }
-            after.finish();
-            match offered {
-                None => Poll::Pending,
-                Some(Offer::Sent) => Poll::Ready(Ok(())),
-                Some(Offer::Full(msg) | Offer::Disconnected(msg)) => Poll::Ready(Err(msg)),
-            }
-        })
+        crate::queue::waitlist::poll_send(
+            cx,
+            msg,
+            entry,
+            tried,
+            try_send,
+            |first, waiting, entry| {
+                let mut after = After::new();
+                let offered = self
+                    .state
+                    .with(|state| match self.offer(state, first, &mut after) {
+                        Offer::Full(msg) => {
+                            // SAFETY: the entry is new and ours alone until it is listed on the next line, under the lock we hold.
+                            unsafe { waiting.fill_listed(msg) };
+                            state.waiting_senders.push(waiting.clone());
+                            None
+                        }
+                        offered => Some(offered),
+                    });
+                if offered.is_none() {
+                    // Kept before the work after the lock (user code): if it
+                    // panics, the future still withdraws its entry when dropped.
+                    *entry = Some(waiting);
+                }
+                after.finish();
+                match offered {
+                    None => Poll::Pending,
+                    Some(Offer::Sent) => Poll::Ready(Ok(())),
+                    Some(Offer::Full(msg) | Offer::Disconnected(msg)) => Poll::Ready(Err(msg)),
+                }
+            },
+        )
     }
 
     /// Withdraws a waiting send (its future was dropped, or its deadline
@@ -911,7 +918,7 @@ impl<T> Chan<T> {
             Step::Clone(slot, pos) => {
                 after.finish();
                 let msg = self.clone_out(&slot, pos, at);
-                match Arc::into_inner(slot) {
+                match crate::loom::sync::into_inner(slot) {
                     None => Read::Msg(msg),
                     // The slot was overwritten meanwhile (lagging) and ours
                     // is its last `Arc`: dropping it drops the overwritten
@@ -1054,18 +1061,19 @@ impl<T> Chan<T> {
             return Err(SendTimeoutError::Timeout(msg));
         }
         // A ring with room for a batch: let the receivers drain a run first.
-        let batches = crate::block::batches(Some(self.cap));
-        let msg = match crate::block::snooze_send(deadline, batches, msg, |m| self.try_send(m)) {
-            Ok(done) => return done,
-            Err(msg) => msg,
-        };
+        let batches = crate::wait::block::batches(Some(self.cap));
+        let msg =
+            match crate::wait::block::snooze_send(deadline, batches, msg, |m| self.try_send(m)) {
+                Ok(done) => return done,
+                Err(msg) => msg,
+            };
         let mut msg = Some(msg);
         // Withdrawn if this call unwinds while it waits (see `Listed`).
-        let mut entry = crate::block::Listed::new(|entry| drop(self.cancel_send(entry)));
+        let mut entry = crate::wait::block::Listed::new(|entry| drop(self.cancel_send(entry)));
         // The first poll follows the failed `try_send` above.
         let poll =
             |cx: &mut Context<'_>, tried| self.poll_send(cx, &mut msg, &mut entry.entry, tried);
-        match crate::block::wait_after_try(deadline, poll) {
+        match crate::wait::block::wait_after_try(deadline, poll) {
             Some(Ok(())) => Ok(()),
             Some(Err(msg)) => Err(SendTimeoutError::Disconnected(msg)),
             None => match self.cancel_send(entry.take().expect("a pending send is listed")) {
@@ -1097,22 +1105,22 @@ impl<T> Chan<T> {
             return Err(RecvTimeoutError::Timeout);
         }
         // Let the senders fill a run first (as for sends).
-        if crate::block::batches(Some(self.cap)) {
+        if crate::wait::block::batches(Some(self.cap)) {
             let attempt = |()| match self.try_recv(at) {
                 Ok(msg) => Ok(Ok(msg)),
                 Err(TryRecvError::Lagged(missed)) => Ok(Err(RecvTimeoutError::Lagged(missed))),
                 Err(TryRecvError::Disconnected) => Ok(Err(RecvTimeoutError::Disconnected)),
                 Err(TryRecvError::Empty) => Err(()),
             };
-            if let Ok(done) = crate::block::snooze(deadline, (), attempt) {
+            if let Ok(done) = crate::wait::block::snooze(deadline, (), attempt) {
                 return done;
             }
         }
         // Withdrawn if this call unwinds while it waits (see `Listed`).
-        let mut entry = crate::block::Listed::new(|entry| self.cancel_recv(entry));
+        let mut entry = crate::wait::block::Listed::new(|entry| self.cancel_recv(entry));
         // The first poll follows the failed `try_recv` above.
         let poll = |cx: &mut Context<'_>, tried| self.poll_recv(cx, at, &mut entry.entry, tried);
-        match crate::block::wait_after_try(deadline, poll) {
+        match crate::wait::block::wait_after_try(deadline, poll) {
             Some(Ok(msg)) => Ok(msg),
             Some(Err(RecvError::Lagged(missed))) => Err(RecvTimeoutError::Lagged(missed)),
             Some(Err(RecvError::Disconnected)) => Err(RecvTimeoutError::Disconnected),

@@ -76,7 +76,7 @@
 //! senders go in in the order they came. A receiver that is dropped frees
 //! its room at once.
 
-use alloc::sync::Arc;
+use crate::loom::sync::Arc;
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
@@ -87,7 +87,7 @@ use std::time::{Duration, Instant};
 #[cfg(feature = "std")]
 use crate::error::SendTimeoutError;
 use crate::error::{SendError, TrySendError};
-use crate::waitlist::Entry;
+use crate::queue::waitlist::Entry;
 
 mod chan;
 mod error;
@@ -265,7 +265,7 @@ impl<T> Sender<T> {
     #[cfg(feature = "std")]
     pub fn send_timeout(&self, msg: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
         self.chan
-            .send_until(msg, crate::block::deadline_after(timeout))
+            .send_until(msg, crate::wait::block::deadline_after(timeout))
     }
 
     /// Sends `msg`, blocking until `deadline` at most for room.
@@ -487,7 +487,7 @@ impl<T: Clone> Receiver<T> {
     #[cfg(feature = "std")]
     pub fn recv_timeout(&mut self, timeout: Duration) -> Result<T, RecvTimeoutError> {
         self.chan
-            .recv_until(&mut self.at, crate::block::deadline_after(timeout))
+            .recv_until(&mut self.at, crate::wait::block::deadline_after(timeout))
     }
 
     /// Receives the next message, blocking until `deadline` at most.

@@ -1,12 +1,12 @@
 //! The `Stream` adapter of a broadcast receiver (the `futures` feature).
 
-use alloc::sync::Arc;
+use crate::loom::sync::Arc;
 use core::fmt;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::{Receiver, RecvError};
-use crate::waitlist::Entry;
+use crate::queue::waitlist::Entry;
 
 impl<T: Clone> Receiver<T> {
     /// A [`Stream`](futures_core::Stream) of the messages, borrowing the

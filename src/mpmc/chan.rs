@@ -45,8 +45,8 @@
 //!   waiting receiver; receivers drain the buffer, then see the end.
 #![allow(unsafe_code)]
 
+use crate::loom::sync::Arc;
 use alloc::collections::VecDeque;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::task::{Context, Poll};
 #[cfg(feature = "std")]
@@ -58,9 +58,9 @@ use super::unbounded::Blocks;
 #[cfg(feature = "std")]
 use crate::error::{RecvTimeoutError, SendTimeoutError};
 use crate::error::{TryRecvError, TrySendError};
-use crate::lock::Lock;
 use crate::loom::atomic::{AtomicUsize, Ordering::*};
-use crate::waitlist::{wake_all, Entry, WaitList, CLOSED, FILLED, NOTIFIED, SENT, WAITING};
+use crate::queue::lock::Lock;
+use crate::queue::waitlist::{wake_all, Entry, WaitList, CLOSED, FILLED, NOTIFIED, SENT, WAITING};
 
 /// A flavor's buffer. The only place that tells the flavors apart.
 #[derive(Debug)]
@@ -335,7 +335,7 @@ impl<T> Chan<T> {
         Self {
             capacity: buffer.capacity(),
             #[cfg(feature = "std")]
-            batches: crate::block::batches(buffer.capacity()),
+            batches: crate::wait::block::batches(buffer.capacity()),
             state: Lock::new(State {
                 buffer,
                 closed: false,
@@ -474,43 +474,50 @@ impl<T> Chan<T> {
         tried: bool,
     ) -> Poll<Result<(), T>> {
         let try_send = |msg| self.try_send(msg);
-        crate::waitlist::poll_send(cx, msg, entry, tried, try_send, |first, waiting, entry| {
-            let outcome = self.state.with(|state| {
-                if state.closed {
-                    return Err(first);
-                }
-                Ok(match state.offer(first) {
-                    Ok(wake) => Waited::Done(wake),
-                    Err(msg) => {
-                        // SAFETY: the entry is new and ours alone until it is listed on the next line, under the lock we hold.
-                        unsafe { waiting.fill_listed(msg) };
-                        state.senders.push(waiting.clone());
-                        // With no buffer, the waiting sender is what a
-                        // receiver takes: that is a message becoming ready.
-                        let receiver = if state.buffer.is_rendezvous() {
-                            state.notify_receiver()
-                        } else {
-                            None
-                        };
-                        Waited::Listed(Wake::one(receiver))
+        crate::queue::waitlist::poll_send(
+            cx,
+            msg,
+            entry,
+            tried,
+            try_send,
+            |first, waiting, entry| {
+                let outcome = self.state.with(|state| {
+                    if state.closed {
+                        return Err(first);
                     }
-                })
-            });
-            match outcome {
-                Err(msg) => Poll::Ready(Err(msg)),
-                Ok(Waited::Done(wake)) => {
-                    wake.wake();
-                    Poll::Ready(Ok(()))
+                    Ok(match state.offer(first) {
+                        Ok(wake) => Waited::Done(wake),
+                        Err(msg) => {
+                            // SAFETY: the entry is new and ours alone until it is listed on the next line, under the lock we hold.
+                            unsafe { waiting.fill_listed(msg) };
+                            state.senders.push(waiting.clone());
+                            // With no buffer, the waiting sender is what a
+                            // receiver takes: that is a message becoming ready.
+                            let receiver = if state.buffer.is_rendezvous() {
+                                state.notify_receiver()
+                            } else {
+                                None
+                            };
+                            Waited::Listed(Wake::one(receiver))
+                        }
+                    })
+                });
+                match outcome {
+                    Err(msg) => Poll::Ready(Err(msg)),
+                    Ok(Waited::Done(wake)) => {
+                        wake.wake();
+                        Poll::Ready(Ok(()))
+                    }
+                    Ok(Waited::Listed(wake)) => {
+                        // Kept before waking: if the wake panics, the future
+                        // still knows its entry and withdraws it when dropped.
+                        *entry = Some(waiting);
+                        wake.wake();
+                        Poll::Pending
+                    }
                 }
-                Ok(Waited::Listed(wake)) => {
-                    // Kept before waking: if the wake panics, the future
-                    // still knows its entry and withdraws it when dropped.
-                    *entry = Some(waiting);
-                    wake.wake();
-                    Poll::Pending
-                }
-            }
-        })
+            },
+        )
     }
 
     /// Withdraws a waiting send (its future was dropped, or its deadline
@@ -764,18 +771,19 @@ impl<T> Chan<T> {
         if !cfg!(tidings_loom) && deadline.is_some_and(|deadline| Instant::now() >= deadline) {
             return Err(SendTimeoutError::Timeout(msg));
         }
-        let msg = match crate::block::snooze_send(deadline, self.batches, msg, |m| self.try_send(m))
-        {
+        let msg = match crate::wait::block::snooze_send(deadline, self.batches, msg, |m| {
+            self.try_send(m)
+        }) {
             Ok(done) => return done,
             Err(msg) => msg,
         };
         let mut msg = Some(msg);
         // Withdrawn if this call unwinds while it waits (see `Listed`).
-        let mut entry = crate::block::Listed::new(|entry| drop(self.cancel_send(entry)));
+        let mut entry = crate::wait::block::Listed::new(|entry| drop(self.cancel_send(entry)));
         // The first poll follows the failed try of `send_until`.
         let poll =
             |cx: &mut Context<'_>, tried| self.poll_send(cx, &mut msg, &mut entry.entry, tried);
-        match crate::block::wait_after_try(deadline, poll) {
+        match crate::wait::block::wait_after_try(deadline, poll) {
             Some(Ok(())) => Ok(()),
             Some(Err(msg)) => Err(SendTimeoutError::Disconnected(msg)),
             None => match self.cancel_send(entry.take().expect("a pending send is listed")) {
@@ -813,20 +821,20 @@ impl<T> Chan<T> {
                 Err(TryRecvError::Disconnected) => Ok(Err(RecvTimeoutError::Disconnected)),
                 Err(TryRecvError::Empty) => Err(()),
             };
-            if let Ok(done) = crate::block::snooze(deadline, (), attempt) {
+            if let Ok(done) = crate::wait::block::snooze(deadline, (), attempt) {
                 return done;
             }
         }
         // Withdrawn if this call unwinds while it waits (see `Listed`); a
         // message handed to it meanwhile goes back into the channel.
-        let mut entry = crate::block::Listed::new(|entry| {
+        let mut entry = crate::wait::block::Listed::new(|entry| {
             if let Some(msg) = self.cancel_recv(entry) {
                 self.put_back(Some(msg));
             }
         });
         // The first poll follows the failed try of `recv_until`.
         let poll = |cx: &mut Context<'_>, tried| self.poll_recv(cx, &mut entry.entry, true, tried);
-        match crate::block::wait_after_try(deadline, poll) {
+        match crate::wait::block::wait_after_try(deadline, poll) {
             Some(Some(msg)) => Ok(msg),
             Some(None) => Err(RecvTimeoutError::Disconnected),
             None => match self.cancel_recv(entry.take().expect("a pending receive is listed")) {

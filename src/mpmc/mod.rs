@@ -77,7 +77,7 @@
 //! - when the channel drops buffered messages and one's `Drop` panics, the
 //!   others are still dropped (a second panic aborts, as in `Vec`).
 
-use alloc::sync::Arc;
+use crate::loom::sync::Arc;
 use core::fmt;
 use core::future::Future;
 use core::marker::PhantomData;
@@ -89,7 +89,7 @@ use std::time::{Duration, Instant};
 use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
 #[cfg(feature = "std")]
 use crate::error::{RecvTimeoutError, SendTimeoutError};
-use crate::waitlist::Entry;
+use crate::queue::waitlist::Entry;
 
 mod bounded;
 mod chan;
@@ -286,7 +286,7 @@ impl<T> Sender<T> {
     #[cfg(feature = "std")]
     pub fn send_timeout(&self, msg: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
         self.chan
-            .send_until(msg, crate::block::deadline_after(timeout))
+            .send_until(msg, crate::wait::block::deadline_after(timeout))
     }
 
     /// Like [`send`](Self::send), waiting until `deadline` at most.
@@ -532,7 +532,8 @@ impl<T> Receiver<T> {
     /// ```
     #[cfg(feature = "std")]
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
-        self.chan.recv_until(crate::block::deadline_after(timeout))
+        self.chan
+            .recv_until(crate::wait::block::deadline_after(timeout))
     }
 
     /// Like [`recv`](Self::recv), waiting until `deadline` at most.

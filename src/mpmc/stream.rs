@@ -1,6 +1,6 @@
 //! `Stream` and `Sink` adapters (the `futures` feature).
 
-use alloc::sync::Arc;
+use crate::loom::sync::Arc;
 use core::fmt;
 use core::ops::Deref;
 use core::pin::Pin;
@@ -9,7 +9,7 @@ use core::task::{Context, Poll};
 use super::chan::SendEnd;
 use super::{Receiver, Sender};
 use crate::error::{SendError, TrySendError};
-use crate::waitlist::Entry;
+use crate::queue::waitlist::Entry;
 
 /// A borrowed or owned handle.
 enum Handle<'a, H> {

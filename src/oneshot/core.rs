@@ -57,7 +57,7 @@ use crate::error::{RecvError, TryRecvError};
 use crate::loom::atomic::{AtomicU8, Ordering::*};
 use crate::loom::cell::UnsafeCell;
 use crate::loom::{maybe_const_fn, Spin};
-use crate::waiter::WakerSlot;
+use crate::wait::waker_slot::WakerSlot;
 
 /// No message; no receiver waiting.
 const EMPTY: u8 = 0;
@@ -319,7 +319,7 @@ impl<T> Core<T> {
             Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
             Err(TryRecvError::Empty) => {}
         }
-        let polled = crate::block::wait_until(deadline, |cx| {
+        let polled = crate::wait::block::wait_until(deadline, |cx| {
             // SAFETY: forwarded contract.
             unsafe { self.poll_recv_with(cx, true) }
         });

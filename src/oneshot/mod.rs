@@ -350,7 +350,7 @@ mod heap {
         /// ```
         #[cfg(feature = "std")]
         pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
-            self.recv_until(crate::block::deadline_after(timeout))
+            self.recv_until(crate::wait::block::deadline_after(timeout))
         }
 
         /// Blocks the thread until the message comes or `deadline` is

@@ -452,7 +452,10 @@ impl<T> SlotReceiver<'_, T> {
     #[cfg(feature = "std")]
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
         // SAFETY: not `Sync`, so receiver-side calls never overlap.
-        unsafe { self.core.recv_until(crate::block::deadline_after(timeout)) }
+        unsafe {
+            self.core
+                .recv_until(crate::wait::block::deadline_after(timeout))
+        }
     }
 
     /// Blocks the thread until the message comes or `deadline` is reached.

@@ -11,8 +11,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{is_tidings, Row};
 
 /// Colors by implementation, in order of first appearance in the family
-/// (tidings' entries come first in every scenario).
-const COLORS: [RGBColor; 8] = [
+/// (tidings' entries come first in every scenario); enough for the 10
+/// names of mpmc-blocking (crossfire's three types count as three).
+const COLORS: [RGBColor; 11] = [
     RGBColor(214, 39, 40),
     RGBColor(255, 127, 14),
     RGBColor(31, 119, 180),
@@ -21,6 +22,9 @@ const COLORS: [RGBColor; 8] = [
     RGBColor(140, 86, 75),
     RGBColor(127, 127, 127),
     RGBColor(23, 190, 207),
+    RGBColor(188, 189, 34),
+    RGBColor(227, 119, 194),
+    RGBColor(31, 31, 31),
 ];
 
 const WIDTH: u32 = 1100;

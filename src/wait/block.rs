@@ -5,7 +5,7 @@
 //! `poll`; a blocking call hands it to [`wait_until`], which polls it with
 //! a [`Waker`] that unparks the calling thread, and parks between polls.
 //! A thread and a task therefore leave the same kind of waiter in a
-//! channel (`waiter::WakerSlot`), and a channel never needs to know which
+//! channel (`wait::waker_slot::WakerSlot`), and a channel never needs to know which
 //! one is waiting.
 //!
 //! A blocking call on a queue with room for a batch that finds it empty
@@ -18,13 +18,14 @@
 //! so a blocking call costs no allocation. During thread-local teardown (a
 //! blocking call from another thread-local's destructor) a fresh waker is
 //! made instead.
+#![allow(unsafe_code)]
 
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use std::time::{Duration, Instant};
 
 use crate::error::{SendTimeoutError, TrySendError};
 use crate::loom::atomic::{AtomicU8, Ordering::*};
+use crate::loom::sync::Arc;
 use crate::loom::thread::{self, Thread};
 use crate::loom::Spin;
 
@@ -35,12 +36,8 @@ struct ThreadWaker {
     woken: AtomicU8,
 }
 
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
+impl ThreadWaker {
+    fn wake(&self) {
         // ORDERING: Release, so a thread that sees the flag and polls again
         // sees what the waker published before waking (the channels also
         // publish through their own atomics; this keeps the flag honest).
@@ -49,18 +46,62 @@ impl Wake for ThreadWaker {
     }
 }
 
+/// The thread's `Waker`: an `Arc<ThreadWaker>` behind a hand-written
+/// vtable, because std's `Wake` trait takes std's `Arc` only, and this is
+/// the shim's (loom's, under loom, which then checks its counts).
 fn new_thread_waker() -> (Arc<ThreadWaker>, Waker) {
     let inner = Arc::new(ThreadWaker {
         thread: thread::current(),
         woken: AtomicU8::new(0),
     });
-    (inner.clone(), Waker::from(inner))
+    let raw = RawWaker::new(Arc::into_raw(inner.clone()).cast(), &VTABLE);
+    // SAFETY: `raw` owns one strong count of an `Arc<ThreadWaker>` (from `into_raw` above), and VTABLE's functions keep `RawWaker`'s contract on such a pointer (each says how); `ThreadWaker` is `Send + Sync`, so the waker may go to any thread.
+    (inner, unsafe { Waker::from_raw(raw) })
 }
 
-/// Runs `f` with a waker that unparks the current thread.
+const VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
+
+/// # Safety
+///
+/// `ptr` holds a strong count of an `Arc<ThreadWaker>` (it came from
+/// `Arc::into_raw`, as every pointer of [`VTABLE`] does), still live.
+unsafe fn clone(ptr: *const ()) -> RawWaker {
+    // SAFETY: by the contract `ptr` is a live `Arc<ThreadWaker>` pointer; the new RawWaker owns the count added here.
+    unsafe { Arc::increment_strong_count(ptr.cast::<ThreadWaker>()) };
+    RawWaker::new(ptr, &VTABLE)
+}
+
+/// # Safety
+///
+/// As for [`clone`]; the count `ptr` holds is consumed.
+unsafe fn wake(ptr: *const ()) {
+    // SAFETY: by the contract `ptr` owns a strong count, taken back here and released when `inner` drops.
+    let inner = unsafe { Arc::from_raw(ptr.cast::<ThreadWaker>()) };
+    inner.wake();
+}
+
+/// # Safety
+///
+/// As for [`clone`]; the count stays with the caller.
+unsafe fn wake_by_ref(ptr: *const ()) {
+    // SAFETY: by the contract `ptr` points to a live `ThreadWaker`, kept alive by the caller's count for this call.
+    unsafe { &*ptr.cast::<ThreadWaker>() }.wake();
+}
+
+/// # Safety
+///
+/// As for [`clone`]; the count `ptr` holds is released.
+unsafe fn drop_waker(ptr: *const ()) {
+    // SAFETY: by the contract `ptr` owns a strong count, released here.
+    drop(unsafe { Arc::from_raw(ptr.cast::<ThreadWaker>()) });
+}
+
+/// Runs `f` with a waker that unparks the current thread: the thread's
+/// own, made once and cached in a thread-local, or a fresh one during
+/// thread-local teardown.
 #[cfg(not(tidings_loom))]
 fn with_thread_waker<R>(f: impl FnOnce(&ThreadWaker, &Waker) -> R) -> R {
-    std::thread_local! {
+    crate::loom::thread_local! {
         static WAKER: (Arc<ThreadWaker>, Waker) = new_thread_waker();
     }
     let mut f = Some(f);
@@ -72,8 +113,11 @@ fn with_thread_waker<R>(f: impl FnOnce(&ThreadWaker, &Waker) -> R) -> R {
         })
 }
 
-/// Under loom every modelled thread shares one OS thread, so a
-/// thread-local cache would hand one loom thread another's waker.
+/// Under loom, a fresh waker per blocking call (still the shim's `Arc`, so
+/// loom checks its counts). With the cache, a modelled thread's end drops
+/// its thread-locals with loom operations, and loom then frees the
+/// thread's spawned closure only after the model's own end-of-run leak
+/// check (tests/loom_support) has counted it.
 #[cfg(tidings_loom)]
 fn with_thread_waker<R>(f: impl FnOnce(&ThreadWaker, &Waker) -> R) -> R {
     let (inner, waker) = new_thread_waker();

@@ -121,7 +121,7 @@ impl<T> Lock<T> {
 mod streak {
     use core::cell::Cell;
 
-    std::thread_local! {
+    crate::loom::thread_local! {
         static STREAK: Cell<u32> = const { Cell::new(0) };
     }
 

@@ -262,7 +262,8 @@ impl<T> Receiver<T> {
     /// ```
     #[cfg(feature = "std")]
     pub fn recv_timeout(&mut self, timeout: Duration) -> Result<T, RecvTimeoutError> {
-        self.0.recv_until(crate::block::deadline_after(timeout))
+        self.0
+            .recv_until(crate::wait::block::deadline_after(timeout))
     }
 
     /// Blocks the thread until this round's message comes or `deadline` is

@@ -37,15 +37,15 @@
 //! that must wait again after being notified makes a new one.
 #![allow(unsafe_code)]
 
+use crate::loom::sync::Arc;
 use alloc::collections::VecDeque;
-use alloc::sync::Arc;
 use core::task::{Context, Poll, Waker};
 
 use crate::error::TrySendError;
 
 use crate::loom::atomic::{AtomicU8, Ordering::*};
 use crate::loom::cell::UnsafeCell;
-use crate::waiter::WakerSlot;
+use crate::wait::waker_slot::WakerSlot;
 
 pub(crate) const WAITING: u8 = 0;
 pub(crate) const NOTIFIED: u8 = 1;
@@ -74,7 +74,7 @@ unsafe impl<T: Send> Send for Entry<T> {}
 impl<T> Entry<T> {
     /// A new, empty entry in `WAITING`, registered to wake `waker`.
     pub(crate) fn new(accepts_handoff: bool, waker: &Waker) -> Arc<Self> {
-        crate::lock::waiting();
+        crate::queue::lock::waiting();
         let entry = Arc::new(Self {
             state: AtomicU8::new(WAITING),
             waker: WakerSlot::new(),

@@ -179,7 +179,7 @@ mod loom_models {
     use super::WakerSlot;
     use crate::loom::atomic::{AtomicUsize, Ordering::*};
     use loom::sync::atomic::AtomicBool;
-    use std::sync::Arc;
+    use std::sync::Arc; // shim-exempt: test wakers, and std's `Wake` takes std's `Arc`
     use std::task::{Wake, Waker};
 
     /// Counts its wakes.
