@@ -374,3 +374,31 @@ impl<T> core::error::Error for SendTimeoutError<T> {}
 impl core::error::Error for RecvError {}
 impl core::error::Error for TryRecvError {}
 impl core::error::Error for RecvTimeoutError {}
+
+// ---- from the queued channels' private outcomes (`queue/send.rs`) ----
+
+#[cfg(feature = "alloc")]
+impl<T> TrySendError<T> {
+    /// A `try_send` refused by a queue.
+    #[inline]
+    pub(crate) fn refused(refused: crate::queue::send::Refused<T>) -> Self {
+        use crate::queue::send::Refused;
+        match refused {
+            Refused::Full(msg) => Self::Full(msg),
+            Refused::Closed(msg) => Self::Disconnected(msg),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T> SendTimeoutError<T> {
+    /// A blocking send that failed on a queue.
+    #[inline]
+    pub(crate) fn failed(failed: crate::queue::send::Failed<T>) -> Self {
+        use crate::queue::send::Failed;
+        match failed {
+            Failed::Closed(msg) => Self::Disconnected(msg),
+            Failed::Timeout(msg) => Self::Timeout(msg),
+        }
+    }
+}

@@ -64,24 +64,12 @@
 #![cfg_attr(
     feature = "alloc",
     doc = "",
-    doc = "[`oneshot::channel`]: oneshot::channel",
-    doc = "[`multishot`]: multishot",
-    doc = "[`mpmc::bounded`]: fn@mpmc::bounded",
-    doc = "[`mpmc::unbounded`]: fn@mpmc::unbounded",
-    doc = "[`mpmc::rendezvous`]: fn@mpmc::rendezvous",
-    doc = "[`broadcast::channel`]: broadcast::channel",
-    doc = "[`broadcast::lagging`]: broadcast::lagging"
+    doc = "[`oneshot::channel`]: oneshot::channel\n[`multishot`]: multishot\n[`mpmc::bounded`]: fn@mpmc::bounded\n[`mpmc::unbounded`]: fn@mpmc::unbounded\n[`mpmc::rendezvous`]: fn@mpmc::rendezvous\n[`broadcast::channel`]: broadcast::channel\n[`broadcast::lagging`]: broadcast::lagging"
 )]
 #![cfg_attr(
     not(feature = "alloc"),
     doc = "",
-    doc = "[`oneshot::channel`]: crate#features",
-    doc = "[`multishot`]: crate#features",
-    doc = "[`mpmc::bounded`]: crate#features",
-    doc = "[`mpmc::unbounded`]: crate#features",
-    doc = "[`mpmc::rendezvous`]: crate#features",
-    doc = "[`broadcast::channel`]: crate#features",
-    doc = "[`broadcast::lagging`]: crate#features"
+    doc = "[`oneshot::channel`]: crate#features\n[`multishot`]: crate#features\n[`mpmc::bounded`]: crate#features\n[`mpmc::unbounded`]: crate#features\n[`mpmc::rendezvous`]: crate#features\n[`broadcast::channel`]: crate#features\n[`broadcast::lagging`]: crate#features"
 )]
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]

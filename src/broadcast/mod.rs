@@ -94,7 +94,8 @@ mod error;
 #[cfg(feature = "futures")]
 mod stream;
 
-use chan::{Chan, Cursor, SendEnd};
+use crate::queue::send::{Queue, SendOp};
+use chan::{Chan, Cursor};
 pub use error::{RecvError, RecvTimeoutError, TryRecvError};
 #[cfg(feature = "futures")]
 pub use stream::RecvStream;
@@ -224,9 +225,8 @@ impl<T> Sender<T> {
     /// ```
     #[cfg(feature = "std")]
     pub fn send(&self, msg: T) -> Result<(), SendError<T>> {
-        self.chan
-            .send_until(msg, None)
-            .map_err(|err| SendError(err.into_inner()))
+        crate::queue::send::send_until(&*self.chan, msg, None)
+            .map_err(|failed| SendError(SendTimeoutError::failed(failed).into_inner()))
     }
 
     /// Sends `msg` if that can be done without waiting.
@@ -242,8 +242,9 @@ impl<T> Sender<T> {
     /// drop(rx);
     /// assert_eq!(tx.try_send(3), Err(TrySendError::Disconnected(3)));
     /// ```
+    #[inline]
     pub fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
-        self.chan.try_send(msg)
+        self.chan.try_send(msg).map_err(TrySendError::refused)
     }
 
     /// Sends `msg`, blocking at most `timeout` for room. A timeout too
@@ -264,8 +265,8 @@ impl<T> Sender<T> {
     /// ```
     #[cfg(feature = "std")]
     pub fn send_timeout(&self, msg: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
-        self.chan
-            .send_until(msg, crate::wait::block::deadline_after(timeout))
+        let deadline = crate::wait::block::deadline_after(timeout);
+        crate::queue::send::send_until(&*self.chan, msg, deadline).map_err(SendTimeoutError::failed)
     }
 
     /// Sends `msg`, blocking until `deadline` at most for room.
@@ -282,7 +283,8 @@ impl<T> Sender<T> {
     /// ```
     #[cfg(feature = "std")]
     pub fn send_deadline(&self, msg: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
-        self.chan.send_until(msg, Some(deadline))
+        crate::queue::send::send_until(&*self.chan, msg, Some(deadline))
+            .map_err(SendTimeoutError::failed)
     }
 
     /// Sends `msg` to every receiver, waiting (asynchronously) for room.
@@ -304,8 +306,7 @@ impl<T> Sender<T> {
     pub fn send_async(&self, msg: T) -> SendFuture<'_, T> {
         SendFuture {
             chan: &self.chan,
-            msg: Some(msg),
-            entry: None,
+            op: SendOp::new(msg),
         }
     }
 
@@ -649,9 +650,7 @@ impl<T> fmt::Debug for Receiver<T> {
 #[must_use = "futures do nothing unless polled"]
 pub struct SendFuture<'a, T> {
     chan: &'a Chan<T>,
-    /// The message, until the send waits (then the entry holds it).
-    msg: Option<T>,
-    entry: Option<Arc<Entry<T>>>,
+    op: SendOp<T>,
 }
 
 // The message is never pinned: it is moved into the channel by value.
@@ -662,8 +661,8 @@ impl<T> Future for SendFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.chan
-            .poll_send(cx, &mut this.msg, &mut this.entry, false)
+        this.op
+            .poll(this.chan, cx, false)
             .map(|sent| sent.map_err(SendError))
     }
 }
@@ -671,26 +670,21 @@ impl<T> Future for SendFuture<'_, T> {
 #[cfg(feature = "futures")]
 impl<T> futures_core::FusedFuture for SendFuture<'_, T> {
     fn is_terminated(&self) -> bool {
-        self.msg.is_none() && self.entry.is_none()
+        self.op.is_done()
     }
 }
 
 impl<T> Drop for SendFuture<'_, T> {
     fn drop(&mut self) {
-        if let Some(entry) = self.entry.take() {
-            // An unsent message is dropped here, outside the lock.
-            match self.chan.cancel_send(entry) {
-                SendEnd::Sent => {}
-                SendEnd::Closed(msg) | SendEnd::Withdrawn(msg) => drop(msg),
-            }
-        }
+        // An unsent message is dropped here, outside the lock.
+        drop(self.op.cancel(self.chan));
     }
 }
 
 impl<T> fmt::Debug for SendFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SendFuture")
-            .field("waiting", &self.entry.is_some())
+            .field("op", &self.op)
             .finish_non_exhaustive()
     }
 }

@@ -56,10 +56,11 @@ use super::bounded::Ring;
 use super::rendezvous::Zero;
 use super::unbounded::Blocks;
 #[cfg(feature = "std")]
-use crate::error::{RecvTimeoutError, SendTimeoutError};
-use crate::error::{TryRecvError, TrySendError};
+use crate::error::RecvTimeoutError;
+use crate::error::TryRecvError;
 use crate::loom::atomic::{AtomicUsize, Ordering::*};
 use crate::queue::lock::Lock;
+use crate::queue::send::{AfterUnlock, Offered, Queue, Refused};
 use crate::queue::waitlist::{wake_all, Entry, WaitList, CLOSED, FILLED, NOTIFIED, SENT, WAITING};
 
 /// A flavor's buffer. The only place that tells the flavors apart.
@@ -307,16 +308,6 @@ impl<T> Woken<T> {
     }
 }
 
-/// How a waiting send ended, when its owner gave up on it.
-pub(crate) enum SendEnd<T> {
-    /// A receiver took the message after all.
-    Sent,
-    /// The channel closed; here is the message.
-    Closed(T),
-    /// Still waiting; now withdrawn, here is the message.
-    Withdrawn(T),
-}
-
 /// The shared core of an mpmc channel.
 #[derive(Debug)]
 pub(crate) struct Chan<T> {
@@ -441,107 +432,7 @@ impl<T> Chan<T> {
         closed_now
     }
 
-    // ---- sending ----
-
-    #[inline]
-    pub(crate) fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
-        // Always inlined, as `try_recv`'s.
-        let sent = self.state.with(
-            #[inline(always)]
-            |state| {
-                if state.closed {
-                    return Err(TrySendError::Disconnected(msg));
-                }
-                state.offer(msg).map_err(TrySendError::Full)
-            },
-        );
-        sent.map(Wake::wake)
-    }
-
-    /// One poll of a send. `msg` holds the message until the send waits;
-    /// then `entry` holds it (and the waiter). Both are empty once it ends.
-    /// (The shared part: `waitlist::poll_send`; the retry inside the lock
-    /// before the entry is listed is this channel's.)
-    ///
-    /// `tried`: the caller has just found the channel full (the first poll
-    /// of a blocking send, `block::wait_after_try`), so the send goes
-    /// straight to the retry inside the lock.
-    pub(crate) fn poll_send(
-        &self,
-        cx: &mut Context<'_>,
-        msg: &mut Option<T>,
-        entry: &mut Option<Arc<Entry<T>>>,
-        tried: bool,
-    ) -> Poll<Result<(), T>> {
-        let try_send = |msg| self.try_send(msg);
-        crate::queue::waitlist::poll_send(
-            cx,
-            msg,
-            entry,
-            tried,
-            try_send,
-            |first, waiting, entry| {
-                let outcome = self.state.with(|state| {
-                    if state.closed {
-                        return Err(first);
-                    }
-                    Ok(match state.offer(first) {
-                        Ok(wake) => Waited::Done(wake),
-                        Err(msg) => {
-                            // SAFETY: the entry is new and ours alone until it is listed on the next line, under the lock we hold.
-                            unsafe { waiting.fill_listed(msg) };
-                            state.senders.push(waiting.clone());
-                            // With no buffer, the waiting sender is what a
-                            // receiver takes: that is a message becoming ready.
-                            let receiver = if state.buffer.is_rendezvous() {
-                                state.notify_receiver()
-                            } else {
-                                None
-                            };
-                            Waited::Listed(Wake::one(receiver))
-                        }
-                    })
-                });
-                match outcome {
-                    Err(msg) => Poll::Ready(Err(msg)),
-                    Ok(Waited::Done(wake)) => {
-                        wake.wake();
-                        Poll::Ready(Ok(()))
-                    }
-                    Ok(Waited::Listed(wake)) => {
-                        // Kept before waking: if the wake panics, the future
-                        // still knows its entry and withdraws it when dropped.
-                        *entry = Some(waiting);
-                        wake.wake();
-                        Poll::Pending
-                    }
-                }
-            },
-        )
-    }
-
-    /// Withdraws a waiting send (its future was dropped, or its deadline
-    /// passed) and says how it ended.
-    pub(crate) fn cancel_send(&self, entry: Arc<Entry<T>>) -> SendEnd<T> {
-        if entry.state() == WAITING {
-            let withdrawn = self.state.with(|state| {
-                if state.senders.remove(&entry) {
-                    // SAFETY: we hold the lock and the entry was listed until `remove` above; nobody else holds it now but us.
-                    Some(unsafe { entry.take_listed() })
-                } else {
-                    None
-                }
-            });
-            if let Some(msg) = withdrawn {
-                return SendEnd::Withdrawn(msg);
-            }
-        }
-        // SAFETY: we own the entry, which is off its list: either `remove` did not find it or its state was not WAITING.
-        match unsafe { entry.send_outcome() } {
-            Ok(()) => SendEnd::Sent,
-            Err(msg) => SendEnd::Closed(msg),
-        }
-    }
+    // ---- sending: see `Queue` below and `queue/send.rs` ----
 
     // ---- receiving ----
 
@@ -743,57 +634,6 @@ impl<T> Chan<T> {
 
     // ---- blocking ----
 
-    /// Sends, blocking the thread until done or until `deadline` (`None`:
-    /// no deadline).
-    #[cfg(feature = "std")]
-    #[inline]
-    pub(crate) fn send_until(
-        &self,
-        msg: T,
-        deadline: Option<Instant>,
-    ) -> Result<(), SendTimeoutError<T>> {
-        match self.try_send(msg) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Disconnected(msg)) => Err(SendTimeoutError::Disconnected(msg)),
-            Err(TrySendError::Full(msg)) => self.send_slow(msg, deadline),
-        }
-    }
-
-    /// `send_until` once the channel was found full: snooze (a queue
-    /// with room for a batch: `block::snooze`), then register and wait
-    /// (the blocking driver watches for the wake a little before it
-    /// parks).
-    #[cfg(feature = "std")]
-    #[inline(never)]
-    fn send_slow(&self, msg: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
-        // A deadline already past: nothing to wait for. (Not under loom,
-        // whose models must not branch on the clock more than they must.)
-        if !cfg!(tidings_loom) && deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-            return Err(SendTimeoutError::Timeout(msg));
-        }
-        let msg = match crate::wait::block::snooze_send(deadline, self.batches, msg, |m| {
-            self.try_send(m)
-        }) {
-            Ok(done) => return done,
-            Err(msg) => msg,
-        };
-        let mut msg = Some(msg);
-        // Withdrawn if this call unwinds while it waits (see `Listed`).
-        let mut entry = crate::wait::block::Listed::new(|entry| drop(self.cancel_send(entry)));
-        // The first poll follows the failed try of `send_until`.
-        let poll =
-            |cx: &mut Context<'_>, tried| self.poll_send(cx, &mut msg, &mut entry.entry, tried);
-        match crate::wait::block::wait_after_try(deadline, poll) {
-            Some(Ok(())) => Ok(()),
-            Some(Err(msg)) => Err(SendTimeoutError::Disconnected(msg)),
-            None => match self.cancel_send(entry.take().expect("a pending send is listed")) {
-                SendEnd::Sent => Ok(()),
-                SendEnd::Closed(msg) => Err(SendTimeoutError::Disconnected(msg)),
-                SendEnd::Withdrawn(msg) => Err(SendTimeoutError::Timeout(msg)),
-            },
-        }
-    }
-
     /// Receives, blocking the thread until done or until `deadline`.
     #[cfg(feature = "std")]
     #[inline]
@@ -845,10 +685,64 @@ impl<T> Chan<T> {
     }
 }
 
-/// How a send that found the channel full came out of the lock.
-enum Waited<T> {
-    /// The retry inside the lock went through.
-    Done(Wake<T>),
-    /// The sender is listed and waits; wake the receiver it notified.
-    Listed(Wake<T>),
+impl<T> AfterUnlock for Wake<T> {
+    #[inline(always)]
+    fn run_after_unlock(self) {
+        self.wake();
+    }
+}
+
+/// How an mpmc channel offers a message: into its buffer, or straight to
+/// a blocked receiving thread (`State::offer`).
+impl<T> Queue<T> for Chan<T> {
+    type After = Wake<T>;
+
+    // Always inlined: a send that finds room is this and nothing else.
+    #[inline(always)]
+    fn try_send(&self, msg: T) -> Result<(), Refused<T>> {
+        // Always inlined, as `try_recv`'s.
+        let sent = self.state.with(
+            #[inline(always)]
+            |state| {
+                if state.closed {
+                    return Err(Refused::Closed(msg));
+                }
+                state.offer(msg).map_err(Refused::Full)
+            },
+        );
+        sent.map(Wake::wake)
+    }
+
+    fn offer_or_list(&self, msg: T, entry: &Arc<Entry<T>>) -> (Offered<T>, Wake<T>) {
+        self.state.with(|state| {
+            if state.closed {
+                return (Offered::Closed(msg), Wake::NONE);
+            }
+            match state.offer(msg) {
+                Ok(wake) => (Offered::Sent, wake),
+                Err(msg) => {
+                    // SAFETY: the entry is new and ours alone until it is listed on the next line, under the lock we hold.
+                    unsafe { entry.fill_listed(msg) };
+                    state.senders.push(entry.clone());
+                    // With no buffer, the waiting sender is what a
+                    // receiver takes: that is a message becoming ready.
+                    let receiver = if state.buffer.is_rendezvous() {
+                        state.notify_receiver()
+                    } else {
+                        None
+                    };
+                    (Offered::Listed, Wake::one(receiver))
+                }
+            }
+        })
+    }
+
+    fn with_senders<R>(&self, f: impl FnOnce(&mut WaitList<T>) -> R) -> R {
+        self.state.with(|state| f(&mut state.senders))
+    }
+
+    #[cfg(feature = "std")]
+    fn batches(&self) -> bool {
+        self.batches
+    }
 }

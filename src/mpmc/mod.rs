@@ -96,7 +96,8 @@ mod chan;
 mod rendezvous;
 mod unbounded;
 
-use chan::{Buffer, Chan, SendEnd};
+use crate::queue::send::{Queue, SendOp};
+use chan::{Buffer, Chan};
 
 /// Makes a channel that holds at most `cap` messages; a send waits while
 /// it is full. `bounded(0)` is a [`rendezvous`](fn@rendezvous) channel.
@@ -244,9 +245,8 @@ impl<T> Sender<T> {
     /// ```
     #[cfg(feature = "std")]
     pub fn send(&self, msg: T) -> Result<(), SendError<T>> {
-        self.chan
-            .send_until(msg, None)
-            .map_err(|err| SendError(err.into_inner()))
+        crate::queue::send::send_until(&*self.chan, msg, None)
+            .map_err(|failed| SendError(SendTimeoutError::failed(failed).into_inner()))
     }
 
     /// Sends `msg` if that can be done without waiting.
@@ -262,8 +262,9 @@ impl<T> Sender<T> {
     /// drop(rx);
     /// assert_eq!(tx.try_send(3), Err(TrySendError::Disconnected(3)));
     /// ```
+    #[inline]
     pub fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
-        self.chan.try_send(msg)
+        self.chan.try_send(msg).map_err(TrySendError::refused)
     }
 
     /// Like [`send`](Self::send), waiting at most `timeout`. A zero timeout
@@ -285,8 +286,8 @@ impl<T> Sender<T> {
     /// ```
     #[cfg(feature = "std")]
     pub fn send_timeout(&self, msg: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
-        self.chan
-            .send_until(msg, crate::wait::block::deadline_after(timeout))
+        let deadline = crate::wait::block::deadline_after(timeout);
+        crate::queue::send::send_until(&*self.chan, msg, deadline).map_err(SendTimeoutError::failed)
     }
 
     /// Like [`send`](Self::send), waiting until `deadline` at most.
@@ -303,7 +304,8 @@ impl<T> Sender<T> {
     /// ```
     #[cfg(feature = "std")]
     pub fn send_deadline(&self, msg: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
-        self.chan.send_until(msg, Some(deadline))
+        crate::queue::send::send_until(&*self.chan, msg, Some(deadline))
+            .map_err(SendTimeoutError::failed)
     }
 
     /// Sends `msg` asynchronously: the future completes once the message
@@ -328,8 +330,7 @@ impl<T> Sender<T> {
     pub fn send_async(&self, msg: T) -> SendFuture<'_, T> {
         SendFuture {
             chan: &self.chan,
-            msg: Some(msg),
-            entry: None,
+            op: SendOp::new(msg),
         }
     }
 
@@ -871,9 +872,7 @@ impl<T> fmt::Debug for WeakSender<T> {
 #[must_use = "futures do nothing unless polled"]
 pub struct SendFuture<'a, T> {
     chan: &'a Chan<T>,
-    /// The message, until the send waits (then the entry holds it).
-    msg: Option<T>,
-    entry: Option<Arc<Entry<T>>>,
+    op: SendOp<T>,
 }
 
 // The message is never pinned: it is moved into the channel by value.
@@ -884,8 +883,8 @@ impl<T> Future for SendFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.chan
-            .poll_send(cx, &mut this.msg, &mut this.entry, false)
+        this.op
+            .poll(this.chan, cx, false)
             .map(|sent| sent.map_err(SendError))
     }
 }
@@ -893,26 +892,21 @@ impl<T> Future for SendFuture<'_, T> {
 #[cfg(feature = "futures")]
 impl<T> futures_core::FusedFuture for SendFuture<'_, T> {
     fn is_terminated(&self) -> bool {
-        self.msg.is_none() && self.entry.is_none()
+        self.op.is_done()
     }
 }
 
 impl<T> Drop for SendFuture<'_, T> {
     fn drop(&mut self) {
-        if let Some(entry) = self.entry.take() {
-            // An undelivered message is dropped here, outside the lock.
-            match self.chan.cancel_send(entry) {
-                SendEnd::Sent => {}
-                SendEnd::Closed(msg) | SendEnd::Withdrawn(msg) => drop(msg),
-            }
-        }
+        // An undelivered message is dropped here, outside the lock.
+        drop(self.op.cancel(self.chan));
     }
 }
 
 impl<T> fmt::Debug for SendFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SendFuture")
-            .field("waiting", &self.entry.is_some())
+            .field("op", &self.op)
             .finish_non_exhaustive()
     }
 }

@@ -6,9 +6,9 @@ use core::ops::Deref;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use super::chan::SendEnd;
 use super::{Receiver, Sender};
 use crate::error::{SendError, TrySendError};
+use crate::queue::send::SendOp;
 use crate::queue::waitlist::Entry;
 
 /// A borrowed or owned handle.
@@ -208,9 +208,9 @@ impl<T> fmt::Debug for RecvStream<'_, T> {
 #[must_use = "sinks do nothing unless polled"]
 pub struct SendSink<'a, T> {
     sender: Handle<'a, Sender<T>>,
-    /// A message given to `start_send` that could not go at once.
-    msg: Option<T>,
-    entry: Option<Arc<Entry<T>>>,
+    /// The send of a message given to `start_send` that could not go at
+    /// once (done while there is none).
+    op: SendOp<T>,
 }
 
 // The message is never pinned.
@@ -220,19 +220,18 @@ impl<'a, T> SendSink<'a, T> {
     fn new(sender: Handle<'a, Sender<T>>) -> Self {
         Self {
             sender,
-            msg: None,
-            entry: None,
+            op: SendOp::done(),
         }
     }
 
     /// Drives the pending message, if any, into the channel.
     fn poll_pending(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), SendError<T>>> {
-        if self.msg.is_none() && self.entry.is_none() {
+        if self.op.is_done() {
             return Poll::Ready(Ok(()));
         }
-        self.sender
-            .chan
-            .poll_send(cx, &mut self.msg, &mut self.entry, false)
+        let chan = &*self.sender.chan;
+        self.op
+            .poll(chan, cx, false)
             .map(|sent| sent.map_err(SendError))
     }
 }
@@ -246,15 +245,12 @@ impl<T> futures_sink::Sink<T> for SendSink<'_, T> {
 
     fn start_send(self: Pin<&mut Self>, msg: T) -> Result<(), Self::Error> {
         let this = self.get_mut();
-        assert!(
-            this.msg.is_none() && this.entry.is_none(),
-            "start_send called without poll_ready"
-        );
+        assert!(this.op.is_done(), "start_send called without poll_ready");
         match this.sender.try_send(msg) {
             Ok(()) => Ok(()),
             Err(TrySendError::Disconnected(msg)) => Err(SendError(msg)),
             Err(TrySendError::Full(msg)) => {
-                this.msg = Some(msg);
+                this.op = SendOp::new(msg);
                 Ok(())
             }
         }
@@ -271,19 +267,15 @@ impl<T> futures_sink::Sink<T> for SendSink<'_, T> {
 
 impl<T> Drop for SendSink<'_, T> {
     fn drop(&mut self) {
-        if let Some(entry) = self.entry.take() {
-            match self.sender.chan.cancel_send(entry) {
-                SendEnd::Sent => {}
-                SendEnd::Closed(msg) | SendEnd::Withdrawn(msg) => drop(msg),
-            }
-        }
+        // An undelivered message is dropped here, outside the lock.
+        drop(self.op.cancel(&*self.sender.chan));
     }
 }
 
 impl<T> fmt::Debug for SendSink<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SendSink")
-            .field("pending", &(self.msg.is_some() || self.entry.is_some()))
+            .field("pending", &!self.op.is_done())
             .finish_non_exhaustive()
     }
 }

@@ -37,34 +37,22 @@
 #![cfg_attr(
     feature = "alloc",
     doc = "",
-    doc = "[`channel`]: channel",
-    doc = "[`Sender`]: Sender",
-    doc = "[`Receiver`]: Receiver",
-    doc = "[`send`]: Sender::send",
-    doc = "[`try_recv`]: Receiver::try_recv"
+    doc = "[`channel`]: channel\n[`Sender`]: Sender\n[`Receiver`]: Receiver\n[`send`]: Sender::send\n[`try_recv`]: Receiver::try_recv"
 )]
 #![cfg_attr(
     not(feature = "alloc"),
     doc = "",
-    doc = "[`channel`]: crate#features",
-    doc = "[`Sender`]: crate#features",
-    doc = "[`Receiver`]: crate#features",
-    doc = "[`send`]: crate#features",
-    doc = "[`try_recv`]: crate#features"
+    doc = "[`channel`]: crate#features\n[`Sender`]: crate#features\n[`Receiver`]: crate#features\n[`send`]: crate#features\n[`try_recv`]: crate#features"
 )]
 #![cfg_attr(
     feature = "std",
     doc = "",
-    doc = "[`recv`]: Receiver::recv",
-    doc = "[`recv_timeout`]: Receiver::recv_timeout",
-    doc = "[`recv_deadline`]: Receiver::recv_deadline"
+    doc = "[`recv`]: Receiver::recv\n[`recv_timeout`]: Receiver::recv_timeout\n[`recv_deadline`]: Receiver::recv_deadline"
 )]
 #![cfg_attr(
     not(feature = "std"),
     doc = "",
-    doc = "[`recv`]: crate#features",
-    doc = "[`recv_timeout`]: crate#features",
-    doc = "[`recv_deadline`]: crate#features"
+    doc = "[`recv`]: crate#features\n[`recv_timeout`]: crate#features\n[`recv_deadline`]: crate#features"
 )]
 #![allow(unsafe_code)]
 

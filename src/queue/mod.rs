@@ -2,8 +2,10 @@
 //!
 //! - [`lock`]: the short critical section over a channel's plain state.
 //! - [`waitlist`]: the waiters of a queue's sides (an entry per waiting
-//!   operation, holding a waiting sender's message) and their lists, and
-//!   the first half of every queued send's poll.
+//!   operation, holding a waiting sender's message) and their lists.
+//! - [`send`]: the send side, once for every queue: a send that may wait,
+//!   its blocking form, and its withdrawal.
 
 pub(crate) mod lock;
+pub(crate) mod send;
 pub(crate) mod waitlist;

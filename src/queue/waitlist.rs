@@ -39,9 +39,7 @@
 
 use crate::loom::sync::Arc;
 use alloc::collections::VecDeque;
-use core::task::{Context, Poll, Waker};
-
-use crate::error::TrySendError;
+use core::task::{Poll, Waker};
 
 use crate::loom::atomic::{AtomicU8, Ordering::*};
 use crate::loom::cell::UnsafeCell;
@@ -271,6 +269,17 @@ impl<T> WaitList<T> {
         }
     }
 
+    /// Withdraws a waiting sender's `entry` if it is listed here: takes it
+    /// off the list and returns its message. (`&mut self` means the
+    /// caller holds the channel's lock.)
+    pub(crate) fn withdraw(&mut self, entry: &Arc<Entry<T>>) -> Option<T> {
+        if !self.remove(entry) {
+            return None;
+        }
+        // SAFETY: the entry was listed here until `remove` above, under the lock our `&mut` stands for, and nobody moved it out of WAITING (that would have taken it off the list): its cell is ours.
+        Some(unsafe { entry.take_listed() })
+    }
+
     /// Moves every entry out, leaving the list empty.
     pub(crate) fn take_all(&mut self) -> VecDeque<Arc<Entry<T>>> {
         self.accepting = 0;
@@ -304,52 +313,4 @@ pub(crate) fn wake_all<T>(entries: impl Iterator<Item = Option<Arc<Entry<T>>>>) 
     for entry in rest.0.by_ref().flatten() {
         entry.wake();
     }
-}
-
-/// One poll of a send on a queued channel (mpmc or broadcast): what their
-/// sends share. A send already waiting (`entry`) checks its entry.
-/// Otherwise it takes the message from `msg` and tries `try_send` (unless
-/// the caller has just `tried`: the first poll of a blocking send, see
-/// `block::wait_after_try`); if the channel is full, it makes a new entry (cloning the waker outside the
-/// lock, with the message back in `msg` meanwhile, so that a panicking
-/// clone leaves the future as it was) and hands the message and the entry
-/// to `retry`: the channel's locked retry, which either finishes the send
-/// or lists the entry with the message, keeps it in `entry` and returns
-/// `Pending`. `msg` and `entry` are both empty once the send ends.
-///
-/// # Panics
-///
-/// If polled again after it completed.
-pub(crate) fn poll_send<T>(
-    cx: &mut Context<'_>,
-    msg: &mut Option<T>,
-    entry: &mut Option<Arc<Entry<T>>>,
-    tried: bool,
-    try_send: impl FnOnce(T) -> Result<(), TrySendError<T>>,
-    retry: impl FnOnce(T, Arc<Entry<T>>, &mut Option<Arc<Entry<T>>>) -> Poll<Result<(), T>>,
-) -> Poll<Result<(), T>> {
-    if let Some(waiting) = entry {
-        // SAFETY: the caller's future (or blocked call) owns its entry.
-        let done = unsafe { waiting.poll_send(cx.waker()) };
-        if done.is_ready() {
-            *entry = None;
-        }
-        return done;
-    }
-    let Some(first) = msg.take() else {
-        panic!("a send future polled after it completed");
-    };
-    let first = if tried {
-        first
-    } else {
-        match try_send(first) {
-            Ok(()) => return Poll::Ready(Ok(())),
-            Err(TrySendError::Disconnected(msg)) => return Poll::Ready(Err(msg)),
-            Err(TrySendError::Full(msg)) => msg,
-        }
-    };
-    *msg = Some(first);
-    let waiting = Entry::new(false, cx.waker());
-    let first = msg.take().expect("put back above");
-    retry(first, waiting, entry)
 }

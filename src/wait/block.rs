@@ -23,7 +23,6 @@
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use std::time::{Duration, Instant};
 
-use crate::error::{SendTimeoutError, TrySendError};
 use crate::loom::atomic::{AtomicU8, Ordering::*};
 use crate::loom::sync::Arc;
 use crate::loom::thread::{self, Thread};
@@ -184,25 +183,6 @@ pub(crate) fn snooze<S, R>(
         }
     }
     Err(state)
-}
-
-/// [`snooze`] for a send on a queue that `batches`: retries `try_send`;
-/// `Ok` with how the send ended, or `Err` with the message when the queue
-/// is still full (or does not batch: then nothing is retried).
-pub(crate) fn snooze_send<T>(
-    deadline: Option<Instant>,
-    batches: bool,
-    msg: T,
-    mut try_send: impl FnMut(T) -> Result<(), TrySendError<T>>,
-) -> Result<Result<(), SendTimeoutError<T>>, T> {
-    if !batches {
-        return Err(msg);
-    }
-    snooze(deadline, msg, |msg| match try_send(msg) {
-        Ok(()) => Ok(Ok(())),
-        Err(TrySendError::Disconnected(msg)) => Ok(Err(SendTimeoutError::Disconnected(msg))),
-        Err(TrySendError::Full(msg)) => Err(msg),
-    })
 }
 
 /// The waiter entry of a blocking call while it waits, withdrawn by

@@ -1,0 +1,322 @@
+//! The send side of every queued channel, written once: a send that may
+//! wait ([`SendOp`]), its blocking driver ([`send_until`]), and how it is
+//! withdrawn ([`SendOp::cancel`]).
+//!
+//! The kinds differ only in how a message is offered to their buffer
+//! (mpmc's ring, list or rendezvous; broadcast's ring, which a lagging
+//! channel overwrites), so each gives the send side a [`Queue`]: a try
+//! without waiting, a locked retry that lists a waiting sender, and its
+//! list of waiting senders. Outcomes are this module's own ([`Refused`],
+//! [`Failed`], [`SendEnd`]); each kind maps them to its public errors.
+//!
+//! # Protocol
+//!
+//! A send op is in one of three states:
+//!
+//! | state    | `msg`   | `entry` | meaning |
+//! |----------|---------|---------|---------|
+//! | new      | `Some`  | `None`  | not tried yet, or tried and found the queue full |
+//! | waiting  | `None`  | `Some`  | listed among the queue's waiting senders; the entry holds the message |
+//! | done     | `None`  | `None`  | sent, or refused with the message handed back |
+//!
+//! A waiting sender's entry moves, under the queue's lock, from `WAITING`
+//! to `SENT` (a receiver took its message or moved it into the buffer) or
+//! to `CLOSED` (the channel closed; the message is still in the entry),
+//! never back (`waitlist.rs`). Its owner reads the move after the fact:
+//! when polled again, or when it gives up ([`SendOp::cancel`]: a dropped
+//! future, a passed deadline, an unwinding blocking call), in which case a
+//! still-`WAITING` entry is withdrawn from its list under the lock, with
+//! its message. So a message is delivered exactly once, or handed back,
+//! or dropped with the op: never two of these.
+//!
+//! While the op makes its entry (cloning the waker: user code that may
+//! panic), the message is back in `msg`, so a panic leaves the op new.
+//! Once the locked retry has listed the entry, the op records it before
+//! running anything after the lock (wakes: user code), so a panic there
+//! still leaves an op that its owner withdraws.
+#![allow(unsafe_code)]
+
+use core::task::{Context, Poll};
+
+use crate::loom::sync::Arc;
+use crate::queue::waitlist::{Entry, WaitList, WAITING};
+
+/// Why a queue did not take a message now; the message is handed back.
+pub(crate) enum Refused<T> {
+    /// No room (a lagging broadcast never says so).
+    Full(T),
+    /// The channel is closed (or, for a broadcast, has no receiver).
+    Closed(T),
+}
+
+/// How a blocking send failed; the message is handed back.
+#[cfg(feature = "std")]
+pub(crate) enum Failed<T> {
+    /// The channel is closed.
+    Closed(T),
+    /// The deadline passed first.
+    Timeout(T),
+}
+
+/// How the locked retry of a send went.
+pub(crate) enum Offered<T> {
+    /// The message went in.
+    Sent,
+    /// Still no room: the message is in the entry, which is listed.
+    Listed,
+    /// The channel is closed; the message back.
+    Closed(T),
+}
+
+/// How a waiting send ended, when its owner gave up on it.
+pub(crate) enum SendEnd<T> {
+    /// A receiver took the message after all.
+    Sent,
+    /// The channel closed meanwhile; here is the message.
+    Closed(T),
+    /// Still waiting; now withdrawn, here is the message.
+    Withdrawn(T),
+}
+
+/// Work a locked section left for after unlocking (wakes, drops: user
+/// code), done by [`run_after_unlock`](Self::run_after_unlock). (Not
+/// `finish`: a by-value trait method of that name would be picked over
+/// the carriers' own `finish(&mut self)`, moving them.)
+pub(crate) trait AfterUnlock {
+    fn run_after_unlock(self);
+}
+
+/// What a queued channel gives its send side.
+pub(crate) trait Queue<T> {
+    /// What the locked retry leaves to do once the lock is released.
+    type After: AfterUnlock;
+
+    /// Sends `msg` if that can be done without waiting.
+    fn try_send(&self, msg: T) -> Result<(), Refused<T>>;
+
+    /// Under the lock: offers `msg` again, and if there is still no room,
+    /// puts it into `entry` (new, not listed yet) and lists the entry
+    /// among the waiting senders. The work left for after the lock is
+    /// returned, not done.
+    fn offer_or_list(&self, msg: T, entry: &Arc<Entry<T>>) -> (Offered<T>, Self::After);
+
+    /// Runs `f` on the list of waiting senders, under the lock.
+    fn with_senders<R>(&self, f: impl FnOnce(&mut WaitList<T>) -> R) -> R;
+
+    /// Whether a blocking send that finds no room retries a few times
+    /// before it waits (`block::batches`).
+    #[cfg(feature = "std")]
+    fn batches(&self) -> bool;
+}
+
+/// A send that may wait. See the module docs.
+pub(crate) struct SendOp<T> {
+    /// The message, until the send waits (then the entry holds it).
+    msg: Option<T>,
+    entry: Option<Arc<Entry<T>>>,
+}
+
+impl<T> SendOp<T> {
+    /// A send of `msg`, not tried yet.
+    pub(crate) const fn new(msg: T) -> Self {
+        Self {
+            msg: Some(msg),
+            entry: None,
+        }
+    }
+
+    /// A send with nothing to send: done (a `Sink` between messages).
+    #[cfg_attr(not(feature = "futures"), allow(dead_code))]
+    pub(crate) const fn done() -> Self {
+        Self {
+            msg: None,
+            entry: None,
+        }
+    }
+
+    /// Whether the send is over (sent, or refused).
+    pub(crate) fn is_done(&self) -> bool {
+        self.msg.is_none() && self.entry.is_none()
+    }
+
+    /// One poll of the send on `queue`: `Ok` once sent, `Err` with the
+    /// message when the channel is closed. `tried`: the caller has just
+    /// found the queue full (the first poll of a blocking send), so the
+    /// send goes straight to the locked retry.
+    ///
+    /// The first try is inlined into the caller's poll (a send that finds
+    /// room is a try and nothing else); waiting is out of line.
+    ///
+    /// # Panics
+    ///
+    /// If polled again after it completed.
+    #[inline]
+    pub(crate) fn poll<Q: Queue<T>>(
+        &mut self,
+        queue: &Q,
+        cx: &mut Context<'_>,
+        tried: bool,
+    ) -> Poll<Result<(), T>> {
+        if self.entry.is_none() && !tried {
+            let Some(msg) = self.msg.take() else {
+                panic!("a send future polled after it completed");
+            };
+            match queue.try_send(msg) {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err(Refused::Closed(msg)) => return Poll::Ready(Err(msg)),
+                Err(Refused::Full(msg)) => self.msg = Some(msg),
+            }
+        }
+        self.wait(queue, cx)
+    }
+
+    /// The rest of [`poll`](Self::poll): the send is listed, or is to be.
+    #[inline(never)]
+    fn wait<Q: Queue<T>>(&mut self, queue: &Q, cx: &mut Context<'_>) -> Poll<Result<(), T>> {
+        if let Some(waiting) = &self.entry {
+            // SAFETY: this op owns its entry (it made it and never shares ownership of the message but through the list).
+            let done = unsafe { waiting.poll_send(cx.waker()) };
+            if done.is_ready() {
+                self.entry = None;
+            }
+            return done;
+        }
+        if self.msg.is_none() {
+            panic!("a send future polled after it completed");
+        }
+        // The waker is cloned with the message in place: a panicking clone
+        // leaves the op as it was.
+        let waiting = Entry::new(false, cx.waker());
+        let msg = self.msg.take().expect("checked above");
+        let (offered, after) = queue.offer_or_list(msg, &waiting);
+        match offered {
+            Offered::Listed => {
+                // Recorded before the work after the lock (user code): if
+                // it panics, the owner still withdraws the entry.
+                self.entry = Some(waiting);
+                after.run_after_unlock();
+                Poll::Pending
+            }
+            Offered::Sent => {
+                after.run_after_unlock();
+                Poll::Ready(Ok(()))
+            }
+            Offered::Closed(msg) => {
+                after.run_after_unlock();
+                Poll::Ready(Err(msg))
+            }
+        }
+    }
+
+    /// Gives the send up: withdraws a waiting entry and says how the send
+    /// ended (`None`: it never waited, or is over). The message it hands
+    /// back is the caller's to drop, outside the lock.
+    #[inline]
+    pub(crate) fn cancel<Q: Queue<T>>(&mut self, queue: &Q) -> Option<SendEnd<T>> {
+        let entry = self.entry.take()?;
+        Some(Self::withdraw(queue, entry))
+    }
+
+    #[inline(never)]
+    fn withdraw<Q: Queue<T>>(queue: &Q, entry: Arc<Entry<T>>) -> SendEnd<T> {
+        if entry.state() == WAITING {
+            if let Some(msg) = queue.with_senders(|senders| senders.withdraw(&entry)) {
+                return SendEnd::Withdrawn(msg);
+            }
+        }
+        // SAFETY: we own the entry, which is off its list: `withdraw` did not find it, or its state was no longer WAITING.
+        match unsafe { entry.send_outcome() } {
+            Ok(()) => SendEnd::Sent,
+            Err(msg) => SendEnd::Closed(msg),
+        }
+    }
+}
+
+/// Sends `msg` on `queue`, blocking the thread until done or until
+/// `deadline` (`None`: no deadline).
+#[cfg(feature = "std")]
+#[inline]
+pub(crate) fn send_until<T, Q: Queue<T>>(
+    queue: &Q,
+    msg: T,
+    deadline: Option<std::time::Instant>,
+) -> Result<(), Failed<T>> {
+    match queue.try_send(msg) {
+        Ok(()) => Ok(()),
+        Err(Refused::Closed(msg)) => Err(Failed::Closed(msg)),
+        Err(Refused::Full(msg)) => send_slow(queue, msg, deadline),
+    }
+}
+
+/// [`send_until`] once the queue was found full: snooze (a queue with
+/// room for a batch: `block::snooze`), then list a waiting sender and
+/// wait (the blocking driver watches for the wake a little before it
+/// parks).
+#[cfg(feature = "std")]
+#[inline(never)]
+fn send_slow<T, Q: Queue<T>>(
+    queue: &Q,
+    msg: T,
+    deadline: Option<std::time::Instant>,
+) -> Result<(), Failed<T>> {
+    use crate::wait::block;
+
+    // A deadline already past: nothing to wait for. (Not under loom,
+    // whose models must not branch on the clock more than they must.)
+    if !cfg!(tidings_loom) && deadline.is_some_and(|deadline| std::time::Instant::now() >= deadline)
+    {
+        return Err(Failed::Timeout(msg));
+    }
+    let msg = if queue.batches() {
+        let retried = block::snooze(deadline, msg, |msg| match queue.try_send(msg) {
+            Ok(()) => Ok(Ok(())),
+            Err(Refused::Closed(msg)) => Ok(Err(Failed::Closed(msg))),
+            Err(Refused::Full(msg)) => Err(msg),
+        });
+        match retried {
+            Ok(done) => return done,
+            Err(msg) => msg,
+        }
+    } else {
+        msg
+    };
+    // Withdrawn if this call unwinds while it waits (a waker it wakes, or
+    // a message it drops, panicked): a failed call delivers nothing later.
+    let mut op = Withdrawing {
+        queue,
+        op: SendOp::new(msg),
+    };
+    // The first poll follows the failed try above.
+    match block::wait_after_try(deadline, |cx, tried| op.op.poll(queue, cx, tried)) {
+        Some(Ok(())) => Ok(()),
+        Some(Err(msg)) => Err(Failed::Closed(msg)),
+        None => match op.op.cancel(queue).expect("a pending send is listed") {
+            SendEnd::Sent => Ok(()),
+            SendEnd::Closed(msg) => Err(Failed::Closed(msg)),
+            SendEnd::Withdrawn(msg) => Err(Failed::Timeout(msg)),
+        },
+    }
+}
+
+/// A blocking send's op, withdrawn if the call unwinds.
+#[cfg(feature = "std")]
+struct Withdrawing<'q, T, Q: Queue<T>> {
+    queue: &'q Q,
+    op: SendOp<T>,
+}
+
+#[cfg(feature = "std")]
+impl<T, Q: Queue<T>> Drop for Withdrawing<'_, T, Q> {
+    fn drop(&mut self) {
+        drop(self.op.cancel(self.queue));
+    }
+}
+
+impl<T> core::fmt::Debug for SendOp<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SendOp")
+            .field("waiting", &self.entry.is_some())
+            .field("done", &self.is_done())
+            .finish()
+    }
+}
