@@ -53,7 +53,8 @@ fn blocking_receive_allocates_nothing_after_the_first() {
 fn warm_up_thread_waker() {
     let mut slot = tidings::oneshot::Slot::<u8>::new();
     let (_tx, rx) = slot.split();
-    let _ = rx.recv_timeout(Duration::ZERO);
+    // Not a zero timeout: that gives up without waiting (no waker).
+    let _ = rx.recv_timeout(Duration::from_millis(1));
 }
 
 #[test]

@@ -967,33 +967,16 @@ impl<T> Chan<T> {
             Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
             Err(TryRecvError::Empty) => {}
         }
-        if !cfg!(tidings_loom) && deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-            return Err(RecvTimeoutError::Timeout);
-        }
-        // Let the senders fill a run first (as for sends).
-        if crate::wait::block::batches(Some(self.cap)) {
-            let attempt = |()| match self.try_recv(at) {
-                Ok(msg) => Ok(Ok(msg)),
-                Err(TryRecvError::Lagged(missed)) => Ok(Err(RecvTimeoutError::Lagged(missed))),
-                Err(TryRecvError::Disconnected) => Ok(Err(RecvTimeoutError::Disconnected)),
-                Err(TryRecvError::Empty) => Err(()),
-            };
-            if let Ok(done) = crate::wait::block::snooze(deadline, (), attempt) {
-                return done;
-            }
-        }
-        // Withdrawn if this call unwinds while it waits (see `Listed`).
-        let mut entry = crate::wait::block::Listed::new(|entry| self.cancel_recv(entry));
-        // The first poll follows the failed `try_recv` above.
-        let poll = |cx: &mut Context<'_>, tried| self.poll_recv(cx, at, &mut entry.entry, tried);
-        match crate::wait::block::wait_after_try(deadline, poll) {
-            Some(Ok(msg)) => Ok(msg),
-            Some(Err(RecvError::Lagged(missed))) => Err(RecvTimeoutError::Lagged(missed)),
-            Some(Err(RecvError::Disconnected)) => Err(RecvTimeoutError::Disconnected),
-            None => {
-                self.cancel_recv(entry.take().expect("a pending receive is listed"));
-                Err(RecvTimeoutError::Timeout)
-            }
+        let mut op = BlockingRecv {
+            chan: self,
+            at,
+            entry: None,
+        };
+        match crate::wait::block::run(&mut op, deadline) {
+            Ok(Ok(msg)) => Ok(msg),
+            Ok(Err(RecvError::Lagged(missed))) => Err(RecvTimeoutError::Lagged(missed)),
+            Ok(Err(RecvError::Disconnected)) => Err(RecvTimeoutError::Disconnected),
+            Err(()) => Err(RecvTimeoutError::Timeout),
         }
     }
 }
@@ -1073,5 +1056,49 @@ impl<T> Queue<T> for Chan<T> {
     #[cfg(feature = "std")]
     fn batches(&self) -> bool {
         crate::wait::block::batches(Some(self.cap))
+    }
+}
+
+/// A blocking receive for the receiver at `at`, with its waiter entry.
+#[cfg(feature = "std")]
+struct BlockingRecv<'a, T> {
+    chan: &'a Chan<T>,
+    at: &'a mut Cursor<T>,
+    entry: Option<Arc<Entry<T>>>,
+}
+
+#[cfg(feature = "std")]
+impl<T: Clone> crate::wait::block::Op for BlockingRecv<'_, T> {
+    type Output = Result<T, RecvError>;
+    type TimedOut = ();
+
+    fn try_now(&mut self) -> Poll<Result<T, RecvError>> {
+        match self.chan.try_recv(self.at) {
+            Ok(msg) => Poll::Ready(Ok(msg)),
+            Err(TryRecvError::Lagged(missed)) => Poll::Ready(Err(RecvError::Lagged(missed))),
+            Err(TryRecvError::Disconnected) => Poll::Ready(Err(RecvError::Disconnected)),
+            Err(TryRecvError::Empty) => Poll::Pending,
+        }
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>, tried: bool) -> Poll<Result<T, RecvError>> {
+        self.chan.poll_recv(cx, self.at, &mut self.entry, tried)
+    }
+
+    fn cancel(&mut self) -> Result<Result<T, RecvError>, ()> {
+        // A receive entry holds no message: withdrawn, nothing was read.
+        self.abandon();
+        Err(())
+    }
+
+    fn abandon(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            self.chan.cancel_recv(entry);
+        }
+    }
+
+    /// A ring with room for a batch: let the senders fill a run first.
+    fn snoozes(&self) -> bool {
+        crate::wait::block::batches(Some(self.chan.cap))
     }
 }

@@ -645,43 +645,66 @@ impl<T> Chan<T> {
         }
     }
 
-    /// `recv_until` once the channel was found empty: snooze, register
-    /// and wait (as in `send_slow`).
+    /// `recv_until` once the channel was found empty: the blocking driver
+    /// runs the receive as an [`Op`](crate::wait::block::Op).
     #[cfg(feature = "std")]
     #[inline(never)]
     fn recv_slow(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
-        // A deadline already past: nothing to wait for. (Not under loom,
-        // whose models must not branch on the clock more than they must.)
-        if !cfg!(tidings_loom) && deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-            return Err(RecvTimeoutError::Timeout);
+        let mut op = BlockingRecv {
+            chan: self,
+            entry: None,
+        };
+        match crate::wait::block::run(&mut op, deadline) {
+            Ok(Some(msg)) => Ok(msg),
+            Ok(None) => Err(RecvTimeoutError::Disconnected),
+            Err(()) => Err(RecvTimeoutError::Timeout),
         }
-        if self.batches {
-            let attempt = |()| match self.try_recv() {
-                Ok(msg) => Ok(Ok(msg)),
-                Err(TryRecvError::Disconnected) => Ok(Err(RecvTimeoutError::Disconnected)),
-                Err(TryRecvError::Empty) => Err(()),
-            };
-            if let Ok(done) = crate::wait::block::snooze(deadline, (), attempt) {
-                return done;
-            }
+    }
+}
+
+/// A blocking receive: its waiter entry, which accepts a hand-off (a
+/// blocked thread takes a message as soon as it wakes).
+#[cfg(feature = "std")]
+struct BlockingRecv<'a, T> {
+    chan: &'a Chan<T>,
+    entry: Option<Arc<Entry<T>>>,
+}
+
+#[cfg(feature = "std")]
+impl<T> crate::wait::block::Op for BlockingRecv<'_, T> {
+    /// A message, or `None`: closed and drained.
+    type Output = Option<T>;
+    type TimedOut = ();
+
+    fn try_now(&mut self) -> Poll<Option<T>> {
+        match self.chan.try_recv() {
+            Ok(msg) => Poll::Ready(Some(msg)),
+            Err(TryRecvError::Disconnected) => Poll::Ready(None),
+            Err(TryRecvError::Empty) => Poll::Pending,
         }
-        // Withdrawn if this call unwinds while it waits (see `Listed`); a
-        // message handed to it meanwhile goes back into the channel.
-        let mut entry = crate::wait::block::Listed::new(|entry| {
-            if let Some(msg) = self.cancel_recv(entry) {
-                self.put_back(Some(msg));
-            }
-        });
-        // The first poll follows the failed try of `recv_until`.
-        let poll = |cx: &mut Context<'_>, tried| self.poll_recv(cx, &mut entry.entry, true, tried);
-        match crate::wait::block::wait_after_try(deadline, poll) {
-            Some(Some(msg)) => Ok(msg),
-            Some(None) => Err(RecvTimeoutError::Disconnected),
-            None => match self.cancel_recv(entry.take().expect("a pending receive is listed")) {
-                Some(msg) => Ok(msg),
-                None => Err(RecvTimeoutError::Timeout),
-            },
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>, tried: bool) -> Poll<Option<T>> {
+        self.chan.poll_recv(cx, &mut self.entry, true, tried)
+    }
+
+    fn cancel(&mut self) -> Result<Option<T>, ()> {
+        match self.entry.take().map(|entry| self.chan.cancel_recv(entry)) {
+            // A sender handed it a message meanwhile: received after all.
+            Some(Some(msg)) => Ok(Some(msg)),
+            _ => Err(()),
         }
+    }
+
+    fn abandon(&mut self) {
+        // A message handed to it meanwhile goes back into the channel.
+        if let Some(Some(msg)) = self.entry.take().map(|entry| self.chan.cancel_recv(entry)) {
+            self.chan.put_back(Some(msg));
+        }
+    }
+
+    fn snoozes(&self) -> bool {
+        self.chan.batches
     }
 }
 

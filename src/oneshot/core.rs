@@ -319,18 +319,12 @@ impl<T> Core<T> {
             Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
             Err(TryRecvError::Empty) => {}
         }
-        let polled = crate::wait::block::wait_until(deadline, |cx| {
-            // SAFETY: forwarded contract.
-            unsafe { self.poll_recv_with(cx, true) }
-        });
-        match polled {
-            Some(Ok(msg)) => Ok(msg),
-            Some(Err(RecvError)) => Err(RecvTimeoutError::Disconnected),
-            None => {
-                // SAFETY: forwarded contract.
-                unsafe { self.cancel_recv() };
-                Err(RecvTimeoutError::Timeout)
-            }
+        // Made under this call's contract, and lives for this call only.
+        let mut op = BlockingRecv(self);
+        match crate::wait::block::run(&mut op, deadline) {
+            Ok(Ok(msg)) => Ok(msg),
+            Ok(Err(RecvError)) => Err(RecvTimeoutError::Disconnected),
+            Err(()) => Err(RecvTimeoutError::Timeout),
         }
     }
 
@@ -545,5 +539,43 @@ impl<T> Drop for Core<T> {
                 unsafe { (*cell).assume_init_drop() }
             });
         }
+    }
+}
+
+/// A blocking receive on a core, made only by
+/// [`recv_until`](Core::recv_until), under its contract (the caller is the
+/// core's receiver, for the whole life of the op).
+#[cfg(feature = "std")]
+struct BlockingRecv<'a, T>(&'a Core<T>);
+
+#[cfg(feature = "std")]
+impl<T> crate::wait::block::Op for BlockingRecv<'_, T> {
+    type Output = Result<T, RecvError>;
+    type TimedOut = ();
+
+    fn try_now(&mut self) -> Poll<Result<T, RecvError>> {
+        // SAFETY: the op is made under `recv_until`'s contract, which `try_recv` shares.
+        match unsafe { self.0.try_recv() } {
+            Ok(msg) => Poll::Ready(Ok(msg)),
+            Err(TryRecvError::Disconnected) => Poll::Ready(Err(RecvError)),
+            Err(TryRecvError::Empty) => Poll::Pending,
+        }
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>, _tried: bool) -> Poll<Result<T, RecvError>> {
+        // SAFETY: as in `try_now`.
+        unsafe { self.0.poll_recv_with(cx, true) }
+    }
+
+    fn cancel(&mut self) -> Result<Result<T, RecvError>, ()> {
+        // A send that already claimed the waiter goes on: its message
+        // stays for the next receive.
+        self.abandon();
+        Err(())
+    }
+
+    fn abandon(&mut self) {
+        // SAFETY: as in `try_now`.
+        unsafe { self.0.cancel_recv() }
     }
 }

@@ -248,10 +248,8 @@ pub(crate) fn send_until<T, Q: Queue<T>>(
     }
 }
 
-/// [`send_until`] once the queue was found full: snooze (a queue with
-/// room for a batch: `block::snooze`), then list a waiting sender and
-/// wait (the blocking driver watches for the wake a little before it
-/// parks).
+/// [`send_until`] once the queue was found full: the blocking driver runs
+/// the send as an [`Op`](crate::wait::block::Op).
 #[cfg(feature = "std")]
 #[inline(never)]
 fn send_slow<T, Q: Queue<T>>(
@@ -259,56 +257,72 @@ fn send_slow<T, Q: Queue<T>>(
     msg: T,
     deadline: Option<std::time::Instant>,
 ) -> Result<(), Failed<T>> {
-    use crate::wait::block;
-
-    // A deadline already past: nothing to wait for. (Not under loom,
-    // whose models must not branch on the clock more than they must.)
-    if !cfg!(tidings_loom) && deadline.is_some_and(|deadline| std::time::Instant::now() >= deadline)
-    {
-        return Err(Failed::Timeout(msg));
-    }
-    let msg = if queue.batches() {
-        let retried = block::snooze(deadline, msg, |msg| match queue.try_send(msg) {
-            Ok(()) => Ok(Ok(())),
-            Err(Refused::Closed(msg)) => Ok(Err(Failed::Closed(msg))),
-            Err(Refused::Full(msg)) => Err(msg),
-        });
-        match retried {
-            Ok(done) => return done,
-            Err(msg) => msg,
-        }
-    } else {
-        msg
-    };
-    // Withdrawn if this call unwinds while it waits (a waker it wakes, or
-    // a message it drops, panicked): a failed call delivers nothing later.
-    let mut op = Withdrawing {
+    let mut op = Blocking {
         queue,
         op: SendOp::new(msg),
     };
-    // The first poll follows the failed try above.
-    match block::wait_after_try(deadline, |cx, tried| op.op.poll(queue, cx, tried)) {
-        Some(Ok(())) => Ok(()),
-        Some(Err(msg)) => Err(Failed::Closed(msg)),
-        None => match op.op.cancel(queue).expect("a pending send is listed") {
-            SendEnd::Sent => Ok(()),
-            SendEnd::Closed(msg) => Err(Failed::Closed(msg)),
-            SendEnd::Withdrawn(msg) => Err(Failed::Timeout(msg)),
-        },
+    match crate::wait::block::run(&mut op, deadline) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(msg)) => Err(Failed::Closed(msg)),
+        Err(msg) => Err(Failed::Timeout(msg)),
     }
 }
 
-/// A blocking send's op, withdrawn if the call unwinds.
+/// A blocking send: a send op and its queue.
 #[cfg(feature = "std")]
-struct Withdrawing<'q, T, Q: Queue<T>> {
+struct Blocking<'q, T, Q: Queue<T>> {
     queue: &'q Q,
     op: SendOp<T>,
 }
 
 #[cfg(feature = "std")]
-impl<T, Q: Queue<T>> Drop for Withdrawing<'_, T, Q> {
-    fn drop(&mut self) {
+impl<T, Q: Queue<T>> crate::wait::block::Op for Blocking<'_, T, Q> {
+    /// Sent, or the message back from a closed channel.
+    type Output = Result<(), T>;
+    /// The message, withdrawn.
+    type TimedOut = T;
+
+    fn try_now(&mut self) -> Poll<Result<(), T>> {
+        let msg = self
+            .op
+            .msg
+            .take()
+            .expect("a blocking send has not waited yet");
+        match self.queue.try_send(msg) {
+            Ok(()) => Poll::Ready(Ok(())),
+            Err(Refused::Closed(msg)) => Poll::Ready(Err(msg)),
+            Err(Refused::Full(msg)) => {
+                self.op.msg = Some(msg);
+                Poll::Pending
+            }
+        }
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>, tried: bool) -> Poll<Result<(), T>> {
+        self.op.poll(self.queue, cx, tried)
+    }
+
+    fn cancel(&mut self) -> Result<Result<(), T>, T> {
+        match self.op.cancel(self.queue) {
+            Some(SendEnd::Sent) => Ok(Ok(())),
+            Some(SendEnd::Closed(msg)) => Ok(Err(msg)),
+            Some(SendEnd::Withdrawn(msg)) => Err(msg),
+            // Never listed (the deadline had passed before it waited).
+            None => Err(self
+                .op
+                .msg
+                .take()
+                .expect("a send not over holds its message")),
+        }
+    }
+
+    fn abandon(&mut self) {
+        // The message, if still here, is dropped with the op.
         drop(self.op.cancel(self.queue));
+    }
+
+    fn snoozes(&self) -> bool {
+        self.queue.batches()
     }
 }
 

@@ -1,18 +1,23 @@
-//! The blocking driver: how a thread waits on a poll step.
+//! The blocking driver: how a thread waits on an operation.
 //!
-//! Every waiting operation of the crate is written once, as a poll step
-//! `FnMut(&mut Context) -> Poll<R>`. An async future calls it from its
-//! `poll`; a blocking call hands it to [`wait_until`], which polls it with
-//! a [`Waker`] that unparks the calling thread, and parks between polls.
-//! A thread and a task therefore leave the same kind of waiter in a
-//! channel (`wait::waker_slot::WakerSlot`), and a channel never needs to know which
-//! one is waiting.
+//! Every waiting operation of the crate is written once, as an [`Op`]:
+//! try now, poll (registering a waker when it must wait), cancel at the
+//! deadline, abandon on unwind. An async future calls its poll from its
+//! own `poll`; a blocking call hands the op to [`run`], which polls it
+//! with a [`Waker`] that unparks the calling thread, and parks between
+//! polls. A thread and a task therefore leave the same kind of waiter in a
+//! channel (`wait::waker_slot::WakerSlot`), and a channel never needs to
+//! know which one is waiting.
 //!
-//! A blocking call on a queue with room for a batch that finds it empty
-//! (or full) first retries a few times, backing off in between
-//! ([`snooze`]), and only then registers: a waiter registered at once
-//! would turn the streaming other side's every operation into a hand-off
-//! with a wake.
+//! # Protocol
+//!
+//! [`run`] starts after the caller's own try failed. It gives up at once
+//! if the deadline has passed; snoozes if the op asks (a few retries of
+//! `try_now` with a growing back-off: a queue with room for a batch);
+//! then polls, watches a moment for the wake, parks, and polls again,
+//! until the op is over or the deadline passes, when it cancels the op
+//! (which may find it finished meanwhile). While it waits it holds the op
+//! in a guard that abandons it if the thread unwinds.
 //!
 //! The thread's waker is made once per thread and cached in a thread-local,
 //! so a blocking call costs no allocation. During thread-local teardown (a
@@ -134,9 +139,9 @@ const WATCH_STEPS: u32 = if cfg!(tidings_loom) || cfg!(miri) {
     crate::loom::SPIN_STEPS + 4
 };
 
-/// Rounds of [`snooze`]: it backs off 1, 2, 4, ... 128 spin hints, about
-/// 3 us in all on the machine the benchmarks ran on. (None under loom or
-/// miri, as for [`WATCH_STEPS`].)
+/// Rounds of the snooze (see [`Op::snoozes`]): it backs off 1, 2, 4, ...
+/// 128 spin hints, about 3 us in all on the machine the benchmarks ran
+/// on. (None under loom or miri, as for [`WATCH_STEPS`].)
 const SNOOZE_STEPS: u32 = if cfg!(tidings_loom) || cfg!(miri) {
     0
 } else {
@@ -144,80 +149,102 @@ const SNOOZE_STEPS: u32 = if cfg!(tidings_loom) || cfg!(miri) {
 };
 
 /// Whether a queue of `capacity` (`None`: unbounded) holds a batch worth
-/// a [`snooze`]: a run of messages that costs the other side about as long
+/// a snooze: a run of messages that costs the other side about as long
 /// as the snooze lasts. A queue of a few slots is a hand-off.
 pub(crate) fn batches(capacity: Option<usize>) -> bool {
     capacity.map_or(true, |capacity| capacity >= 32)
 }
 
-/// Retries `attempt` a few times, backing off a little longer before each
-/// try, before the caller registers as a waiter: for a blocking call on a
-/// queue with room for a batch that found it empty (or full). The other
-/// side is usually streaming: left alone for a moment, it fills (or
-/// drains) a run of messages with the lock in its own cache, where a
-/// waiter registered at once would make every one of its operations a
-/// hand-off with a wake. Not for hand-offs (a rendezvous, a one-slot
-/// queue), where the other side waits for this one and a back-off only
-/// delays both.
-///
-/// See [`batches`] for which queues snooze.
-///
-/// `attempt` gets `state` (the message of a send, or `()`) and returns
-/// `Ok` when the operation is done, or `Err` with `state` back; `snooze`
-/// returns the first `Ok`, or the last `Err` when the rounds are over or
-/// `deadline` has passed.
-pub(crate) fn snooze<S, R>(
-    deadline: Option<Instant>,
-    mut state: S,
-    mut attempt: impl FnMut(S) -> Result<R, S>,
-) -> Result<R, S> {
-    // (`take`, not a range: the range is empty under loom and miri.)
-    for step in (0..).take(SNOOZE_STEPS as usize) {
-        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-            break;
-        }
-        crate::loom::back_off(1 << step);
-        match attempt(state) {
-            Ok(done) => return Ok(done),
-            Err(again) => state = again,
-        }
-    }
-    Err(state)
-}
+/// A waiting operation, as the blocking driver ([`run`]) runs it: every
+/// blocking wait of the crate (a queue's send or receive, a oneshot's
+/// receive) is one. The kind's own outcomes pass through untouched.
+pub(crate) trait Op {
+    /// What the operation gives once it is over (sent, received, closed).
+    type Output;
+    /// What it gives back when it times out (a send's message, or `()`).
+    type TimedOut;
 
-/// The waiter entry of a blocking call while it waits, withdrawn by
-/// `cancel` if the call unwinds meanwhile (a user's waker that the call
-/// wakes, or a message it drops, panicked). A call that failed by panicking
-/// leaves nothing behind: without this, a send's entry would stay listed
-/// and deliver its message after the call had failed (a future's entry is
-/// withdrawn by the future's `Drop` in the same way).
-///
-/// The call keeps its entry in [`entry`](Self::entry) and takes it out
-/// ([`take`](Self::take)) to cancel it itself when its deadline passes.
-pub(crate) struct Listed<E, C: FnMut(E)> {
-    pub(crate) entry: Option<E>,
-    cancel: C,
-}
+    /// Tries once without waiting: `Pending` if it would have to wait.
+    fn try_now(&mut self) -> Poll<Self::Output>;
 
-impl<E, C: FnMut(E)> Listed<E, C> {
-    /// No entry yet; `cancel` withdraws one left at an unwind.
-    pub(crate) fn new(cancel: C) -> Self {
-        Self {
-            entry: None,
-            cancel,
-        }
-    }
+    /// One poll, leaving `cx`'s waker to be woken when it must wait.
+    /// `tried`: [`try_now`](Self::try_now) (or the caller's own try) has
+    /// just said `Pending`, so the poll may go straight to registering.
+    fn poll(&mut self, cx: &mut Context<'_>, tried: bool) -> Poll<Self::Output>;
 
-    /// Takes the entry out, to cancel it by hand.
-    pub(crate) fn take(&mut self) -> Option<E> {
-        self.entry.take()
+    /// The deadline passed: withdraws what the last poll left and says how
+    /// the operation ended (it may have finished meanwhile).
+    fn cancel(&mut self) -> Result<Self::Output, Self::TimedOut>;
+
+    /// The call is unwinding (a waker it woke, or a message it dropped,
+    /// panicked): withdraws what the last poll left, so that a call that
+    /// failed leaves nothing behind (no send delivered later, no message
+    /// taken and lost).
+    fn abandon(&mut self);
+
+    /// Whether the wait starts with a few retries of
+    /// [`try_now`](Self::try_now), backing off a little longer before each:
+    /// for a queue with room for a batch ([`batches`]). The other side is
+    /// usually streaming: left alone for a moment, it fills (or drains) a
+    /// run of messages with the lock in its own cache, where a waiter
+    /// registered at once would make every one of its operations a
+    /// hand-off with a wake. Not for hand-offs (a rendezvous, a one-slot
+    /// queue, a oneshot), where the other side waits for this one and a
+    /// back-off only delays both.
+    fn snoozes(&self) -> bool {
+        false
     }
 }
 
-impl<E, C: FnMut(E)> Drop for Listed<E, C> {
+/// Runs `op`, which its caller has just tried without waiting, until it
+/// is over or `deadline` (`None`: never) has passed: snooze if it
+/// [snoozes](Op::snoozes), then poll with the thread's waker and park
+/// between polls; at the deadline, [cancel](Op::cancel) it; if the
+/// thread unwinds meanwhile, [abandon](Op::abandon) it.
+///
+/// A deadline that has passed already gives up at once. (Not under loom,
+/// whose models must not branch on the clock more than they must: there
+/// the op is polled once first.)
+pub(crate) fn run<O: Op>(op: &mut O, deadline: Option<Instant>) -> Result<O::Output, O::TimedOut> {
+    let past =
+        |deadline: Option<Instant>| deadline.is_some_and(|deadline| Instant::now() >= deadline);
+    if !cfg!(tidings_loom) && past(deadline) {
+        return op.cancel();
+    }
+    if op.snoozes() {
+        // (`take`, not a range: the range is empty under loom and miri.)
+        for step in (0..).take(SNOOZE_STEPS as usize) {
+            if past(deadline) {
+                break;
+            }
+            crate::loom::back_off(1 << step);
+            if let Poll::Ready(done) = op.try_now() {
+                return Ok(done);
+            }
+        }
+    }
+    let mut waiting = Abandon(Some(op));
+    let waited = wait_after_try(deadline, |cx, tried| {
+        waiting
+            .0
+            .as_mut()
+            .expect("armed while waiting")
+            .poll(cx, tried)
+    });
+    let op = waiting.0.take().expect("armed while waiting");
+    match waited {
+        Some(done) => Ok(done),
+        None => op.cancel(),
+    }
+}
+
+/// Abandons the op it holds if dropped holding it (an unwind).
+struct Abandon<'a, O: Op>(Option<&'a mut O>);
+
+impl<O: Op> Drop for Abandon<'_, O> {
     fn drop(&mut self) {
-        if let Some(entry) = self.entry.take() {
-            (self.cancel)(entry);
+        if let Some(op) = self.0.take() {
+            op.abandon();
         }
     }
 }
@@ -236,7 +263,7 @@ pub(crate) fn deadline_after(timeout: Duration) -> Option<Instant> {
 /// returned rather than missed (a zero timeout still takes what is ready
 /// now). On `None` the caller cancels whatever registration the last poll
 /// left behind. A `deadline` of `None` waits forever.
-pub(crate) fn wait_until<R>(
+fn wait_until<R>(
     deadline: Option<Instant>,
     mut poll: impl FnMut(&mut Context<'_>) -> Poll<R>,
 ) -> Option<R> {
@@ -276,7 +303,7 @@ pub(crate) fn wait_until<R>(
 /// and found nothing to do: `poll` is told so (`true`) on its first call,
 /// and goes straight to registering (whose locked section looks again
 /// before it lists the waiter), which saves a lock round trip per wait.
-pub(crate) fn wait_after_try<R>(
+fn wait_after_try<R>(
     deadline: Option<Instant>,
     mut poll: impl FnMut(&mut Context<'_>, bool) -> Poll<R>,
 ) -> Option<R> {
