@@ -108,7 +108,7 @@ use crate::loom::atomic::{AtomicU8, AtomicUsize, Ordering::*};
 use crate::loom::cell::UnsafeCell;
 use crate::queue::lock::Lock;
 use crate::queue::send::{AfterUnlock, Offered, Queue, Refused};
-use crate::queue::waitlist::{wake_all, Entry, WaitList, CLOSED, NOTIFIED, SENT, WAITING};
+use crate::queue::waitlist::{wake_all, Entry, WaitList, CLOSED, NOTIFIED, WAITING};
 
 /// Where one message lives, behind an `Arc` so that a receiver can clone
 /// it outside the lock while the ring moves around it.
@@ -493,13 +493,10 @@ impl<T> State<T> {
         }
         let mut moved = false;
         while self.ring.len() < cap {
-            let Some(sender) = self.waiting_senders.pop() else {
+            let Some((sender, msg)) = self.waiting_senders.pop_sender() else {
                 break;
             };
-            // SAFETY: we hold the lock and the entry was listed until the line above; `set` below gives it back to its owner.
-            let msg = unsafe { sender.take_listed() };
             self.push(msg);
-            sender.set(SENT);
             after.wake_sender(sender);
             moved = true;
         }
@@ -1039,9 +1036,7 @@ impl<T> Queue<T> for Chan<T> {
                 Offer::Sent => Offered::Sent,
                 Offer::Disconnected(msg) => Offered::Closed(msg),
                 Offer::Full(msg) => {
-                    // SAFETY: the entry is new and ours alone until it is listed on the next line, under the lock we hold.
-                    unsafe { entry.fill_listed(msg) };
-                    state.waiting_senders.push(entry.clone());
+                    state.waiting_senders.push_sender(entry, msg);
                     Offered::Listed
                 }
             });

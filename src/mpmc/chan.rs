@@ -43,7 +43,6 @@
 //!   or when the last receiver goes (which also drops the buffer at once).
 //!   Closing finishes every waiting sender (`CLOSED`) and notifies every
 //!   waiting receiver; receivers drain the buffer, then see the end.
-#![allow(unsafe_code)]
 
 use crate::loom::sync::Arc;
 use alloc::collections::VecDeque;
@@ -52,261 +51,15 @@ use core::task::{Context, Poll};
 #[cfg(feature = "std")]
 use std::time::Instant;
 
-use super::bounded::Ring;
-use super::rendezvous::Zero;
-use super::unbounded::Blocks;
+pub(crate) use super::state::Buffer;
+use super::state::{State, Wake};
 #[cfg(feature = "std")]
 use crate::error::RecvTimeoutError;
 use crate::error::TryRecvError;
 use crate::loom::atomic::{AtomicUsize, Ordering::*};
 use crate::queue::lock::Lock;
 use crate::queue::send::{AfterUnlock, Offered, Queue, Refused};
-use crate::queue::waitlist::{wake_all, Entry, WaitList, CLOSED, FILLED, NOTIFIED, SENT, WAITING};
-
-/// A flavor's buffer. The only place that tells the flavors apart.
-#[derive(Debug)]
-pub(crate) enum Buffer<T> {
-    Bounded(Ring<T>),
-    Unbounded(Blocks<T>),
-    Rendezvous(Zero<T>),
-}
-
-/// Messages moved out of a buffer, to be dropped after unlocking.
-#[allow(dead_code)] // held only to be dropped
-enum Taken<T> {
-    Ring(VecDeque<T>),
-    Blocks(VecDeque<VecDeque<T>>),
-}
-
-impl<T> Buffer<T> {
-    #[inline(always)]
-    fn push(&mut self, msg: T) -> Result<(), T> {
-        match self {
-            Self::Bounded(ring) => ring.push(msg),
-            Self::Unbounded(blocks) => {
-                blocks.push(msg);
-                Ok(())
-            }
-            Self::Rendezvous(zero) => zero.push(msg),
-        }
-    }
-
-    #[inline(always)]
-    fn pop(&mut self) -> Option<T> {
-        match self {
-            Self::Bounded(ring) => ring.pop(),
-            Self::Unbounded(blocks) => blocks.pop(),
-            Self::Rendezvous(zero) => zero.pop(),
-        }
-    }
-
-    /// Puts a message back at the front (see [`Chan::put_back`]).
-    fn push_front(&mut self, msg: T) {
-        match self {
-            Self::Bounded(ring) => ring.push_front(msg),
-            Self::Unbounded(blocks) => blocks.push_front(msg),
-            Self::Rendezvous(zero) => zero.push_front(msg),
-        }
-    }
-
-    fn len(&self) -> usize {
-        match self {
-            Self::Bounded(ring) => ring.len(),
-            Self::Unbounded(blocks) => blocks.len(),
-            Self::Rendezvous(zero) => zero.len(),
-        }
-    }
-
-    fn capacity(&self) -> Option<usize> {
-        match self {
-            Self::Bounded(ring) => Some(ring.capacity()),
-            Self::Unbounded(_) => None,
-            Self::Rendezvous(_) => Some(0),
-        }
-    }
-
-    fn is_rendezvous(&self) -> bool {
-        matches!(self, Self::Rendezvous(_))
-    }
-
-    fn take_all(&mut self) -> Taken<T> {
-        match self {
-            Self::Bounded(ring) => Taken::Ring(ring.take_all()),
-            Self::Unbounded(blocks) => Taken::Blocks(blocks.take_all()),
-            Self::Rendezvous(zero) => Taken::Ring(zero.take_all()),
-        }
-    }
-}
-
-/// Entries moved off a list under the lock, to be woken after unlocking:
-/// at most a sender and a receiver.
-#[must_use = "the entries must be woken"]
-pub(crate) struct Wake<T> {
-    first: Option<Arc<Entry<T>>>,
-    second: Option<Arc<Entry<T>>>,
-}
-
-impl<T> Wake<T> {
-    const NONE: Self = Self {
-        first: None,
-        second: None,
-    };
-
-    /// Whether there is nobody to wake.
-    #[inline(always)]
-    fn is_empty(&self) -> bool {
-        self.first.is_none() && self.second.is_none()
-    }
-
-    #[inline]
-    fn one(entry: Option<Arc<Entry<T>>>) -> Self {
-        Self {
-            first: entry,
-            second: None,
-        }
-    }
-
-    /// Wakes both; the second even if waking the first panics.
-    #[inline(always)]
-    pub(crate) fn wake(self) {
-        if self.is_empty() {
-            return;
-        }
-        wake_all([self.first, self.second].into_iter());
-    }
-}
-
-/// The plain state behind the lock.
-#[derive(Debug)]
-struct State<T> {
-    buffer: Buffer<T>,
-    closed: bool,
-    senders: WaitList<T>,
-    receivers: WaitList<T>,
-}
-
-impl<T> State<T> {
-    /// Notifies the first listed receiver, if any: returns it to be woken.
-    #[inline]
-    fn notify_receiver(&mut self) -> Option<Arc<Entry<T>>> {
-        let entry = self.receivers.pop()?;
-        entry.set(NOTIFIED);
-        Some(entry)
-    }
-
-    /// Offers `msg` to the channel, which must be open: hands it to a
-    /// blocked receiving thread if one waits and nothing is buffered ahead
-    /// of it (it wakes with the message, without locking again to take
-    /// it; a rendezvous has no buffer, so always), or pushes it into the
-    /// buffer. Gives it back when neither can take it now.
-    #[inline(always)]
-    fn offer(&mut self, msg: T) -> Result<Wake<T>, T> {
-        if self.receivers.has_accepting() && self.buffer.len() == 0 {
-            return Ok(self.hand_off(msg));
-        }
-        self.buffer.push(msg)?;
-        Ok(Wake::one(self.notify_receiver()))
-    }
-
-    /// `offer`'s hand-off to a blocked receiving thread (one is listed).
-    /// Out of line, so that `offer` stays small enough to be inlined into
-    /// every send's fast path.
-    #[inline(never)]
-    fn hand_off(&mut self, msg: T) -> Wake<T> {
-        let entry = self.receivers.pop_accepting().expect("one accepts");
-        // SAFETY: we hold the lock and the entry was listed until the line above, and `set` below is what gives the cell to its owner.
-        unsafe { entry.fill_listed(msg) };
-        entry.set(FILLED);
-        Wake::one(Some(entry))
-    }
-
-    /// Takes the next message: from the buffer (moving the first waiting
-    /// sender's message in behind it), or, with nothing buffered, from the
-    /// first waiting sender (rendezvous).
-    #[inline(always)]
-    fn take(&mut self) -> Option<(T, Wake<T>)> {
-        if self.senders.is_empty() {
-            return self.buffer.pop().map(|msg| (msg, Wake::NONE));
-        }
-        self.take_with_senders()
-    }
-
-    /// `take` with senders waiting: out of line, so that `take` stays small
-    /// enough to be inlined into every receive's fast path.
-    #[inline(never)]
-    fn take_with_senders(&mut self) -> Option<(T, Wake<T>)> {
-        if let Some(msg) = self.buffer.pop() {
-            if self.buffer.is_rendezvous() {
-                // A message put back (see `Chan::put_back`): no room was
-                // made, the senders wait on.
-                return Some((msg, Wake::NONE));
-            }
-            let sender = self.senders.pop().expect("not empty");
-            // SAFETY: we hold the lock and the entry was listed until the line above; `set` below gives it back to its owner.
-            let moved = unsafe { sender.take_listed() };
-            sender.set(SENT);
-            // The pop made room, so the push succeeds.
-            let pushed = self.buffer.push(moved);
-            debug_assert!(pushed.is_ok(), "a pop makes room for one push");
-            let receiver = self.notify_receiver();
-            return Some((
-                msg,
-                Wake {
-                    first: Some(sender),
-                    second: receiver,
-                },
-            ));
-        }
-        let sender = self.senders.pop()?;
-        // SAFETY: as above.
-        let msg = unsafe { sender.take_listed() };
-        sender.set(SENT);
-        Some((msg, Wake::one(Some(sender))))
-    }
-
-    /// `take`, or why there is nothing: the locked part of a `try_recv`.
-    #[inline(always)]
-    fn try_take(&mut self) -> Result<(T, Wake<T>), TryRecvError> {
-        match self.take() {
-            Some(taken) => Ok(taken),
-            None if self.closed => Err(TryRecvError::Disconnected),
-            None => Err(TryRecvError::Empty),
-        }
-    }
-
-    /// Whether a receive would find something now.
-    #[inline]
-    fn has_ready(&self) -> bool {
-        self.buffer.len() > 0 || !self.senders.is_empty()
-    }
-
-    /// Closes the channel: finishes every waiting sender and notifies every
-    /// waiting receiver. Returns them to be woken, and whether this call
-    /// closed it.
-    fn close(&mut self) -> (bool, Woken<T>) {
-        let was_open = !self.closed;
-        self.closed = true;
-        let senders = self.senders.take_all();
-        for sender in &senders {
-            sender.set(CLOSED);
-        }
-        let receivers = self.receivers.take_all();
-        for receiver in &receivers {
-            receiver.set(NOTIFIED);
-        }
-        (was_open, Woken(senders, receivers))
-    }
-}
-
-/// Everyone a close took off the lists, to be woken after unlocking.
-#[must_use = "the entries must be woken"]
-struct Woken<T>(VecDeque<Arc<Entry<T>>>, VecDeque<Arc<Entry<T>>>);
-
-impl<T> Woken<T> {
-    fn wake(self) {
-        wake_all(self.0.into_iter().chain(self.1).map(Some));
-    }
-}
+use crate::queue::waitlist::{wake_all, Entry, WaitList, WAITING};
 
 /// The shared core of an mpmc channel.
 #[derive(Debug)]
@@ -572,9 +325,9 @@ impl<T> Chan<T> {
                 }
             }
             let waiting = entry.take().expect("checked above");
-            if state == FILLED {
-                // SAFETY: we own the entry and read FILLED with Acquire.
-                return Poll::Ready(Some(unsafe { waiting.take_owned() }));
+            if let Some(msg) = waiting.take_owned() {
+                // FILLED: a sender handed it the message.
+                return Poll::Ready(Some(msg));
             }
             // NOTIFIED, or withdrawn above: look again below.
         }
@@ -615,10 +368,10 @@ impl<T> Chan<T> {
         if entry.state() == WAITING && self.state.with(|state| state.receivers.remove(&entry)) {
             return None;
         }
-        match entry.state() {
-            // SAFETY: we own the entry and read FILLED with Acquire.
-            FILLED => Some(unsafe { entry.take_owned() }),
-            _ => {
+        match entry.take_owned() {
+            // FILLED: a sender handed it the message.
+            Some(msg) => Some(msg),
+            None => {
                 let next = self.state.with(|state| {
                     if state.has_ready() {
                         state.notify_receiver()
@@ -744,9 +497,7 @@ impl<T> Queue<T> for Chan<T> {
             match state.offer(msg) {
                 Ok(wake) => (Offered::Sent, wake),
                 Err(msg) => {
-                    // SAFETY: the entry is new and ours alone until it is listed on the next line, under the lock we hold.
-                    unsafe { entry.fill_listed(msg) };
-                    state.senders.push(entry.clone());
+                    state.senders.push_sender(entry, msg);
                     // With no buffer, the waiting sender is what a
                     // receiver takes: that is a message becoming ready.
                     let receiver = if state.buffer.is_rendezvous() {

@@ -94,6 +94,7 @@ use crate::queue::waitlist::Entry;
 mod bounded;
 mod chan;
 mod rendezvous;
+mod state;
 mod unbounded;
 
 use crate::queue::send::{Queue, SendOp};

@@ -34,7 +34,6 @@
 //! Once the locked retry has listed the entry, the op records it before
 //! running anything after the lock (wakes: user code), so a panic there
 //! still leaves an op that its owner withdraws.
-#![allow(unsafe_code)]
 
 use core::task::{Context, Poll};
 
@@ -174,8 +173,7 @@ impl<T> SendOp<T> {
     #[inline(never)]
     fn wait<Q: Queue<T>>(&mut self, queue: &Q, cx: &mut Context<'_>) -> Poll<Result<(), T>> {
         if let Some(waiting) = &self.entry {
-            // SAFETY: this op owns its entry (it made it and never shares ownership of the message but through the list).
-            let done = unsafe { waiting.poll_send(cx.waker()) };
+            let done = waiting.poll_send(cx.waker());
             if done.is_ready() {
                 self.entry = None;
             }
@@ -224,8 +222,9 @@ impl<T> SendOp<T> {
                 return SendEnd::Withdrawn(msg);
             }
         }
-        // SAFETY: we own the entry, which is off its list: `withdraw` did not find it, or its state was no longer WAITING.
-        match unsafe { entry.send_outcome() } {
+        // Off its list: `withdraw` did not find it, or it was no longer
+        // WAITING.
+        match entry.send_outcome() {
             Ok(()) => SendEnd::Sent,
             Err(msg) => SendEnd::Closed(msg),
         }

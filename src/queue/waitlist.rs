@@ -20,6 +20,7 @@
 //! | `FILLED`   | recv | taken off the list with a message put in `msg` (only for entries that accept a hand-off) | the owner |
 //! | `SENT`     | send | taken off the list, its message taken by a receiver | (empty) |
 //! | `CLOSED`   | send | taken off the list because the channel closed; `msg` still holds the message | the owner |
+//! | `TAKEN`    | both | the owner took the message out of a `FILLED` or `CLOSED` entry | (empty) |
 //!
 //! Every move happens under the channel's lock: the owner pushes a new
 //! entry in `WAITING` (or removes one still `WAITING` when it gives up);
@@ -29,6 +30,13 @@
 //! state with Acquire: once it sees a state other than `WAITING`, the entry
 //! is off every list, nobody else touches `msg`, and what the notifier
 //! wrote is visible.
+//!
+//! The message cell is reached only through this file: under the lock
+//! through the list (`push_sender`, `pop_sender`, `hand_off`,
+//! `withdraw`: a `&mut WaitList` stands for the lock), and by the owner
+//! through [`Entry::take_owned`], whose compare-and-swap from `FILLED` or
+//! `CLOSED` to `TAKEN` lets exactly one caller have it. So the channels
+//! that use entries need no unsafe code for them.
 //!
 //! An owner waiting again registers its new waker in the entry's slot
 //! without the lock, then re-reads the state: either the notifier's later
@@ -50,6 +58,7 @@ pub(crate) const NOTIFIED: u8 = 1;
 pub(crate) const FILLED: u8 = 2;
 pub(crate) const SENT: u8 = 3;
 pub(crate) const CLOSED: u8 = 4;
+pub(crate) const TAKEN: u8 = 5;
 
 /// One waiting operation. See the module docs.
 pub(crate) struct Entry<T> {
@@ -109,23 +118,25 @@ impl<T> Entry<T> {
     /// # Safety
     ///
     /// The caller holds the channel's lock and the entry is on one of that
-    /// channel's lists (so the cell belongs to the lock holder).
+    /// channel's lists, or has just been taken off it under the lock (so
+    /// the cell belongs to the lock holder).
     ///
     /// # Panics
     ///
     /// If the entry holds no message (a waiting receiver's entry).
-    pub(crate) unsafe fn take_listed(&self) -> T {
+    unsafe fn take_listed(&self) -> T {
         // SAFETY: by the contract the cell belongs to the lock holder: us.
         let msg = self.msg.with_mut(|msg| unsafe { (*msg).take() });
         msg.expect("a waiting sender's entry holds its message")
     }
 
-    /// Puts a message into a listed entry (a hand-off to a blocked receiver).
+    /// Puts a message into an entry that the lock holder owns (a new one
+    /// about to be listed, or one just taken off its list).
     ///
     /// # Safety
     ///
     /// As for [`take_listed`](Self::take_listed).
-    pub(crate) unsafe fn fill_listed(&self, msg: T) {
+    unsafe fn fill_listed(&self, msg: T) {
         self.msg.with_mut(|cell| {
             // SAFETY: by the contract the cell belongs to the lock holder: us.
             let cell = unsafe { &mut *cell };
@@ -136,47 +147,51 @@ impl<T> Entry<T> {
     }
 
     /// The owner takes the message back (`CLOSED`) or receives it
-    /// (`FILLED`).
-    ///
-    /// # Safety
-    ///
-    /// The caller is the entry's owner and has read `FILLED` or `CLOSED`
-    /// with [`state`](Self::state) (so the cell is its alone).
-    pub(crate) unsafe fn take_owned(&self) -> T {
-        // SAFETY: by the contract the entry is off every list and its cell the owner's, made visible by the Acquire read of the state.
-        let msg = self.msg.with_mut(|msg| unsafe { (*msg).take() });
-        msg.expect("a FILLED or CLOSED entry holds a message")
+    /// (`FILLED`): moves the entry to `TAKEN` and returns the message;
+    /// `None` in any other state.
+    pub(crate) fn take_owned(&self) -> Option<T> {
+        let state = self.state();
+        if state != FILLED && state != CLOSED {
+            return None;
+        }
+        // ORDERING: Acquire (as `state`) pairs with the notifier's Release:
+        // what it put in the cell is visible. Only one caller moves the
+        // entry out of FILLED or CLOSED.
+        if self
+            .state
+            .compare_exchange(state, TAKEN, Acquire, Relaxed)
+            .is_err()
+        {
+            return None;
+        }
+        // SAFETY: the entry is off every list (FILLED and CLOSED are set only after it left its list, under the lock, and nobody touches the cell after setting them), and our compare-and-swap is the only one that left that state: the cell is ours alone.
+        self.msg.with_mut(|msg| unsafe { (*msg).take() })
     }
 
     /// How a waiting send ended, once its entry is off its list: `Ok` if a
     /// receiver took the message (`SENT`), `Err` with the message if the
     /// channel closed (`CLOSED`).
     ///
-    /// # Safety
+    /// # Panics
     ///
-    /// The caller is the owner of a send entry and has read a state other
-    /// than `WAITING` with [`state`](Self::state).
-    pub(crate) unsafe fn send_outcome(&self) -> Result<(), T> {
+    /// If the entry is still listed, or its message was taken already.
+    pub(crate) fn send_outcome(&self) -> Result<(), T> {
         match self.state() {
             SENT => Ok(()),
-            // SAFETY: by the contract we own the entry, and it is CLOSED (a send entry is never NOTIFIED or FILLED).
-            _ => Err(unsafe { self.take_owned() }),
+            _ => Err(self
+                .take_owned()
+                .expect("a send entry off its list is SENT or CLOSED")),
         }
     }
 
     /// The owner of a waiting send, polled again: leaves `waker` to be
     /// woken and returns `Pending` while the entry is listed, else how the
     /// send ended (see [`send_outcome`](Self::send_outcome)).
-    ///
-    /// # Safety
-    ///
-    /// The caller is the owner of a send entry.
-    pub(crate) unsafe fn poll_send(&self, waker: &Waker) -> Poll<Result<(), T>> {
+    pub(crate) fn poll_send(&self, waker: &Waker) -> Poll<Result<(), T>> {
         if self.state() == WAITING && self.reregister(waker) == WAITING {
             return Poll::Pending;
         }
-        // SAFETY: we own the entry (the contract) and read a state other than WAITING just above.
-        Poll::Ready(unsafe { self.send_outcome() })
+        Poll::Ready(self.send_outcome())
     }
 
     /// Wakes the owner. Called after unlocking, by whoever moved the entry
@@ -267,6 +282,42 @@ impl<T> WaitList<T> {
             }
             None => false,
         }
+    }
+
+    /// Lists a waiting sender: `entry`, new and the caller's alone, with
+    /// its message.
+    ///
+    /// # Panics
+    ///
+    /// If someone else holds the entry too (it might be listed already).
+    pub(crate) fn push_sender(&mut self, entry: &Arc<Entry<T>>, msg: T) {
+        assert_eq!(Arc::strong_count(entry), 1, "a new entry is listed");
+        // SAFETY: nobody else holds the entry (checked above), so nobody else can reach its cell; `&mut self` stands for the lock under which the list keeps it from now on.
+        unsafe { entry.fill_listed(msg) };
+        self.push(entry.clone());
+    }
+
+    /// Takes the first waiting sender off the list with its message, and
+    /// moves it to `SENT` (wake it after unlocking).
+    pub(crate) fn pop_sender(&mut self) -> Option<(Arc<Entry<T>>, T)> {
+        let sender = self.pop()?;
+        // SAFETY: the entry was listed here until the line above, under the lock our `&mut self` stands for; `set` below is what gives it back to its owner.
+        let msg = unsafe { sender.take_listed() };
+        sender.set(SENT);
+        Some((sender, msg))
+    }
+
+    /// Hands `msg` to the first listed receiver that accepts a hand-off,
+    /// moving it to `FILLED` (wake it after unlocking); gives the message
+    /// back if none is listed.
+    pub(crate) fn hand_off(&mut self, msg: T) -> Result<Arc<Entry<T>>, T> {
+        let Some(entry) = self.pop_accepting() else {
+            return Err(msg);
+        };
+        // SAFETY: as in `pop_sender`.
+        unsafe { entry.fill_listed(msg) };
+        entry.set(FILLED);
+        Ok(entry)
     }
 
     /// Withdraws a waiting sender's `entry` if it is listed here: takes it

@@ -1,0 +1,389 @@
+//! An mpmc channel's plain state: the flavor's buffer, the `closed` flag
+//! and the two wait lists, with the moves a locked section makes on them.
+//! No atomics of its own and no threads: [`chan`](super::chan) holds it
+//! behind the lock and does what these moves leave for after unlocking
+//! ([`Wake`], [`Woken`]). The rules it keeps are `chan.rs`'s (its module
+//! docs); the unit tests below check them without threads.
+
+use alloc::collections::VecDeque;
+
+use super::bounded::Ring;
+use super::rendezvous::Zero;
+use super::unbounded::Blocks;
+use crate::error::TryRecvError;
+use crate::loom::sync::Arc;
+use crate::queue::waitlist::{wake_all, Entry, WaitList, CLOSED, NOTIFIED};
+
+/// A flavor's buffer. The only place that tells the flavors apart.
+#[derive(Debug)]
+pub(crate) enum Buffer<T> {
+    Bounded(Ring<T>),
+    Unbounded(Blocks<T>),
+    Rendezvous(Zero<T>),
+}
+
+/// Messages moved out of a buffer, to be dropped after unlocking.
+#[allow(dead_code)] // held only to be dropped
+pub(super) enum Taken<T> {
+    Ring(VecDeque<T>),
+    Blocks(VecDeque<VecDeque<T>>),
+}
+
+impl<T> Buffer<T> {
+    #[inline(always)]
+    pub(super) fn push(&mut self, msg: T) -> Result<(), T> {
+        match self {
+            Self::Bounded(ring) => ring.push(msg),
+            Self::Unbounded(blocks) => {
+                blocks.push(msg);
+                Ok(())
+            }
+            Self::Rendezvous(zero) => zero.push(msg),
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn pop(&mut self) -> Option<T> {
+        match self {
+            Self::Bounded(ring) => ring.pop(),
+            Self::Unbounded(blocks) => blocks.pop(),
+            Self::Rendezvous(zero) => zero.pop(),
+        }
+    }
+
+    /// Puts a message back at the front (see [`Chan::put_back`]).
+    pub(super) fn push_front(&mut self, msg: T) {
+        match self {
+            Self::Bounded(ring) => ring.push_front(msg),
+            Self::Unbounded(blocks) => blocks.push_front(msg),
+            Self::Rendezvous(zero) => zero.push_front(msg),
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        match self {
+            Self::Bounded(ring) => ring.len(),
+            Self::Unbounded(blocks) => blocks.len(),
+            Self::Rendezvous(zero) => zero.len(),
+        }
+    }
+
+    pub(super) fn capacity(&self) -> Option<usize> {
+        match self {
+            Self::Bounded(ring) => Some(ring.capacity()),
+            Self::Unbounded(_) => None,
+            Self::Rendezvous(_) => Some(0),
+        }
+    }
+
+    pub(super) fn is_rendezvous(&self) -> bool {
+        matches!(self, Self::Rendezvous(_))
+    }
+
+    pub(super) fn take_all(&mut self) -> Taken<T> {
+        match self {
+            Self::Bounded(ring) => Taken::Ring(ring.take_all()),
+            Self::Unbounded(blocks) => Taken::Blocks(blocks.take_all()),
+            Self::Rendezvous(zero) => Taken::Ring(zero.take_all()),
+        }
+    }
+}
+
+/// Entries moved off a list under the lock, to be woken after unlocking:
+/// at most a sender and a receiver.
+#[must_use = "the entries must be woken"]
+pub(crate) struct Wake<T> {
+    pub(super) first: Option<Arc<Entry<T>>>,
+    pub(super) second: Option<Arc<Entry<T>>>,
+}
+
+impl<T> Wake<T> {
+    pub(super) const NONE: Self = Self {
+        first: None,
+        second: None,
+    };
+
+    /// Whether there is nobody to wake.
+    #[inline(always)]
+    pub(super) fn is_empty(&self) -> bool {
+        self.first.is_none() && self.second.is_none()
+    }
+
+    #[inline]
+    pub(super) fn one(entry: Option<Arc<Entry<T>>>) -> Self {
+        Self {
+            first: entry,
+            second: None,
+        }
+    }
+
+    /// Wakes both; the second even if waking the first panics.
+    #[inline(always)]
+    pub(crate) fn wake(self) {
+        if self.is_empty() {
+            return;
+        }
+        wake_all([self.first, self.second].into_iter());
+    }
+}
+
+/// The plain state behind the lock.
+#[derive(Debug)]
+pub(crate) struct State<T> {
+    pub(super) buffer: Buffer<T>,
+    pub(super) closed: bool,
+    pub(super) senders: WaitList<T>,
+    pub(super) receivers: WaitList<T>,
+}
+
+impl<T> State<T> {
+    /// Notifies the first listed receiver, if any: returns it to be woken.
+    #[inline]
+    pub(super) fn notify_receiver(&mut self) -> Option<Arc<Entry<T>>> {
+        let entry = self.receivers.pop()?;
+        entry.set(NOTIFIED);
+        Some(entry)
+    }
+
+    /// Offers `msg` to the channel, which must be open: hands it to a
+    /// blocked receiving thread if one waits and nothing is buffered ahead
+    /// of it (it wakes with the message, without locking again to take
+    /// it; a rendezvous has no buffer, so always), or pushes it into the
+    /// buffer. Gives it back when neither can take it now.
+    #[inline(always)]
+    pub(super) fn offer(&mut self, msg: T) -> Result<Wake<T>, T> {
+        if self.receivers.has_accepting() && self.buffer.len() == 0 {
+            return Ok(self.hand_off(msg));
+        }
+        self.buffer.push(msg)?;
+        Ok(Wake::one(self.notify_receiver()))
+    }
+
+    /// `offer`'s hand-off to a blocked receiving thread (one is listed).
+    /// Out of line, so that `offer` stays small enough to be inlined into
+    /// every send's fast path.
+    #[inline(never)]
+    fn hand_off(&mut self, msg: T) -> Wake<T> {
+        let handed = self.receivers.hand_off(msg);
+        Wake::one(Some(handed.ok().expect("one accepts")))
+    }
+
+    /// Takes the next message: from the buffer (moving the first waiting
+    /// sender's message in behind it), or, with nothing buffered, from the
+    /// first waiting sender (rendezvous).
+    #[inline(always)]
+    pub(super) fn take(&mut self) -> Option<(T, Wake<T>)> {
+        if self.senders.is_empty() {
+            return self.buffer.pop().map(|msg| (msg, Wake::NONE));
+        }
+        self.take_with_senders()
+    }
+
+    /// `take` with senders waiting: out of line, so that `take` stays small
+    /// enough to be inlined into every receive's fast path.
+    #[inline(never)]
+    fn take_with_senders(&mut self) -> Option<(T, Wake<T>)> {
+        if let Some(msg) = self.buffer.pop() {
+            if self.buffer.is_rendezvous() {
+                // A message put back (see `Chan::put_back`): no room was
+                // made, the senders wait on.
+                return Some((msg, Wake::NONE));
+            }
+            let (sender, moved) = self.senders.pop_sender().expect("not empty");
+            // The pop made room, so the push succeeds.
+            let pushed = self.buffer.push(moved);
+            debug_assert!(pushed.is_ok(), "a pop makes room for one push");
+            let receiver = self.notify_receiver();
+            return Some((
+                msg,
+                Wake {
+                    first: Some(sender),
+                    second: receiver,
+                },
+            ));
+        }
+        let (sender, msg) = self.senders.pop_sender()?;
+        Some((msg, Wake::one(Some(sender))))
+    }
+
+    /// `take`, or why there is nothing: the locked part of a `try_recv`.
+    #[inline(always)]
+    pub(super) fn try_take(&mut self) -> Result<(T, Wake<T>), TryRecvError> {
+        match self.take() {
+            Some(taken) => Ok(taken),
+            None if self.closed => Err(TryRecvError::Disconnected),
+            None => Err(TryRecvError::Empty),
+        }
+    }
+
+    /// Whether a receive would find something now.
+    #[inline]
+    pub(super) fn has_ready(&self) -> bool {
+        self.buffer.len() > 0 || !self.senders.is_empty()
+    }
+
+    /// Closes the channel: finishes every waiting sender and notifies every
+    /// waiting receiver. Returns them to be woken, and whether this call
+    /// closed it.
+    pub(super) fn close(&mut self) -> (bool, Woken<T>) {
+        let was_open = !self.closed;
+        self.closed = true;
+        let senders = self.senders.take_all();
+        for sender in &senders {
+            sender.set(CLOSED);
+        }
+        let receivers = self.receivers.take_all();
+        for receiver in &receivers {
+            receiver.set(NOTIFIED);
+        }
+        (was_open, Woken(senders, receivers))
+    }
+}
+
+/// Everyone a close took off the lists, to be woken after unlocking.
+#[must_use = "the entries must be woken"]
+pub(crate) struct Woken<T>(VecDeque<Arc<Entry<T>>>, VecDeque<Arc<Entry<T>>>);
+
+impl<T> Woken<T> {
+    pub(super) fn wake(self) {
+        wake_all(self.0.into_iter().chain(self.1).map(Some));
+    }
+}
+
+/// The state's moves, without threads: what each leaves in the buffer, in
+/// the entries and for after unlocking.
+#[cfg(all(test, not(tidings_loom)))]
+mod tests {
+    use super::*;
+    use crate::queue::waitlist::{FILLED, SENT, WAITING};
+    use alloc::vec::Vec;
+
+    fn state(buffer: Buffer<u32>) -> State<u32> {
+        State {
+            buffer,
+            closed: false,
+            senders: WaitList::new(),
+            receivers: WaitList::new(),
+        }
+    }
+
+    fn bounded(cap: usize) -> State<u32> {
+        state(Buffer::Bounded(Ring::new(cap)))
+    }
+
+    /// A new waiter's entry: a receiving thread's (accepts a hand-off) or
+    /// a future's.
+    fn entry(accepts_handoff: bool) -> Arc<Entry<u32>> {
+        Entry::new(accepts_handoff, futures::task::noop_waker_ref())
+    }
+
+    fn woken(wake: Wake<u32>) -> Vec<Arc<Entry<u32>>> {
+        wake.first.into_iter().chain(wake.second).collect()
+    }
+
+    #[test]
+    fn a_bounded_buffer_takes_cap_messages_in_order() {
+        let mut state = bounded(2);
+        assert!(woken(state.offer(1).ok().unwrap()).is_empty());
+        assert!(woken(state.offer(2).ok().unwrap()).is_empty());
+        assert_eq!(state.offer(3).err(), Some(3), "full");
+        assert_eq!(state.take().map(|(msg, _)| msg), Some(1));
+        assert_eq!(state.take().map(|(msg, _)| msg), Some(2));
+        assert!(state.take().is_none());
+        assert!(matches!(state.try_take(), Err(TryRecvError::Empty)));
+    }
+
+    #[test]
+    fn an_unbounded_buffer_is_never_full() {
+        let mut state = state(Buffer::Unbounded(Blocks::new()));
+        for i in 0..100 {
+            assert!(state.offer(i).is_ok());
+        }
+        let got: Vec<u32> = core::iter::from_fn(|| state.take().map(|(msg, _)| msg)).collect();
+        assert_eq!(got, (0..100).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_receive_moves_the_first_waiting_sender_in_behind_it() {
+        let mut state = bounded(1);
+        assert!(state.offer(1).is_ok());
+        let sender = entry(false);
+        state.senders.push_sender(&sender, 2);
+        let (msg, wake) = state.take().expect("buffered");
+        assert_eq!(msg, 1);
+        let woken = woken(wake);
+        assert_eq!(woken.len(), 1, "the sender, finished");
+        assert!(Arc::ptr_eq(&woken[0], &sender));
+        assert_eq!(sender.state(), SENT);
+        assert_eq!(state.buffer.len(), 1, "its message moved in");
+        assert!(state.senders.is_empty());
+        assert_eq!(state.take().map(|(msg, _)| msg), Some(2));
+    }
+
+    #[test]
+    fn a_rendezvous_receive_takes_from_the_waiting_sender() {
+        let mut state = state(Buffer::Rendezvous(Zero::new()));
+        assert_eq!(state.offer(1).err(), Some(1), "no buffer, nobody waiting");
+        let sender = entry(false);
+        state.senders.push_sender(&sender, 7);
+        assert!(state.has_ready());
+        let (msg, wake) = state.take().expect("from the sender");
+        assert_eq!(msg, 7);
+        assert_eq!(woken(wake).len(), 1);
+        assert_eq!(sender.send_outcome().ok(), Some(()));
+    }
+
+    #[test]
+    fn a_send_hands_off_to_a_blocked_thread_when_nothing_is_buffered() {
+        let mut state = bounded(4);
+        let thread = entry(true);
+        state.receivers.push(thread.clone());
+        let woken = woken(state.offer(5).ok().unwrap());
+        assert!(Arc::ptr_eq(&woken[0], &thread));
+        assert_eq!(thread.state(), FILLED);
+        assert_eq!(state.buffer.len(), 0, "handed over, not buffered");
+        assert_eq!(thread.take_owned(), Some(5));
+        assert_eq!(thread.take_owned(), None, "taken once");
+    }
+
+    #[test]
+    fn a_send_buffers_and_notifies_a_waiting_future() {
+        let mut state = bounded(4);
+        let future = entry(false);
+        state.receivers.push(future.clone());
+        let woken = woken(state.offer(5).ok().unwrap());
+        assert!(Arc::ptr_eq(&woken[0], &future));
+        assert_eq!(future.state(), NOTIFIED);
+        assert_eq!(future.take_owned(), None, "a notified entry holds nothing");
+        assert_eq!(state.buffer.len(), 1);
+    }
+
+    #[test]
+    fn close_finishes_senders_with_their_messages_and_notifies_receivers() {
+        let mut state = bounded(1);
+        assert!(state.offer(1).is_ok());
+        let sender = entry(false);
+        state.senders.push_sender(&sender, 2);
+        let receiver = entry(false);
+        state.receivers.push(receiver.clone());
+        assert_eq!(receiver.state(), WAITING);
+        let (closed_now, woken) = state.close();
+        assert!(closed_now);
+        assert_eq!(sender.send_outcome().err(), Some(2), "handed back");
+        assert_eq!(receiver.state(), NOTIFIED);
+        woken.wake();
+        assert!(!state.close().0, "closed once");
+        // What was buffered is still received, then the end.
+        assert_eq!(state.try_take().ok().map(|(msg, _)| msg), Some(1));
+        assert!(matches!(state.try_take(), Err(TryRecvError::Disconnected)));
+    }
+
+    #[test]
+    #[should_panic(expected = "a new entry is listed")]
+    fn an_entry_is_listed_once() {
+        let mut state = bounded(1);
+        let sender = entry(false);
+        state.senders.push_sender(&sender, 1);
+        state.senders.push_sender(&sender, 2);
+    }
+}
