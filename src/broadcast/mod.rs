@@ -91,6 +91,7 @@ use crate::queue::waitlist::Entry;
 
 mod chan;
 mod error;
+mod slot;
 #[cfg(feature = "futures")]
 mod stream;
 
