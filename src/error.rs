@@ -206,45 +206,7 @@ impl<T> SendTimeoutError<T> {
     }
 }
 
-impl TryRecvError {
-    /// Whether nothing was there to receive yet.
-    ///
-    /// ```
-    /// assert!(tidings::TryRecvError::Empty.is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        matches!(self, Self::Empty)
-    }
-
-    /// Whether the channel is disconnected and empty.
-    ///
-    /// ```
-    /// assert!(tidings::TryRecvError::Disconnected.is_disconnected());
-    /// ```
-    pub fn is_disconnected(&self) -> bool {
-        matches!(self, Self::Disconnected)
-    }
-}
-
-impl RecvTimeoutError {
-    /// Whether the receive timed out.
-    ///
-    /// ```
-    /// assert!(tidings::RecvTimeoutError::Timeout.is_timeout());
-    /// ```
-    pub fn is_timeout(&self) -> bool {
-        matches!(self, Self::Timeout)
-    }
-
-    /// Whether the channel is disconnected and empty.
-    ///
-    /// ```
-    /// assert!(tidings::RecvTimeoutError::Disconnected.is_disconnected());
-    /// ```
-    pub fn is_disconnected(&self) -> bool {
-        matches!(self, Self::Disconnected)
-    }
-}
+recv_error_predicates!("tidings");
 
 impl<T> From<SendError<T>> for TrySendError<T> {
     /// A disconnected send as a `try_send` error.

@@ -79,6 +79,210 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+/// The send methods of a queued kind's `Sender` (`mpmc`, `broadcast`),
+/// written once: each kind gives its constructor for the examples (`new`,
+/// a channel of capacity 1) and the words that differ (what a send waits
+/// for, what the future's completion means). The send side itself is
+/// `queue::send`; these are its public face, mapping its outcomes to the
+/// crate's errors.
+#[cfg(feature = "alloc")]
+macro_rules! queue_send_methods {
+    (
+        new: $new:literal,
+        send: $send:literal,
+        send_async: $send_async:literal,
+        cancel_safety: $cancel:literal $(,)?
+    ) => {
+        #[doc = $send]
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = concat!("let (tx, rx) = ", $new, ";")]
+        /// tx.send(1).unwrap();
+        /// drop(rx);
+        /// assert_eq!(tx.send(2), Err(tidings::SendError(2)));
+        /// ```
+        #[cfg(feature = "std")]
+        pub fn send(&self, msg: T) -> Result<(), SendError<T>> {
+            crate::queue::send::send_until(&*self.chan, msg, None)
+                .map_err(|failed| SendError(SendTimeoutError::failed(failed).into_inner()))
+        }
+
+        /// Sends `msg` if that can be done without waiting.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use tidings::TrySendError;
+        ///
+        #[doc = concat!("let (tx, rx) = ", $new, ";")]
+        /// assert_eq!(tx.try_send(1), Ok(()));
+        /// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
+        /// drop(rx);
+        /// assert_eq!(tx.try_send(3), Err(TrySendError::Disconnected(3)));
+        /// ```
+        #[inline]
+        pub fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
+            self.chan.try_send(msg).map_err(TrySendError::refused)
+        }
+
+        /// Like [`send`](Self::send), waiting at most `timeout`. A zero
+        /// timeout still takes room that is free right now; a timeout too
+        /// large to represent waits forever.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// use tidings::SendTimeoutError;
+        ///
+        #[doc = concat!("let (tx, _rx) = ", $new, ";")]
+        /// tx.send_timeout(1, Duration::ZERO).unwrap();
+        /// assert_eq!(
+        ///     tx.send_timeout(2, Duration::from_millis(1)),
+        ///     Err(SendTimeoutError::Timeout(2))
+        /// );
+        /// ```
+        #[cfg(feature = "std")]
+        pub fn send_timeout(&self, msg: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
+            let deadline = crate::wait::block::deadline_after(timeout);
+            crate::queue::send::send_until(&*self.chan, msg, deadline)
+                .map_err(SendTimeoutError::failed)
+        }
+
+        /// Like [`send`](Self::send), waiting until `deadline` at most.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::time::{Duration, Instant};
+        ///
+        #[doc = concat!("let (tx, mut rx) = ", $new, ";")]
+        /// let deadline = Instant::now() + Duration::from_secs(1);
+        /// tx.send_deadline(1, deadline).unwrap();
+        /// assert_eq!(rx.recv(), Ok(1));
+        /// ```
+        #[cfg(feature = "std")]
+        pub fn send_deadline(&self, msg: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
+            crate::queue::send::send_until(&*self.chan, msg, Some(deadline))
+                .map_err(SendTimeoutError::failed)
+        }
+
+        #[doc = $send_async]
+        ///
+        /// # Cancel safety
+        ///
+        #[doc = $cancel]
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # pollster::block_on(async {
+        #[doc = concat!("let (tx, mut rx) = ", $new, ";")]
+        /// tx.send_async(1).await.unwrap();
+        /// assert_eq!(rx.recv_async().await, Ok(1));
+        /// # });
+        /// ```
+        pub fn send_async(&self, msg: T) -> SendFuture<'_, T> {
+            SendFuture {
+                chan: &self.chan,
+                op: crate::queue::send::SendOp::new(msg),
+            }
+        }
+    };
+}
+
+/// The trait impls of a queued kind's `SendFuture` (a `chan` and a send
+/// `op`), written once; each kind keeps the struct and its docs.
+#[cfg(feature = "alloc")]
+macro_rules! queue_send_future_impls {
+    () => {
+        // The message is never pinned: it is moved into the channel by value.
+        impl<T> Unpin for SendFuture<'_, T> {}
+
+        impl<T> Future for SendFuture<'_, T> {
+            type Output = Result<(), SendError<T>>;
+
+            fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+                let this = self.get_mut();
+                this.op
+                    .poll(this.chan, cx, false)
+                    .map(|sent| sent.map_err(SendError))
+            }
+        }
+
+        #[cfg(feature = "futures")]
+        impl<T> futures_core::FusedFuture for SendFuture<'_, T> {
+            fn is_terminated(&self) -> bool {
+                self.op.is_done()
+            }
+        }
+
+        impl<T> Drop for SendFuture<'_, T> {
+            fn drop(&mut self) {
+                // An undelivered message is dropped here, outside the lock.
+                drop(self.op.cancel(self.chan));
+            }
+        }
+
+        impl<T> fmt::Debug for SendFuture<'_, T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct("SendFuture")
+                    .field("op", &self.op)
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+
+/// The predicates of a receive error set (the crate's, and broadcast's,
+/// which adds `Lagged`), written once; `$path` is where the examples find
+/// the types.
+macro_rules! recv_error_predicates {
+    ($path:literal) => {
+        impl TryRecvError {
+            /// Whether nothing was there to receive yet.
+            ///
+            /// ```
+            #[doc = concat!("assert!(", $path, "::TryRecvError::Empty.is_empty());")]
+            /// ```
+            pub fn is_empty(&self) -> bool {
+                matches!(self, Self::Empty)
+            }
+
+            /// Whether the channel is disconnected and drained.
+            ///
+            /// ```
+            #[doc = concat!("assert!(", $path, "::TryRecvError::Disconnected.is_disconnected());")]
+            /// ```
+            pub fn is_disconnected(&self) -> bool {
+                matches!(self, Self::Disconnected)
+            }
+        }
+
+        impl RecvTimeoutError {
+            /// Whether the deadline passed.
+            ///
+            /// ```
+            #[doc = concat!("assert!(", $path, "::RecvTimeoutError::Timeout.is_timeout());")]
+            /// ```
+            pub fn is_timeout(&self) -> bool {
+                matches!(self, Self::Timeout)
+            }
+
+            /// Whether the channel is disconnected and drained.
+            ///
+            /// ```
+            #[doc = concat!("assert!(", $path, "::RecvTimeoutError::Disconnected.is_disconnected());")]
+            /// ```
+            pub fn is_disconnected(&self) -> bool {
+                matches!(self, Self::Disconnected)
+            }
+        }
+    };
+}
+
 mod loom;
 #[cfg(feature = "alloc")]
 mod queue;

@@ -78,45 +78,7 @@ pub enum RecvTimeoutError {
     Lagged(u64),
 }
 
-impl TryRecvError {
-    /// Whether nothing was there to read.
-    ///
-    /// ```
-    /// assert!(tidings::broadcast::TryRecvError::Empty.is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        matches!(self, Self::Empty)
-    }
-
-    /// Whether the channel is disconnected and drained.
-    ///
-    /// ```
-    /// assert!(tidings::broadcast::TryRecvError::Disconnected.is_disconnected());
-    /// ```
-    pub fn is_disconnected(&self) -> bool {
-        matches!(self, Self::Disconnected)
-    }
-}
-
-impl RecvTimeoutError {
-    /// Whether the deadline passed.
-    ///
-    /// ```
-    /// assert!(tidings::broadcast::RecvTimeoutError::Timeout.is_timeout());
-    /// ```
-    pub fn is_timeout(&self) -> bool {
-        matches!(self, Self::Timeout)
-    }
-
-    /// Whether the channel is disconnected and drained.
-    ///
-    /// ```
-    /// assert!(tidings::broadcast::RecvTimeoutError::Disconnected.is_disconnected());
-    /// ```
-    pub fn is_disconnected(&self) -> bool {
-        matches!(self, Self::Disconnected)
-    }
-}
+recv_error_predicates!("tidings::broadcast");
 
 impl From<RecvError> for TryRecvError {
     /// A blocking receive's error as a `try_recv` error.

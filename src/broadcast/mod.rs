@@ -211,104 +211,15 @@ pub struct Receiver<T> {
 }
 
 impl<T> Sender<T> {
-    /// Sends `msg` to every receiver, blocking the thread while the slowest
-    /// receiver is `cap` messages behind (backpressure; a lagging channel
-    /// never waits). Fails, with the message back, if the channel is
-    /// closed or has no receiver.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, rx) = tidings::broadcast::channel(1);
-    /// tx.send(1).unwrap();
-    /// drop(rx);
-    /// assert_eq!(tx.send(2), Err(tidings::SendError(2)));
-    /// ```
-    #[cfg(feature = "std")]
-    pub fn send(&self, msg: T) -> Result<(), SendError<T>> {
-        crate::queue::send::send_until(&*self.chan, msg, None)
-            .map_err(|failed| SendError(SendTimeoutError::failed(failed).into_inner()))
-    }
-
-    /// Sends `msg` if that can be done without waiting.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tidings::TrySendError;
-    ///
-    /// let (tx, rx) = tidings::broadcast::channel(1);
-    /// assert_eq!(tx.try_send(1), Ok(()));
-    /// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
-    /// drop(rx);
-    /// assert_eq!(tx.try_send(3), Err(TrySendError::Disconnected(3)));
-    /// ```
-    #[inline]
-    pub fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
-        self.chan.try_send(msg).map_err(TrySendError::refused)
-    }
-
-    /// Sends `msg`, blocking at most `timeout` for room. A timeout too
-    /// large to represent waits forever.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use tidings::SendTimeoutError;
-    ///
-    /// let (tx, _rx) = tidings::broadcast::channel(1);
-    /// tx.send(1).unwrap();
-    /// assert_eq!(
-    ///     tx.send_timeout(2, Duration::from_millis(1)),
-    ///     Err(SendTimeoutError::Timeout(2))
-    /// );
-    /// ```
-    #[cfg(feature = "std")]
-    pub fn send_timeout(&self, msg: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
-        let deadline = crate::wait::block::deadline_after(timeout);
-        crate::queue::send::send_until(&*self.chan, msg, deadline).map_err(SendTimeoutError::failed)
-    }
-
-    /// Sends `msg`, blocking until `deadline` at most for room.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::{Duration, Instant};
-    ///
-    /// let (tx, mut rx) = tidings::broadcast::channel(1);
-    /// let deadline = Instant::now() + Duration::from_secs(1);
-    /// tx.send_deadline(1, deadline).unwrap();
-    /// assert_eq!(rx.recv(), Ok(1));
-    /// ```
-    #[cfg(feature = "std")]
-    pub fn send_deadline(&self, msg: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
-        crate::queue::send::send_until(&*self.chan, msg, Some(deadline))
-            .map_err(SendTimeoutError::failed)
-    }
-
-    /// Sends `msg` to every receiver, waiting (asynchronously) for room.
-    ///
-    /// # Cancel safety
-    ///
-    /// Dropping the future before it completes means the message was
-    /// either sent or never will be (it is dropped with the future).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # pollster::block_on(async {
-    /// let (tx, mut rx) = tidings::broadcast::channel(1);
-    /// tx.send_async(1).await.unwrap();
-    /// assert_eq!(rx.recv_async().await, Ok(1));
-    /// # });
-    /// ```
-    pub fn send_async(&self, msg: T) -> SendFuture<'_, T> {
-        SendFuture {
-            chan: &self.chan,
-            op: SendOp::new(msg),
-        }
+    queue_send_methods! {
+        new: "tidings::broadcast::channel(1)",
+        send: "Sends `msg` to every receiver, blocking the thread while the slowest
+        receiver is `cap` messages behind (backpressure; a lagging channel
+        never waits). Fails, with the message back, if the channel is
+        closed or has no receiver.",
+        send_async: "Sends `msg` to every receiver, waiting (asynchronously) for room.",
+        cancel_safety: "Dropping the future before it completes means the message was
+        either sent or never will be (it is dropped with the future).",
     }
 
     /// A new receiver that sees every message sent from now on.
@@ -654,41 +565,7 @@ pub struct SendFuture<'a, T> {
     op: SendOp<T>,
 }
 
-// The message is never pinned: it is moved into the channel by value.
-impl<T> Unpin for SendFuture<'_, T> {}
-
-impl<T> Future for SendFuture<'_, T> {
-    type Output = Result<(), SendError<T>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        this.op
-            .poll(this.chan, cx, false)
-            .map(|sent| sent.map_err(SendError))
-    }
-}
-
-#[cfg(feature = "futures")]
-impl<T> futures_core::FusedFuture for SendFuture<'_, T> {
-    fn is_terminated(&self) -> bool {
-        self.op.is_done()
-    }
-}
-
-impl<T> Drop for SendFuture<'_, T> {
-    fn drop(&mut self) {
-        // An unsent message is dropped here, outside the lock.
-        drop(self.op.cancel(self.chan));
-    }
-}
-
-impl<T> fmt::Debug for SendFuture<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendFuture")
-            .field("op", &self.op)
-            .finish_non_exhaustive()
-    }
-}
+queue_send_future_impls!();
 
 /// The future of [`Receiver::recv_async`].
 ///

@@ -91,6 +91,95 @@ use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
 use crate::error::{RecvTimeoutError, SendTimeoutError};
 use crate::queue::waitlist::Entry;
 
+/// What a `Sender` and a `Receiver` both tell of their channel, written
+/// once; `$handle` names the half the examples ask.
+macro_rules! inspect_methods {
+    ($handle:literal) => {
+        /// The number of messages in the channel's buffer (0 for a
+        /// rendezvous channel, unless a receive put its message back after
+        /// a panicking waker: see the [module docs](self#when-user-code-panics)).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, rx) = tidings::mpmc::bounded(4);
+        /// tx.send(1).unwrap();
+        #[doc = concat!("assert_eq!(", $handle, ".len(), 1);")]
+        /// ```
+        pub fn len(&self) -> usize {
+            self.chan.len()
+        }
+
+        /// Whether the buffer is empty (always for a rendezvous channel,
+        /// but for a message put back: see [`len`](Self::len)).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, rx) = tidings::mpmc::bounded::<u8>(4);
+        #[doc = concat!("assert!(", $handle, ".is_empty());")]
+        /// ```
+        pub fn is_empty(&self) -> bool {
+            self.chan.len() == 0
+        }
+
+        /// Whether the buffer is full (always for a rendezvous channel, never
+        /// for an unbounded one).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, rx) = tidings::mpmc::bounded(1);
+        /// tx.send(1).unwrap();
+        #[doc = concat!("assert!(", $handle, ".is_full());")]
+        /// ```
+        pub fn is_full(&self) -> bool {
+            self.chan.is_full()
+        }
+
+        /// The capacity: `Some(cap)` for a bounded channel (`Some(0)` for a
+        /// rendezvous), `None` for an unbounded one.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, rx) = tidings::mpmc::bounded::<u8>(3);
+        #[doc = concat!("assert_eq!(", $handle, ".capacity(), Some(3));")]
+        /// let (tx, rx) = tidings::mpmc::unbounded::<u8>();
+        #[doc = concat!("assert_eq!(", $handle, ".capacity(), None);")]
+        /// ```
+        pub fn capacity(&self) -> Option<usize> {
+            self.chan.capacity()
+        }
+
+        /// The number of live senders (weak senders are not counted).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, rx) = tidings::mpmc::unbounded::<u8>();
+        /// let tx2 = tx.clone();
+        #[doc = concat!("assert_eq!(", $handle, ".sender_count(), 2);")]
+        /// ```
+        pub fn sender_count(&self) -> usize {
+            self.chan.sender_count()
+        }
+
+        /// The number of live receivers.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, rx) = tidings::mpmc::unbounded::<u8>();
+        /// let rx2 = rx.clone();
+        #[doc = concat!("assert_eq!(", $handle, ".receiver_count(), 2);")]
+        /// ```
+        pub fn receiver_count(&self) -> usize {
+            self.chan.receiver_count()
+        }
+    };
+}
+
 mod bounded;
 mod chan;
 mod rendezvous;
@@ -232,107 +321,17 @@ pub struct WeakSender<T> {
 }
 
 impl<T> Sender<T> {
-    /// Sends `msg`, blocking the thread while the channel is full (on a
-    /// rendezvous channel: until a receiver takes it). Fails, with the
-    /// message back, if the channel is closed or closes meanwhile.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, rx) = tidings::mpmc::bounded(1);
-    /// tx.send(1).unwrap();
-    /// drop(rx);
-    /// assert_eq!(tx.send(2), Err(tidings::SendError(2)));
-    /// ```
-    #[cfg(feature = "std")]
-    pub fn send(&self, msg: T) -> Result<(), SendError<T>> {
-        crate::queue::send::send_until(&*self.chan, msg, None)
-            .map_err(|failed| SendError(SendTimeoutError::failed(failed).into_inner()))
-    }
-
-    /// Sends `msg` if that can be done without waiting.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tidings::TrySendError;
-    ///
-    /// let (tx, rx) = tidings::mpmc::bounded(1);
-    /// assert_eq!(tx.try_send(1), Ok(()));
-    /// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
-    /// drop(rx);
-    /// assert_eq!(tx.try_send(3), Err(TrySendError::Disconnected(3)));
-    /// ```
-    #[inline]
-    pub fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
-        self.chan.try_send(msg).map_err(TrySendError::refused)
-    }
-
-    /// Like [`send`](Self::send), waiting at most `timeout`. A zero timeout
-    /// still takes room that is free right now; a timeout too large to
-    /// represent waits forever.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use tidings::SendTimeoutError;
-    ///
-    /// let (tx, _rx) = tidings::mpmc::bounded(1);
-    /// tx.send_timeout(1, Duration::ZERO).unwrap();
-    /// assert_eq!(
-    ///     tx.send_timeout(2, Duration::from_millis(1)),
-    ///     Err(SendTimeoutError::Timeout(2))
-    /// );
-    /// ```
-    #[cfg(feature = "std")]
-    pub fn send_timeout(&self, msg: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
-        let deadline = crate::wait::block::deadline_after(timeout);
-        crate::queue::send::send_until(&*self.chan, msg, deadline).map_err(SendTimeoutError::failed)
-    }
-
-    /// Like [`send`](Self::send), waiting until `deadline` at most.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::{Duration, Instant};
-    ///
-    /// let (tx, rx) = tidings::mpmc::bounded(1);
-    /// let deadline = Instant::now() + Duration::from_secs(1);
-    /// tx.send_deadline(1, deadline).unwrap();
-    /// assert_eq!(rx.recv(), Ok(1));
-    /// ```
-    #[cfg(feature = "std")]
-    pub fn send_deadline(&self, msg: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
-        crate::queue::send::send_until(&*self.chan, msg, Some(deadline))
-            .map_err(SendTimeoutError::failed)
-    }
-
-    /// Sends `msg` asynchronously: the future completes once the message
-    /// is in the channel (on a rendezvous channel: taken by a receiver).
-    ///
-    /// # Cancel safety
-    ///
-    /// Dropping the future before it completes means the message was either
-    /// delivered or never will be: if a receiver took it while the future
-    /// waited, the send counts as done; otherwise the message is withdrawn
-    /// and dropped with the future. It is never delivered twice.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # pollster::block_on(async {
-    /// let (tx, rx) = tidings::mpmc::bounded(1);
-    /// tx.send_async(1).await.unwrap();
-    /// assert_eq!(rx.recv_async().await, Ok(1));
-    /// # });
-    /// ```
-    pub fn send_async(&self, msg: T) -> SendFuture<'_, T> {
-        SendFuture {
-            chan: &self.chan,
-            op: SendOp::new(msg),
-        }
+    queue_send_methods! {
+        new: "tidings::mpmc::bounded(1)",
+        send: "Sends `msg`, blocking the thread while the channel is full (on a
+        rendezvous channel: until a receiver takes it). Fails, with the
+        message back, if the channel is closed or closes meanwhile.",
+        send_async: "Sends `msg` asynchronously: the future completes once the message
+        is in the channel (on a rendezvous channel: taken by a receiver).",
+        cancel_safety: "Dropping the future before it completes means the message was either
+        delivered or never will be: if a receiver took it while the future
+        waited, the send counts as done; otherwise the message is withdrawn
+        and dropped with the future. It is never delivered twice.",
     }
 
     /// Closes the channel for everyone: from now on every send fails with
@@ -385,85 +384,7 @@ impl<T> Sender<T> {
         }
     }
 
-    /// The number of messages in the channel's buffer (0 for a rendezvous
-    /// channel, unless a receive put its message back after a panicking
-    /// waker: see the [module docs](self#when-user-code-panics)).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, _rx) = tidings::mpmc::bounded(4);
-    /// tx.send(1).unwrap();
-    /// assert_eq!(tx.len(), 1);
-    /// ```
-    pub fn len(&self) -> usize {
-        self.chan.len()
-    }
-
-    /// Whether the buffer is empty (always for a rendezvous channel).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, _rx) = tidings::mpmc::bounded::<u8>(4);
-    /// assert!(tx.is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.chan.len() == 0
-    }
-
-    /// Whether the buffer is full (always for a rendezvous channel, never
-    /// for an unbounded one).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, _rx) = tidings::mpmc::bounded(1);
-    /// tx.send(1).unwrap();
-    /// assert!(tx.is_full());
-    /// ```
-    pub fn is_full(&self) -> bool {
-        self.chan.is_full()
-    }
-
-    /// The capacity: `Some(cap)` for a bounded channel (`Some(0)` for a
-    /// rendezvous), `None` for an unbounded one.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(tidings::mpmc::bounded::<u8>(3).0.capacity(), Some(3));
-    /// assert_eq!(tidings::mpmc::unbounded::<u8>().0.capacity(), None);
-    /// ```
-    pub fn capacity(&self) -> Option<usize> {
-        self.chan.capacity()
-    }
-
-    /// The number of live senders (weak senders are not counted).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, _rx) = tidings::mpmc::unbounded::<u8>();
-    /// let _tx2 = tx.clone();
-    /// assert_eq!(tx.sender_count(), 2);
-    /// ```
-    pub fn sender_count(&self) -> usize {
-        self.chan.sender_count()
-    }
-
-    /// The number of live receivers.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, rx) = tidings::mpmc::unbounded::<u8>();
-    /// let _rx2 = rx.clone();
-    /// assert_eq!(tx.receiver_count(), 2);
-    /// ```
-    pub fn receiver_count(&self) -> usize {
-        self.chan.receiver_count()
-    }
+    inspect_methods!("tx");
 
     /// Whether `self` and `other` send on the same channel.
     ///
@@ -681,80 +602,7 @@ impl<T> Receiver<T> {
         self.chan.is_closed()
     }
 
-    /// The number of messages in the channel's buffer.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, rx) = tidings::mpmc::unbounded();
-    /// tx.send(1).unwrap();
-    /// assert_eq!(rx.len(), 1);
-    /// ```
-    pub fn len(&self) -> usize {
-        self.chan.len()
-    }
-
-    /// Whether the buffer is empty.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (_tx, rx) = tidings::mpmc::unbounded::<u8>();
-    /// assert!(rx.is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.chan.len() == 0
-    }
-
-    /// Whether the buffer is full (always for a rendezvous channel, never
-    /// for an unbounded one).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (_tx, rx) = tidings::mpmc::rendezvous::<u8>();
-    /// assert!(rx.is_full());
-    /// ```
-    pub fn is_full(&self) -> bool {
-        self.chan.is_full()
-    }
-
-    /// The capacity: `Some(cap)` for a bounded channel (`Some(0)` for a
-    /// rendezvous), `None` for an unbounded one.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(tidings::mpmc::rendezvous::<u8>().1.capacity(), Some(0));
-    /// ```
-    pub fn capacity(&self) -> Option<usize> {
-        self.chan.capacity()
-    }
-
-    /// The number of live senders (weak senders are not counted).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, rx) = tidings::mpmc::unbounded::<u8>();
-    /// drop(tx);
-    /// assert_eq!(rx.sender_count(), 0);
-    /// ```
-    pub fn sender_count(&self) -> usize {
-        self.chan.sender_count()
-    }
-
-    /// The number of live receivers.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (_tx, rx) = tidings::mpmc::unbounded::<u8>();
-    /// assert_eq!(rx.receiver_count(), 1);
-    /// ```
-    pub fn receiver_count(&self) -> usize {
-        self.chan.receiver_count()
-    }
+    inspect_methods!("rx");
 
     /// Whether `self` and `other` receive from the same channel.
     ///
@@ -876,41 +724,7 @@ pub struct SendFuture<'a, T> {
     op: SendOp<T>,
 }
 
-// The message is never pinned: it is moved into the channel by value.
-impl<T> Unpin for SendFuture<'_, T> {}
-
-impl<T> Future for SendFuture<'_, T> {
-    type Output = Result<(), SendError<T>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        this.op
-            .poll(this.chan, cx, false)
-            .map(|sent| sent.map_err(SendError))
-    }
-}
-
-#[cfg(feature = "futures")]
-impl<T> futures_core::FusedFuture for SendFuture<'_, T> {
-    fn is_terminated(&self) -> bool {
-        self.op.is_done()
-    }
-}
-
-impl<T> Drop for SendFuture<'_, T> {
-    fn drop(&mut self) {
-        // An undelivered message is dropped here, outside the lock.
-        drop(self.op.cancel(self.chan));
-    }
-}
-
-impl<T> fmt::Debug for SendFuture<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendFuture")
-            .field("op", &self.op)
-            .finish_non_exhaustive()
-    }
-}
+queue_send_future_impls!();
 
 /// The future of [`Receiver::recv_async`].
 ///
