@@ -378,6 +378,7 @@ impl<T: Clone> Receiver<T> {
     /// tx.send(5).unwrap();
     /// assert_eq!(rx.try_recv(), Ok(5));
     /// ```
+    #[inline]
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         self.chan.try_recv(&mut self.at)
     }
