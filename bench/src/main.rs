@@ -301,7 +301,7 @@ mod tests {
                 .collect();
             let expected: &[&str] = if s.name.contains("rendezvous") {
                 &[]
-            } else if s.name.contains("mpmc/") {
+            } else if s.name.contains("mpmc/") || s.name.starts_with("16x16/") {
                 &["crossfire"]
             } else if s.name.contains("mpsc/") || s.name.starts_with("4 ") {
                 &["crossfire mpsc"]
