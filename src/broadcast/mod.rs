@@ -87,7 +87,6 @@ use std::time::{Duration, Instant};
 #[cfg(feature = "std")]
 use crate::error::SendTimeoutError;
 use crate::error::{SendError, TrySendError};
-use crate::queue::waitlist::Entry;
 
 mod chan;
 mod error;
@@ -95,6 +94,7 @@ mod slot;
 #[cfg(feature = "futures")]
 mod stream;
 
+use crate::queue::recv::RecvOp;
 use crate::queue::send::{Queue, SendOp};
 use chan::{Chan, Cursor};
 pub use error::{RecvError, RecvTimeoutError, TryRecvError};
@@ -440,8 +440,7 @@ impl<T: Clone> Receiver<T> {
     pub fn recv_async(&mut self) -> RecvFuture<'_, T> {
         RecvFuture {
             rx: self,
-            entry: None,
-            done: false,
+            op: RecvOp::new(),
         }
     }
 
@@ -580,8 +579,7 @@ queue_send_future_impls!();
 #[must_use = "futures do nothing unless polled"]
 pub struct RecvFuture<'a, T> {
     rx: &'a mut Receiver<T>,
-    entry: Option<Arc<Entry<T>>>,
-    done: bool,
+    op: RecvOp<T>,
 }
 
 impl<T: Clone> Future for RecvFuture<'_, T> {
@@ -589,39 +587,31 @@ impl<T: Clone> Future for RecvFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        assert!(!this.done, "a receive future polled after it completed");
-        let got = this
-            .rx
-            .chan
-            .poll_recv(cx, &mut this.rx.at, &mut this.entry, false);
-        if got.is_ready() {
-            this.done = true;
-        }
-        got
+        let rx = &mut *this.rx;
+        this.op
+            .poll(|entry| rx.chan.poll_recv(cx, &mut rx.at, entry, false))
     }
 }
 
 #[cfg(feature = "futures")]
 impl<T: Clone> futures_core::FusedFuture for RecvFuture<'_, T> {
     fn is_terminated(&self) -> bool {
-        self.done
+        self.op.is_done()
     }
 }
 
 impl<T> Drop for RecvFuture<'_, T> {
     fn drop(&mut self) {
-        if let Some(entry) = self.entry.take() {
-            self.rx.chan.cancel_recv(entry);
-        }
+        let chan = &*self.rx.chan;
+        self.op.cancel(|entry| chan.cancel_recv(entry));
     }
 }
 
 impl<T> fmt::Debug for RecvFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RecvFuture")
-            .field("waiting", &self.entry.is_some())
-            .field("done", &self.done)
-            .finish()
+            .field("op", &self.op)
+            .finish_non_exhaustive()
     }
 }
 

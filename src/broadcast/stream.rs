@@ -1,12 +1,11 @@
 //! The `Stream` adapter of a broadcast receiver (the `futures` feature).
 
-use crate::loom::sync::Arc;
 use core::fmt;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::{Receiver, RecvError};
-use crate::queue::waitlist::Entry;
+use crate::queue::recv::RecvOp;
 
 impl<T: Clone> Receiver<T> {
     /// A [`Stream`](futures_core::Stream) of the messages, borrowing the
@@ -38,8 +37,7 @@ impl<T: Clone> Receiver<T> {
     pub fn stream(&mut self) -> RecvStream<'_, T> {
         RecvStream {
             rx: self,
-            entry: None,
-            done: false,
+            op: RecvOp::new(),
         }
     }
 }
@@ -53,8 +51,7 @@ impl<T: Clone> Receiver<T> {
 #[must_use = "streams do nothing unless polled"]
 pub struct RecvStream<'a, T> {
     rx: &'a mut Receiver<T>,
-    entry: Option<Arc<Entry<T>>>,
-    done: bool,
+    op: RecvOp<T>,
 }
 
 impl<T: Clone> futures_core::Stream for RecvStream<'_, T> {
@@ -62,42 +59,35 @@ impl<T: Clone> futures_core::Stream for RecvStream<'_, T> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        if this.done {
-            return Poll::Ready(None);
-        }
-        let got = this
-            .rx
-            .chan
-            .poll_recv(cx, &mut this.rx.at, &mut this.entry, false);
-        got.map(|got| match got {
-            Err(RecvError::Disconnected) => {
-                this.done = true;
-                None
-            }
-            item => Some(item),
-        })
+        let rx = &mut *this.rx;
+        // Every outcome is an item (a message, or a lag) but the end.
+        this.op.poll_next(
+            |entry| rx.chan.poll_recv(cx, &mut rx.at, entry, false),
+            |got| match got {
+                Err(RecvError::Disconnected) => None,
+                item => Some(item),
+            },
+        )
     }
 }
 
 impl<T: Clone> futures_core::FusedStream for RecvStream<'_, T> {
     fn is_terminated(&self) -> bool {
-        self.done
+        self.op.is_done()
     }
 }
 
 impl<T> Drop for RecvStream<'_, T> {
     fn drop(&mut self) {
-        if let Some(entry) = self.entry.take() {
-            self.rx.chan.cancel_recv(entry);
-        }
+        let chan = &*self.rx.chan;
+        self.op.cancel(|entry| chan.cancel_recv(entry));
     }
 }
 
 impl<T> fmt::Debug for RecvStream<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RecvStream")
-            .field("waiting", &self.entry.is_some())
-            .field("done", &self.done)
-            .finish()
+            .field("op", &self.op)
+            .finish_non_exhaustive()
     }
 }

@@ -89,7 +89,6 @@ use std::time::{Duration, Instant};
 use crate::error::{RecvError, SendError, TryRecvError, TrySendError};
 #[cfg(feature = "std")]
 use crate::error::{RecvTimeoutError, SendTimeoutError};
-use crate::queue::waitlist::Entry;
 
 /// What a `Sender` and a `Receiver` both tell of their channel, written
 /// once; `$handle` names the half the examples ask.
@@ -186,6 +185,7 @@ mod rendezvous;
 mod state;
 mod unbounded;
 
+use crate::queue::recv::RecvOp;
 use crate::queue::send::{Queue, SendOp};
 use chan::{Buffer, Chan};
 
@@ -502,8 +502,7 @@ impl<T> Receiver<T> {
     pub fn recv_async(&self) -> RecvFuture<'_, T> {
         RecvFuture {
             chan: &self.chan,
-            entry: None,
-            done: false,
+            op: RecvOp::new(),
         }
     }
 
@@ -738,8 +737,7 @@ queue_send_future_impls!();
 #[must_use = "futures do nothing unless polled"]
 pub struct RecvFuture<'a, T> {
     chan: &'a Chan<T>,
-    entry: Option<Arc<Entry<T>>>,
-    done: bool,
+    op: RecvOp<T>,
 }
 
 impl<T> Future for RecvFuture<'_, T> {
@@ -747,37 +745,35 @@ impl<T> Future for RecvFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        assert!(!this.done, "a receive future polled after it completed");
-        let got = this.chan.poll_recv(cx, &mut this.entry, false, false);
-        if got.is_ready() {
-            this.done = true;
-        }
-        got.map(|msg| msg.ok_or(RecvError))
+        let chan = this.chan;
+        this.op
+            .poll(|entry| chan.poll_recv(cx, entry, false, false))
+            .map(|msg| msg.ok_or(RecvError))
     }
 }
 
 #[cfg(feature = "futures")]
 impl<T> futures_core::FusedFuture for RecvFuture<'_, T> {
     fn is_terminated(&self) -> bool {
-        self.done
+        self.op.is_done()
     }
 }
 
 impl<T> Drop for RecvFuture<'_, T> {
     fn drop(&mut self) {
-        if let Some(entry) = self.entry.take() {
-            let handed = self.chan.cancel_recv(entry);
+        let chan = self.chan;
+        self.op.cancel(|entry| {
+            let handed = chan.cancel_recv(entry);
             debug_assert!(handed.is_none(), "futures accept no hand-off");
-        }
+        });
     }
 }
 
 impl<T> fmt::Debug for RecvFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RecvFuture")
-            .field("waiting", &self.entry.is_some())
-            .field("done", &self.done)
-            .finish()
+            .field("op", &self.op)
+            .finish_non_exhaustive()
     }
 }
 

@@ -1,6 +1,5 @@
 //! `Stream` and `Sink` adapters (the `futures` feature).
 
-use crate::loom::sync::Arc;
 use core::fmt;
 use core::ops::Deref;
 use core::pin::Pin;
@@ -8,8 +7,8 @@ use core::task::{Context, Poll};
 
 use super::{Receiver, Sender};
 use crate::error::{SendError, TrySendError};
+use crate::queue::recv::RecvOp;
 use crate::queue::send::SendOp;
-use crate::queue::waitlist::Entry;
 
 /// A borrowed or owned handle.
 enum Handle<'a, H> {
@@ -143,16 +142,14 @@ impl<T> Sender<T> {
 #[must_use = "streams do nothing unless polled"]
 pub struct RecvStream<'a, T> {
     receiver: Handle<'a, Receiver<T>>,
-    entry: Option<Arc<Entry<T>>>,
-    done: bool,
+    op: RecvOp<T>,
 }
 
 impl<'a, T> RecvStream<'a, T> {
     fn new(receiver: Handle<'a, Receiver<T>>) -> Self {
         Self {
             receiver,
-            entry: None,
-            done: false,
+            op: RecvOp::new(),
         }
     }
 }
@@ -162,39 +159,33 @@ impl<T> futures_core::Stream for RecvStream<'_, T> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
-        if this.done {
-            return Poll::Ready(None);
-        }
-        let got = this
-            .receiver
-            .chan
-            .poll_recv(cx, &mut this.entry, false, false);
-        if let Poll::Ready(None) = got {
-            this.done = true;
-        }
-        got
+        let chan = &*this.receiver.chan;
+        // An item, or `None`: the channel is closed and drained.
+        this.op
+            .poll_next(|entry| chan.poll_recv(cx, entry, false, false), |msg| msg)
     }
 }
 
 impl<T> futures_core::FusedStream for RecvStream<'_, T> {
     fn is_terminated(&self) -> bool {
-        self.done
+        self.op.is_done()
     }
 }
 
 impl<T> Drop for RecvStream<'_, T> {
     fn drop(&mut self) {
-        if let Some(entry) = self.entry.take() {
-            let handed = self.receiver.chan.cancel_recv(entry);
+        let chan = &*self.receiver.chan;
+        self.op.cancel(|entry| {
+            let handed = chan.cancel_recv(entry);
             debug_assert!(handed.is_none(), "streams accept no hand-off");
-        }
+        });
     }
 }
 
 impl<T> fmt::Debug for RecvStream<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RecvStream")
-            .field("done", &self.done)
+            .field("op", &self.op)
             .finish_non_exhaustive()
     }
 }

@@ -5,7 +5,10 @@
 //!   operation, holding a waiting sender's message) and their lists.
 //! - [`send`]: the send side, once for every queue: a send that may wait,
 //!   its blocking form, and its withdrawal.
+//! - [`recv`]: the receive-op shell of the futures and streams: the entry
+//!   while they wait, when they are done, and their withdrawal.
 
 pub(crate) mod lock;
+pub(crate) mod recv;
 pub(crate) mod send;
 pub(crate) mod waitlist;
