@@ -91,6 +91,7 @@ use crate::error::{SendError, TrySendError};
 mod chan;
 mod error;
 mod slot;
+mod state;
 #[cfg(feature = "futures")]
 mod stream;
 
