@@ -22,6 +22,31 @@ const FAMILY: &str = "mixed";
 
 const FLAVORS: [Flavor; 3] = [Flavor::Bounded(1), Flavor::Bounded(1000), Flavor::Unbounded];
 
+/// The peers of the mixed family (one consumer: crossfire's spsc and mpsc
+/// types; no crossbeam or std, which cannot be awaited), written once for
+/// both directions.
+macro_rules! mixed_impls {
+    ($flavor:expr, $producers:expr, |$c:ident| $run:expr) => {
+        impls_for!(
+            $flavor,
+            $producers,
+            1,
+            [
+                Tidings,
+                Flume,
+                Kanal,
+                AsyncChannel,
+                CrossfireSpscBounded,
+                CrossfireSpscUnbounded,
+                CrossfireMpscBounded,
+                CrossfireMpscUnbounded,
+                Tokio
+            ],
+            |$c| $run
+        )
+    };
+}
+
 pub fn scenarios(cfg: &Config) -> Vec<Scenario> {
     let mut out = Vec::new();
     for to_task in [true, false] {
@@ -40,41 +65,13 @@ pub fn scenarios(cfg: &Config) -> Vec<Scenario> {
                 let name = format!("{producers} {from}{plural} -> 1 {to}/{flavor}");
                 let mut s = Scenario::new(FAMILY, name, n);
                 s.impls = if to_task {
-                    impls_for!(
-                        flavor,
-                        producers,
-                        1,
-                        [
-                            Tidings,
-                            Flume,
-                            Kanal,
-                            AsyncChannel,
-                            CrossfireSpscBounded,
-                            CrossfireSpscUnbounded,
-                            CrossfireMpscBounded,
-                            CrossfireMpscUnbounded,
-                            Tokio
-                        ],
-                        |C| move |n| threads_to_task::<C>(flavor, producers, n)
-                    )
+                    mixed_impls!(flavor, producers, |C| move |n| threads_to_task::<C>(
+                        flavor, producers, n
+                    ))
                 } else {
-                    impls_for!(
-                        flavor,
-                        producers,
-                        1,
-                        [
-                            Tidings,
-                            Flume,
-                            Kanal,
-                            AsyncChannel,
-                            CrossfireSpscBounded,
-                            CrossfireSpscUnbounded,
-                            CrossfireMpscBounded,
-                            CrossfireMpscUnbounded,
-                            Tokio
-                        ],
-                        |C| move |n| tasks_to_thread::<C>(flavor, producers, n)
-                    )
+                    mixed_impls!(flavor, producers, |C| move |n| tasks_to_thread::<C>(
+                        flavor, producers, n
+                    ))
                 };
                 out.push(s);
             }
