@@ -57,11 +57,61 @@ mod imp {
     #[cfg(feature = "std")]
     pub(crate) mod thread {
         pub(crate) use std::thread::{current, park, park_timeout, Thread};
+
+        /// Sleeps for about `time` (the queues' lock, waiting for a holder
+        /// that was descheduled). A park with a timeout, which may spend
+        /// an unpark meant for another park of this thread (an executor's
+        /// `block_on`, a blocking wait's): so it gives the token back
+        /// afterwards, and at worst that other park returns early, which
+        /// every caller of `park` must allow for.
+        #[cold]
+        pub(crate) fn nap(time: std::time::Duration) {
+            park_timeout(time);
+            current().unpark();
+        }
     }
 
     /// Thread-locals (std's macro).
     #[cfg(feature = "std")]
     pub(crate) use std::thread_local;
+
+    /// How many threads of the process are in the spinning part of a
+    /// blocking wait (`wait::block`), and how many cores they share: the
+    /// driver's measure of a crowd. A heuristic that no model needs to
+    /// see: under loom no thread spins, so it is not counted there.
+    #[cfg(feature = "std")]
+    pub(crate) mod crowd {
+        use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+        static SPINNING: AtomicUsize = AtomicUsize::new(0);
+        /// `available_parallelism`, once known (0: not yet asked).
+        static CORES: AtomicUsize = AtomicUsize::new(0);
+
+        /// One more spinning thread: returns how many there were before.
+        #[inline]
+        pub(crate) fn join() -> usize {
+            SPINNING.fetch_add(1, Relaxed)
+        }
+
+        /// A spinning thread stops (it parks, or its wait is over).
+        #[inline]
+        pub(crate) fn leave() {
+            SPINNING.fetch_sub(1, Relaxed);
+        }
+
+        /// The cores the process may run on (asked once: the question
+        /// reads the scheduler's affinity and cgroup limits).
+        pub(crate) fn cores() -> usize {
+            match CORES.load(Relaxed) {
+                0 => {
+                    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                    CORES.store(cores, Relaxed);
+                    cores
+                }
+                cores => cores,
+            }
+        }
+    }
 
     #[cfg(feature = "alloc")]
     pub(crate) mod sync {
@@ -132,10 +182,28 @@ mod imp {
         pub(crate) fn park_timeout(_: std::time::Duration) {
             loom::thread::yield_now();
         }
+
+        /// A nap is a yield under loom, as a timed park is.
+        pub(crate) fn nap(_: std::time::Duration) {
+            loom::thread::yield_now();
+        }
     }
 
     pub(crate) mod cell {
         pub(crate) use loom::cell::UnsafeCell;
+    }
+
+    /// No thread spins under loom, so none is counted (see the std side).
+    pub(crate) mod crowd {
+        pub(crate) fn join() -> usize {
+            0
+        }
+
+        pub(crate) fn leave() {}
+
+        pub(crate) fn cores() -> usize {
+            1
+        }
     }
 
     /// Thread-locals, one per modelled thread. (The crate's two
