@@ -91,7 +91,6 @@
 //! Nothing that can run user code (dropping a message, cloning one, waking
 //! or dropping a waker) happens under the lock; an [`After`] carries it
 //! out.
-#![allow(unsafe_code)]
 
 use crate::loom::sync::Arc;
 use alloc::collections::VecDeque;
@@ -100,7 +99,7 @@ use core::task::{Context, Poll};
 #[cfg(feature = "std")]
 use std::time::Instant;
 
-use super::slot::Slot;
+use super::slot::{HeldRead, Marked, Retired, Slot};
 pub(crate) use super::state::Cursor;
 use super::state::{After, State};
 #[cfg(feature = "std")]
@@ -116,7 +115,7 @@ enum Step<T> {
     /// The last reader: the message, moved out.
     Moved(T),
     /// Clone the message of this slot, marked busy for us; it was `pos`.
-    Clone(Arc<Slot<T>>, u64),
+    Clone(Marked<T>, u64),
     /// The receiver missed this many messages (lagging channels).
     Lagged(u64),
     /// Nothing to read yet, or another receiver is cloning the message
@@ -221,9 +220,9 @@ impl<T> Chan<T> {
             let from = state.first_unread(next);
             for held in state.ring.range_mut(from..) {
                 held.unread -= 1;
-                if held.unread == 0 && held.slot.orphan() {
-                    // SAFETY: we hold the lock and `orphan` found the slot IDLE.
-                    if let Some(msg) = unsafe { held.slot.take() } {
+                if held.unread == 0 && held.orphan() {
+                    // Nobody clones it (`orphan` found it IDLE): it goes.
+                    if let Some(msg) = held.take_idle() {
                         after.drop_msg(msg);
                     }
                 }
@@ -281,15 +280,15 @@ impl<T> Chan<T> {
             // (`release` pops those at once).
             let held = state.ring.pop_front().expect("cap > 0");
             state.head += 1;
-            if !held.slot.is_idle() {
-                // Its cloner holds the slot and drops the message with it.
-                after.drop_detached(held.slot);
-            } else {
-                // SAFETY: we hold the lock and the slot is IDLE.
-                if let Some(old) = unsafe { held.slot.take() } {
-                    after.drop_msg(old);
+            match held.retire() {
+                Retired::Idle(old, spare) => {
+                    if let Some(old) = old {
+                        after.drop_msg(old);
+                    }
+                    state.spare.push(spare);
                 }
-                state.spare.push(held.slot);
+                // Its cloner holds the slot and drops the message with it.
+                Retired::Busy(detached) => after.drop_detached(detached),
             }
         }
         state.push(msg);
@@ -327,73 +326,82 @@ impl<T> Chan<T> {
                 return Step::Empty;
             };
             let held = &mut state.ring[at];
-            if !held.slot.is_idle() {
+            let mut read = held.read();
+            if let HeldRead::Busy = read {
                 // Another receiver is cloning it. Never wait on that (user
                 // code): nothing to read yet, or, to wait, be woken by the
                 // cloner once it is done.
                 let Some(entry) = listen else {
                     return Step::Empty;
                 };
-                if held.slot.wait_for_clone() {
+                if held.wait_for_clone() {
                     state.waiting_receivers.push(entry.clone());
                     return Step::Empty;
                 }
                 // Cleared meanwhile (without the lock): read it now.
+                read = held.read();
             }
-            held.unread -= 1;
             *next += 1;
-            if held.unread > 0 {
-                held.slot.mark_busy();
-                return Step::Clone(held.slot.clone(), *next - 1);
+            match read {
+                HeldRead::Clone(marked) => Step::Clone(marked, *next - 1),
+                HeldRead::Last(msg) => {
+                    let msg = msg.expect("an unread message is held");
+                    state.release(self.cap, after);
+                    Step::Moved(msg)
+                }
+                HeldRead::Busy => unreachable!("`wait_for_clone` found the mark IDLE"),
             }
-            // SAFETY: we hold the lock and the slot is IDLE.
-            let msg = unsafe { held.slot.take() }.expect("an unread message is held");
-            state.release(self.cap, after);
-            Step::Moved(msg)
         })
     }
 
     /// A cloner found its mark flagged as it cleared it: under the lock,
     /// drops an `ORPHANED` message (every other reader was dropped while it
     /// cloned: the message is done), clears the mark and wakes the
-    /// receivers that waited for it (`WAITED`).
+    /// receivers that waited for it (`WAITED`). Returns the cloner's `Arc`
+    /// to the slot, for the caller to drop once the clone is kept safe.
     #[cold]
-    fn finish_marked(&self, slot: &Slot<T>) {
+    fn finish_marked(&self, marked: Marked<T>) -> Arc<Slot<T>> {
         let mut after = After::new();
-        self.state.with(|state| {
-            if slot.is_orphaned() {
-                // SAFETY: we hold the lock, and the slot is ORPHANED: marked for us, and nobody else reads an ORPHANED message. (If it was overwritten meanwhile, lagging, it is detached and empties itself with its last `Arc`: the take finds the message all the same.)
-                if let Some(msg) = unsafe { slot.take() } {
-                    after.drop_msg(msg);
-                }
+        let slot = self.state.with(|state| {
+            // (If it was overwritten meanwhile, lagging, it is detached and
+            // empties itself with its last `Arc`: the take finds the message
+            // all the same.)
+            if let Some(msg) = marked.take_orphaned() {
+                after.drop_msg(msg);
             }
-            if slot.unmark() {
+            let (waited, slot) = marked.unmark();
+            if waited {
                 state.notify_receivers(&mut after);
             }
             // An orphaned message is done now.
             state.release(self.cap, &mut after);
+            slot
         });
         after.finish();
+        slot
     }
 
     /// A receiver's clone of message `pos` panicked: clears the mark (waking
     /// the receivers that waited for it) and undoes the read (the receiver
     /// counts itself back on and steps back, to read it again next time).
     #[cold]
-    fn undo_clone(&self, slot: &Slot<T>, pos: u64, next: &mut u64) {
+    fn undo_clone(&self, marked: Marked<T>, pos: u64, next: &mut u64) {
         let mut after = After::new();
-        self.state.with(|state| {
+        let slot = self.state.with(|state| {
             *next = pos;
             // (If it was ORPHANED, we are its reader again: nothing to finish.)
-            if slot.unmark() {
+            let (waited, slot) = marked.unmark();
+            if waited {
                 state.notify_receivers(&mut after);
             }
             if let Some(at) = state.index(pos) {
                 state.ring[at].unread += 1;
             }
             // Else it was overwritten meanwhile: the next read reports the lag.
+            slot
         });
-        after.finish();
+        // Then the slot, which may hold the overwritten message (user code).
+        drop((after, slot));
     }
 
     /// Reads for the receiver at `at`: a message (kept from an earlier
@@ -413,16 +421,9 @@ impl<T> Chan<T> {
             // Waking the senders it let in, or the receivers they notify, is
             // user code: the message is kept meanwhile.
             Step::Moved(msg) => Read::Msg(at.deliver(msg, || after.finish())),
-            Step::Clone(slot, pos) => {
+            Step::Clone(marked, pos) => {
                 after.finish();
-                let msg = self.clone_out(&slot, pos, at);
-                match crate::loom::sync::into_inner(slot) {
-                    None => Read::Msg(msg),
-                    // The slot was overwritten meanwhile (lagging) and ours
-                    // is its last `Arc`: dropping it drops the overwritten
-                    // message (user code), so the clone is kept meanwhile.
-                    Some(last) => Read::Msg(at.deliver(msg, || drop(last))),
-                }
+                Read::Msg(self.clone_out(marked, pos, at))
             }
             Step::Lagged(missed) => Read::Lagged(missed),
             Step::Empty => Read::Empty,
@@ -430,40 +431,52 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Clones the message of `slot` (marked busy for us), then clears the
+    /// Clones the message of the slot `marked` for us, then clears the
     /// mark; if the clone panics, the mark is cleared and the read undone.
-    fn clone_out(&self, slot: &Slot<T>, pos: u64, at: &mut Cursor<T>) -> T
+    /// (Inlined: a receive that clones is the common one on a channel with
+    /// several receivers.)
+    #[inline]
+    fn clone_out(&self, marked: Marked<T>, pos: u64, at: &mut Cursor<T>) -> T
     where
         T: Clone,
     {
         /// Undoes the read while a panicking clone unwinds.
         struct Undo<'a, T> {
             chan: &'a Chan<T>,
-            slot: &'a Slot<T>,
+            marked: Option<Marked<T>>,
             pos: u64,
             next: &'a mut u64,
         }
         impl<T> Drop for Undo<'_, T> {
             fn drop(&mut self) {
-                self.chan.undo_clone(self.slot, self.pos, self.next);
+                if let Some(marked) = self.marked.take() {
+                    self.chan.undo_clone(marked, self.pos, self.next);
+                }
             }
         }
-        let undo = Undo {
+        let mut undo = Undo {
             chan: self,
-            slot,
+            marked: Some(marked),
             pos,
             next: &mut at.next,
         };
-        // SAFETY: `step` marked the slot BUSY for us and only `clear` (below, or in `undo_clone`) clears it.
-        let msg = unsafe { slot.clone_msg() };
-        // Cloned: nothing to undo (the guard holds only references).
-        core::mem::forget(undo);
-        if !slot.clear() {
-            return msg;
+        let msg = undo.marked.as_ref().expect("marked").clone_msg();
+        // Cloned: nothing to undo.
+        let marked = undo.marked.take().expect("marked");
+        drop(undo);
+        let slot = match marked.clear() {
+            Ok(slot) => slot,
+            // Finishing the mark drops a message and wakes wakers (user
+            // code): the clone is kept meanwhile.
+            Err(flagged) => return at.deliver(msg, || drop(self.finish_marked(flagged))),
+        };
+        match crate::loom::sync::into_inner(slot) {
+            None => msg,
+            // The slot was overwritten meanwhile (lagging) and ours is its
+            // last `Arc`: dropping it drops the overwritten message (user
+            // code), so the clone is kept meanwhile.
+            Some(last) => at.deliver(msg, || drop(last)),
         }
-        // Finishing the mark drops a message and wakes wakers (user code):
-        // the clone is kept meanwhile.
-        at.deliver(msg, || self.finish_marked(slot))
     }
 
     #[inline]

@@ -2,29 +2,16 @@
 //! their `unread` counts, the receivers' cursors, the two wait lists, and
 //! the carrier of what a locked section leaves for after unlocking
 //! ([`After`]). The rules it keeps are `chan.rs`'s (its module docs); the
-//! unit tests below check its moves without threads. Its one unsafe call
-//! puts a message into a slot that the lock holder owns (`slot.rs`).
-#![allow(unsafe_code)]
+//! unit tests below check its moves without threads. The messages
+//! themselves are reached only through the slot handles of `slot.rs`.
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::mem::ManuallyDrop;
 
-use super::slot::Slot;
+use super::slot::{Detached, Held, Spare};
 use crate::loom::sync::Arc;
 use crate::queue::waitlist::{wake_all, Entry, WaitList, CLOSED, NOTIFIED};
-
-/// A message in the ring, with how many receivers have yet to read it.
-pub(super) struct Held<T> {
-    pub(super) slot: Arc<Slot<T>>,
-    pub(super) unread: usize,
-}
-
-impl<T> Held<T> {
-    pub(super) fn is_done(&self) -> bool {
-        self.unread == 0 && self.slot.is_idle()
-    }
-}
 
 /// A receiver's place in the channel: the number of the next message it
 /// reads, and a message it has read already but could not hand over yet.
@@ -80,7 +67,7 @@ pub(super) struct State<T> {
     /// The number of `ring[0]`.
     pub(super) head: u64,
     /// Empty slots, for reuse.
-    pub(super) spare: Vec<Arc<Slot<T>>>,
+    pub(super) spare: Vec<Spare<T>>,
     pub(super) receivers: usize,
     pub(super) closed: bool,
     pub(super) waiting_senders: WaitList<T>,
@@ -103,7 +90,7 @@ struct Work<T> {
     /// drops one message per send).
     dropped: Option<T>,
     dropped_more: Vec<T>,
-    detached: Option<Arc<Slot<T>>>,
+    detached: Option<Detached<T>>,
 }
 
 impl<T> After<T> {
@@ -144,7 +131,7 @@ impl<T> After<T> {
         }
     }
 
-    pub(super) fn drop_detached(&mut self, slot: Arc<Slot<T>>) {
+    pub(super) fn drop_detached(&mut self, slot: Detached<T>) {
         self.work().detached = Some(slot);
     }
 }
@@ -205,13 +192,8 @@ impl<T> State<T> {
     /// Puts a message at the tail, to be read by every receiver there is.
     #[inline]
     pub(super) fn push(&mut self, msg: T) {
-        let slot = self.spare.pop().unwrap_or_else(Slot::new);
-        // SAFETY: we hold the lock, and a slot from `spare` or a new one is IDLE (spare slots were popped done).
-        unsafe { slot.put(msg) };
-        self.ring.push_back(Held {
-            slot,
-            unread: self.receivers,
-        });
+        let held = Held::new(self.spare.pop(), msg, self.receivers);
+        self.ring.push_back(held);
     }
 
     /// Notifies every waiting receiver (a message came, or the end).
@@ -237,7 +219,7 @@ impl<T> State<T> {
         while self.ring.front().is_some_and(Held::is_done) {
             let held = self.ring.pop_front().expect("checked above");
             self.head += 1;
-            self.spare.push(held.slot);
+            self.spare.push(held.into_spare());
         }
         if self.waiting_senders.is_empty() {
             return;
@@ -303,8 +285,7 @@ mod tests {
     fn read_head(state: &mut State<u32>) -> u32 {
         let held = state.ring.front_mut().expect("a message is held");
         held.unread = 0;
-        // SAFETY: one thread, standing for the lock holder; the slot is IDLE (nobody clones).
-        unsafe { held.slot.take() }.expect("held")
+        held.take_idle().expect("held, and nobody clones it")
     }
 
     #[test]
@@ -364,8 +345,7 @@ mod tests {
         // The only receiver is dropped: it will read nothing more.
         state.receivers = 0;
         state.ring[0].unread = 0;
-        // SAFETY: as in `read_head`.
-        let dropped = unsafe { state.ring[0].slot.take() };
+        let dropped = state.ring[0].take_idle();
         assert_eq!(dropped, Some(1), "its unread message goes with it");
         let mut after = After::new();
         state.release(1, &mut after);
