@@ -19,8 +19,12 @@
 #[cfg(not(tidings_loom))]
 mod imp {
     pub(crate) mod atomic {
+        #[cfg(all(feature = "alloc", not(feature = "portable-atomic")))]
+        pub(crate) use core::sync::atomic::AtomicPtr;
         #[cfg(not(feature = "portable-atomic"))]
         pub(crate) use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+        #[cfg(all(feature = "alloc", feature = "portable-atomic"))]
+        pub(crate) use portable_atomic::AtomicPtr;
         #[cfg(feature = "portable-atomic")]
         pub(crate) use portable_atomic::{AtomicU8, AtomicUsize, Ordering};
     }
@@ -154,7 +158,7 @@ mod imp {
 #[cfg(tidings_loom)]
 mod imp {
     pub(crate) mod atomic {
-        pub(crate) use loom::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+        pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU8, AtomicUsize, Ordering};
     }
 
     /// Bounded spins end after this many steps under loom too.

@@ -278,3 +278,177 @@ fn broadcast_slots_never_outnumber_the_capacity() {
     assert!(kept <= 8 * (128 + 16 + 8) + 1024, "{kept} bytes kept");
     drop(tx);
 }
+
+/// The waits of the allocation tests below, per thread or per task (fewer
+/// under miri, which interprets every one).
+const WAITS: u64 = if cfg!(miri) { 20 } else { 10_000 };
+/// Round trips (or sends) before the threads count, some with a sleep
+/// that makes the other side wait.
+const WARM_UP: u64 = 9;
+
+type MakeMpmc = fn() -> (tidings::Sender<u64>, tidings::Receiver<u64>);
+
+/// Every mpmc flavor with a capacity a wait is likely on.
+const WAITING_FLAVORS: [(&str, MakeMpmc); 3] = [
+    ("rendezvous", tidings::rendezvous),
+    ("bounded(1)", || tidings::bounded(1)),
+    ("unbounded", tidings::unbounded),
+];
+
+/// Two threads pass a message back and forth over two channels of one
+/// flavor: each receive (and each send, on a rendezvous) waits for the
+/// other thread. The warm-up makes every side of both channels wait at
+/// least once (a sleep on the other side), which makes its spare entry and
+/// its wait list's room; then each thread counts its allocations over
+/// `WAITS` more round trips.
+fn blocking_ping_pong(make: MakeMpmc) -> (usize, usize) {
+    let nap = || std::thread::sleep(Duration::from_millis(2));
+    let ((ping_tx, ping_rx), (pong_tx, pong_rx)) = (make(), make());
+    let echo = std::thread::spawn(move || {
+        warm_up_thread_waker();
+        let echo = || pong_tx.send(ping_rx.recv().unwrap()).unwrap();
+        for round in 0..WARM_UP {
+            if round % 3 == 1 {
+                nap(); // `ping` sends and `pong` receives wait
+            }
+            echo();
+        }
+        allocations(|| (0..WAITS).for_each(|_| echo()))
+    });
+    warm_up_thread_waker();
+    let round = |i| {
+        ping_tx.send(i).unwrap();
+        assert_eq!(pong_rx.recv(), Ok(i));
+    };
+    for i in 0..WARM_UP {
+        match i % 3 {
+            0 => nap(), // `ping` receives wait
+            2 => {
+                // `pong` sends wait (on a rendezvous)
+                ping_tx.send(i).unwrap();
+                nap();
+                assert_eq!(pong_rx.recv(), Ok(i));
+                continue;
+            }
+            _ => {}
+        }
+        round(i);
+    }
+    let here = allocations(|| (WARM_UP..WAITS + WARM_UP).for_each(round));
+    (here, echo.join().unwrap())
+}
+
+#[test]
+fn blocking_waits_allocate_nothing() {
+    for (name, make) in WAITING_FLAVORS {
+        let (here, there) = blocking_ping_pong(make);
+        assert_eq!((here, there), (0, 0), "{name}: {WAITS} round trips");
+    }
+}
+
+#[test]
+fn blocking_sends_that_wait_allocate_nothing() {
+    for (name, make) in [WAITING_FLAVORS[0], WAITING_FLAVORS[1]] {
+        let (tx, rx) = make();
+        let receiver = std::thread::spawn(move || {
+            warm_up_thread_waker();
+            // Receives slowly: the sender keeps finding no room.
+            std::thread::sleep(Duration::from_millis(2));
+            let mut sum = 0;
+            for _ in 0..WAITS + 10 {
+                std::thread::yield_now();
+                sum += rx.recv().unwrap();
+            }
+            sum
+        });
+        warm_up_thread_waker();
+        // The receiver sleeps before its first receive: these wait.
+        for i in 0..10 {
+            tx.send(i).unwrap();
+        }
+        let n = allocations(|| {
+            for i in 10..WAITS + 10 {
+                tx.send(i).unwrap();
+            }
+        });
+        assert_eq!(receiver.join().unwrap(), (0..WAITS + 10).sum::<u64>());
+        assert_eq!(n, 0, "{name}: {WAITS} blocking sends");
+    }
+}
+
+/// The async form of [`blocking_ping_pong`]: two tasks on one thread
+/// (`futures`' `LocalPool`, spawned before counting), `rounds` round
+/// trips. Returns the allocations of running them.
+fn async_ping_pong(make: MakeMpmc, rounds: u64) -> usize {
+    use futures::task::LocalSpawnExt;
+    let ((ping_tx, ping_rx), (pong_tx, pong_rx)) = (make(), make());
+    let mut pool = futures::executor::LocalPool::new();
+    let spawner = pool.spawner();
+    spawner
+        .spawn_local(async move {
+            for _ in 0..rounds {
+                let msg = ping_rx.recv_async().await.unwrap();
+                pong_tx.send_async(msg).await.unwrap();
+            }
+        })
+        .unwrap();
+    spawner
+        .spawn_local(async move {
+            for i in 0..rounds {
+                ping_tx.send_async(i).await.unwrap();
+                assert_eq!(pong_rx.recv_async().await, Ok(i));
+            }
+        })
+        .unwrap();
+    allocations(|| pool.run())
+}
+
+#[test]
+fn async_waits_allocate_nothing() {
+    for (name, make) in WAITING_FLAVORS {
+        // Each run makes its own channels and executor: what the first
+        // waits of a run allocate (the spare entries, the executor's own),
+        // 10 round trips allocate as well as 10,000.
+        let short = async_ping_pong(make, 10);
+        let long = async_ping_pong(make, WAITS);
+        assert!(
+            long <= short,
+            "{name}: {WAITS} round trips cost {long} allocations, 10 cost {short}"
+        );
+    }
+}
+
+#[test]
+fn async_sends_that_wait_allocate_nothing() {
+    use futures::task::LocalSpawnExt;
+    for (name, make) in [WAITING_FLAVORS[0], WAITING_FLAVORS[1]] {
+        let run = |msgs: u64| {
+            let (tx, rx) = make();
+            let mut pool = futures::executor::LocalPool::new();
+            let spawner = pool.spawner();
+            // The sender runs first and fills the channel; each of its
+            // sends then waits for the receiver's next turn.
+            spawner
+                .spawn_local(async move {
+                    for i in 0..msgs {
+                        tx.send_async(i).await.unwrap();
+                    }
+                })
+                .unwrap();
+            spawner
+                .spawn_local(async move {
+                    for i in 0..msgs {
+                        assert_eq!(rx.recv_async().await, Ok(i));
+                    }
+                })
+                .unwrap();
+            allocations(|| pool.run())
+        };
+        let short = run(10);
+        let long = run(WAITS);
+        assert!(
+            long <= short,
+            "{name}: {WAITS} sends cost {long} allocations, 10 cost {short}"
+        );
+    }
+}

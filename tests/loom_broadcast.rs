@@ -1806,7 +1806,8 @@ fn panicking_clone_vs_overwrite() {
 
 /// The counting allocator sees the allocations that hold messages (else
 /// the leak check of [`model`] would pass vacuously): each message slot
-/// (made on the first send, then kept for reuse) and each waiter entry.
+/// (made on the first send, then kept for reuse) and each waiter entry
+/// (kept as its side's spare once the wait is over, until the channel goes).
 /// And the counting message counts: a clone per receiver but the last.
 #[test]
 fn allocation_counting_sees_slots_and_entries() {
@@ -1829,7 +1830,11 @@ fn allocation_counting_sees_slots_and_entries() {
         register(&mut fut, &a);
         assert_eq!(live_cores(), before + 2, "a slot and an entry");
         drop(fut);
-        assert_eq!(live_cores(), before + 1);
+        assert_eq!(
+            live_cores(),
+            before + 2,
+            "the entry is kept as the receivers' spare, for the next wait"
+        );
         drop((tx, rx, rx2));
         assert_eq!(live_cores(), before);
         TestWake::assert_released(&a, "A");

@@ -108,7 +108,7 @@ use super::{RecvError, TryRecvError};
 use crate::loom::atomic::{AtomicUsize, Ordering::*};
 use crate::queue::lock::Lock;
 use crate::queue::send::{AfterUnlock, Offered, Queue, Refused};
-use crate::queue::waitlist::{Entry, WaitList, WAITING};
+use crate::queue::waitlist::{Spare, WaitList, Waiting, WAITING};
 
 /// One look at the ring by a receiver, under the lock.
 enum Step<T> {
@@ -138,6 +138,9 @@ pub(crate) struct Chan<T> {
     cap: usize,
     lagging: bool,
     senders: AtomicUsize,
+    /// A spare entry for each side's waits (`waitlist::Spare`).
+    spare_senders: Spare<T>,
+    spare_receivers: Spare<T>,
 }
 
 impl<T> Chan<T> {
@@ -160,6 +163,8 @@ impl<T> Chan<T> {
             cap,
             lagging,
             senders: AtomicUsize::new(1),
+            spare_senders: Spare::new(),
+            spare_receivers: Spare::new(),
         }
     }
 
@@ -304,12 +309,7 @@ impl<T> Chan<T> {
     /// read (or a message another receiver is cloning) and `listen` given,
     /// lists it among the waiting receivers.
     #[inline]
-    fn step(
-        &self,
-        next: &mut u64,
-        listen: Option<&Arc<Entry<T>>>,
-        after: &mut After<T>,
-    ) -> Step<T> {
+    fn step(&self, next: &mut u64, listen: Option<&Waiting<T>>, after: &mut After<T>) -> Step<T> {
         self.state.with(|state| {
             if *next < state.head {
                 let missed = state.head - *next;
@@ -321,7 +321,7 @@ impl<T> Chan<T> {
                     return Step::Closed;
                 }
                 if let Some(entry) = listen {
-                    state.waiting_receivers.push(entry.clone());
+                    state.waiting_receivers.push(entry.share());
                 }
                 return Step::Empty;
             };
@@ -335,7 +335,7 @@ impl<T> Chan<T> {
                     return Step::Empty;
                 };
                 if held.wait_for_clone() {
-                    state.waiting_receivers.push(entry.clone());
+                    state.waiting_receivers.push(entry.share());
                     return Step::Empty;
                 }
                 // Cleared meanwhile (without the lock): read it now.
@@ -408,7 +408,7 @@ impl<T> Chan<T> {
     /// read, moved or cloned), a lag, nothing (listed if `listen`), or the
     /// end.
     #[inline]
-    fn read(&self, at: &mut Cursor<T>, listen: Option<&Arc<Entry<T>>>) -> Read<T>
+    fn read(&self, at: &mut Cursor<T>, listen: Option<&Waiting<T>>) -> Read<T>
     where
         T: Clone,
     {
@@ -498,7 +498,7 @@ impl<T> Chan<T> {
         &self,
         cx: &mut Context<'_>,
         at: &mut Cursor<T>,
-        entry: &mut Option<Arc<Entry<T>>>,
+        entry: &mut Option<Waiting<T>>,
         tried: bool,
     ) -> Poll<Result<T, RecvError>>
     where
@@ -511,7 +511,10 @@ impl<T> Chan<T> {
             if waiting.state() == WAITING && waiting.reregister(cx.waker()) == WAITING {
                 return Poll::Pending;
             }
-            *entry = None;
+            entry
+                .take()
+                .expect("checked above")
+                .recycle(&self.spare_receivers);
         }
         // `tried`: the caller has just found nothing to read
         // (`block::wait_after_try`), so go straight to waiting.
@@ -524,12 +527,14 @@ impl<T> Chan<T> {
             Read::Empty => {
                 // Wait, with a new entry made outside the lock; the ring is
                 // looked at again inside it before the entry is listed.
-                let waiting = Entry::new(false, cx.waker());
+                let waiting = Waiting::from_spare(&self.spare_receivers, false, cx.waker());
                 let read = self.read(at, Some(&waiting));
                 if let Read::Empty = read {
                     *entry = Some(waiting);
                     return Poll::Pending;
                 }
+                // Not listed after all: the entry is spare again.
+                waiting.recycle(&self.spare_receivers);
                 read
             }
             read => read,
@@ -544,11 +549,12 @@ impl<T> Chan<T> {
 
     /// Withdraws a waiting receive (its future was dropped, or its deadline
     /// passed). Nothing was handed to it, so nothing is lost.
-    pub(crate) fn cancel_recv(&self, entry: Arc<Entry<T>>) {
+    pub(crate) fn cancel_recv(&self, entry: Waiting<T>) {
         if entry.state() == WAITING {
             self.state
                 .with(|state| state.waiting_receivers.remove(&entry));
         }
+        entry.recycle(&self.spare_receivers);
     }
 
     // ---- blocking ----
@@ -634,7 +640,7 @@ impl<T> Queue<T> for Chan<T> {
         }
     }
 
-    fn offer_or_list(&self, msg: T, entry: &Arc<Entry<T>>) -> (Offered<T>, After<T>) {
+    fn offer_or_list(&self, msg: T, entry: &Waiting<T>) -> (Offered<T>, After<T>) {
         let mut after = After::new();
         let offered = self
             .state
@@ -653,6 +659,10 @@ impl<T> Queue<T> for Chan<T> {
         self.state.with(|state| f(&mut state.waiting_senders))
     }
 
+    fn spare_senders(&self) -> &Spare<T> {
+        &self.spare_senders
+    }
+
     /// A ring with room for a batch: let the receivers drain a run first.
     #[cfg(feature = "std")]
     fn batches(&self) -> bool {
@@ -665,7 +675,7 @@ impl<T> Queue<T> for Chan<T> {
 struct BlockingRecv<'a, T> {
     chan: &'a Chan<T>,
     at: &'a mut Cursor<T>,
-    entry: Option<Arc<Entry<T>>>,
+    entry: Option<Waiting<T>>,
 }
 
 #[cfg(feature = "std")]

@@ -8,10 +8,10 @@
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::mem::ManuallyDrop;
+use core::task::Waker;
 
 use super::slot::{Detached, Held, Spare};
-use crate::loom::sync::Arc;
-use crate::queue::waitlist::{wake_all, Entry, WaitList, CLOSED, NOTIFIED};
+use crate::queue::waitlist::{wake_all, WaitList, CLOSED, NOTIFIED};
 
 /// A receiver's place in the channel: the number of the next message it
 /// reads, and a message it has read already but could not hand over yet.
@@ -84,8 +84,8 @@ pub(crate) struct After<T>(ManuallyDrop<Option<Work<T>>>);
 
 /// The work of an [`After`].
 struct Work<T> {
-    senders: Vec<Arc<Entry<T>>>,
-    pub(super) receivers: Option<VecDeque<Arc<Entry<T>>>>,
+    /// The wakers of the entries moved off the lists.
+    woken: Vec<Waker>,
     /// Messages to drop; the first one without allocating (an overwrite
     /// drops one message per send).
     dropped: Option<T>,
@@ -106,20 +106,23 @@ impl<T> After<T> {
 
     fn work(&mut self) -> &mut Work<T> {
         self.0.get_or_insert_with(|| Work {
-            senders: Vec::new(),
-            receivers: None,
+            woken: Vec::new(),
             dropped: None,
             dropped_more: Vec::new(),
             detached: None,
         })
     }
 
-    pub(super) fn wake_sender(&mut self, sender: Arc<Entry<T>>) {
-        self.work().senders.push(sender);
+    /// Wakes `waker` (a waiting sender's, finished) after unlocking.
+    pub(super) fn wake(&mut self, waker: Option<Waker>) {
+        if let Some(waker) = waker {
+            self.work().woken.push(waker);
+        }
     }
 
-    pub(super) fn wake_receivers(&mut self, receivers: VecDeque<Arc<Entry<T>>>) {
-        self.work().receivers = Some(receivers);
+    /// The wakers to fill with those of entries moved off a list.
+    pub(super) fn wakers(&mut self) -> &mut Vec<Waker> {
+        &mut self.work().woken
     }
 
     pub(super) fn drop_msg(&mut self, msg: T) {
@@ -165,9 +168,7 @@ impl<T> Drop for Work<T> {
     /// messages (the fields, dropped after this: every one, even while a
     /// panicking wake or drop unwinds).
     fn drop(&mut self) {
-        let senders = core::mem::take(&mut self.senders);
-        let receivers = self.receivers.take().into_iter().flatten();
-        wake_all(senders.into_iter().chain(receivers).map(Some));
+        wake_all(core::mem::take(&mut self.woken).into_iter().map(Some));
     }
 }
 
@@ -205,11 +206,7 @@ impl<T> State<T> {
     }
 
     fn notify_waiting_receivers(&mut self, after: &mut After<T>) {
-        let receivers = self.waiting_receivers.take_all();
-        for receiver in &receivers {
-            receiver.set(NOTIFIED);
-        }
-        after.wake_receivers(receivers);
+        self.waiting_receivers.notify_all(NOTIFIED, after.wakers());
     }
 
     /// Pops the done messages at the head, then moves waiting senders'
@@ -226,19 +223,16 @@ impl<T> State<T> {
         }
         if self.receivers == 0 {
             debug_assert!(self.ring.is_empty(), "nobody left to read the ring");
-            while let Some(sender) = self.waiting_senders.pop() {
-                sender.set(CLOSED);
-                after.wake_sender(sender);
-            }
+            self.waiting_senders.notify_all(CLOSED, after.wakers());
             return;
         }
         let mut moved = false;
         while self.ring.len() < cap {
-            let Some((sender, msg)) = self.waiting_senders.pop_sender() else {
+            let Some((msg, sender)) = self.waiting_senders.pop_sender() else {
                 break;
             };
             self.push(msg);
-            after.wake_sender(sender);
+            after.wake(sender);
             moved = true;
         }
         if moved {
@@ -250,9 +244,8 @@ impl<T> State<T> {
     pub(super) fn close(&mut self, after: &mut After<T>) -> bool {
         let was_open = !self.closed;
         self.closed = true;
-        while let Some(sender) = self.waiting_senders.pop() {
-            sender.set(CLOSED);
-            after.wake_sender(sender);
+        if !self.waiting_senders.is_empty() {
+            self.waiting_senders.notify_all(CLOSED, after.wakers());
         }
         self.notify_receivers(after);
         was_open
@@ -263,7 +256,9 @@ impl<T> State<T> {
 #[cfg(all(test, not(tidings_loom)))]
 mod tests {
     use super::*;
-    use crate::queue::waitlist::SENT;
+    use crate::queue::waitlist::counting_waker::{self, Count};
+    use crate::queue::waitlist::{Waiting, SENT};
+    use std::sync::Arc; // shim-exempt: the test wakers' counts
 
     fn state(receivers: usize) -> State<u32> {
         State {
@@ -277,8 +272,10 @@ mod tests {
         }
     }
 
-    fn entry() -> Arc<Entry<u32>> {
-        Entry::new(false, futures::task::noop_waker_ref())
+    /// A waiting future's entry, and the count of its waker's wakes.
+    fn entry() -> (Waiting<u32>, Arc<Count>) {
+        let (waker, count) = counting_waker::new();
+        (Waiting::new(false, &waker), count)
     }
 
     /// Every receiver reads the head message: the last one takes it out.
@@ -322,7 +319,7 @@ mod tests {
     fn release_moves_waiting_senders_in_and_wakes_them() {
         let mut state = state(1);
         state.push(1);
-        let sender = entry();
+        let (sender, wakes) = entry();
         state.waiting_senders.push_sender(&sender, 2);
         let mut after = After::new();
         state.release(1, &mut after);
@@ -332,6 +329,7 @@ mod tests {
         assert_eq!(sender.state(), SENT);
         assert!(!after.is_empty(), "the sender is to be woken");
         after.finish();
+        assert_eq!(wakes.get(), 1);
         assert_eq!(state.ring.len(), 1);
         assert_eq!(read_head(&mut state), 2);
     }
@@ -340,7 +338,7 @@ mod tests {
     fn with_no_receiver_left_waiting_senders_get_their_messages_back() {
         let mut state = state(1);
         state.push(1);
-        let sender = entry();
+        let (sender, wakes) = entry();
         state.waiting_senders.push_sender(&sender, 2);
         // The only receiver is dropped: it will read nothing more.
         state.receivers = 0;
@@ -352,21 +350,23 @@ mod tests {
         after.finish();
         assert!(state.ring.is_empty());
         assert_eq!(sender.send_outcome().err(), Some(2));
+        assert_eq!(wakes.get(), 1);
     }
 
     #[test]
     fn close_finishes_senders_and_notifies_receivers_once() {
         let mut state = state(1);
         state.push(1);
-        let sender = entry();
+        let (sender, sender_wakes) = entry();
         state.waiting_senders.push_sender(&sender, 2);
-        let receiver = entry();
-        state.waiting_receivers.push(receiver.clone());
+        let (receiver, receiver_wakes) = entry();
+        state.waiting_receivers.push(receiver.share());
         let mut after = After::new();
         assert!(state.close(&mut after));
         after.finish();
         assert_eq!(sender.send_outcome().err(), Some(2));
         assert_eq!(receiver.state(), NOTIFIED);
+        assert_eq!((sender_wakes.get(), receiver_wakes.get()), (1, 1));
         let mut after = After::new();
         assert!(!state.close(&mut after), "closed once");
         assert!(after.is_empty());

@@ -44,7 +44,6 @@
 //!   Closing finishes every waiting sender (`CLOSED`) and notifies every
 //!   waiting receiver; receivers drain the buffer, then see the end.
 
-use crate::loom::sync::Arc;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::task::{Context, Poll};
@@ -59,7 +58,7 @@ use crate::error::TryRecvError;
 use crate::loom::atomic::{AtomicUsize, Ordering::*};
 use crate::queue::lock::Lock;
 use crate::queue::send::{AfterUnlock, Offered, Queue, Refused};
-use crate::queue::waitlist::{wake_all, Entry, WaitList, WAITING};
+use crate::queue::waitlist::{wake_all, Spare, WaitList, Waiting, WAITING};
 
 /// The shared core of an mpmc channel.
 #[derive(Debug)]
@@ -71,6 +70,9 @@ pub(crate) struct Chan<T> {
     batches: bool,
     senders: AtomicUsize,
     receivers: AtomicUsize,
+    /// A spare entry for each side's waits (`waitlist::Spare`).
+    spare_senders: Spare<T>,
+    spare_receivers: Spare<T>,
 }
 
 impl<T> Chan<T> {
@@ -88,6 +90,8 @@ impl<T> Chan<T> {
             }),
             senders: AtomicUsize::new(1),
             receivers: AtomicUsize::new(1),
+            spare_senders: Spare::new(),
+            spare_receivers: Spare::new(),
         }
     }
 
@@ -211,7 +215,7 @@ impl<T> Chan<T> {
     /// ([`put_back`](Self::put_back)) while the panic unwinds, so a
     /// panicking waker never consumes a message.
     #[inline(always)]
-    fn deliver(&self, msg: T, wake: Wake<T>) -> T {
+    fn deliver(&self, msg: T, wake: Wake) -> T {
         if wake.is_empty() {
             return msg;
         }
@@ -222,7 +226,7 @@ impl<T> Chan<T> {
     /// fast path stays small. (Not `#[cold]`: every receive of a hand-off,
     /// a full `bounded(1)` say, comes here.)
     #[inline(never)]
-    fn deliver_waking(&self, msg: T, wake: Wake<T>) -> T {
+    fn deliver_waking(&self, msg: T, wake: Wake) -> T {
         self.deliver_after(Some(msg), || wake.wake())
             .expect("delivered")
     }
@@ -265,10 +269,10 @@ impl<T> Chan<T> {
         self.state.with(|state| {
             for msg in msgs.into_iter().rev() {
                 state.buffer.push_front(msg);
-                woken.extend(state.notify_receiver());
+                woken.push(state.notify_receiver());
             }
         });
-        wake_all(woken.into_iter().map(Some));
+        wake_all(woken.into_iter());
     }
 
     /// Takes every message buffered now, in one locked section, as that
@@ -284,14 +288,14 @@ impl<T> Chan<T> {
             for _ in 0..len {
                 let (msg, wake) = state.take().expect("buffered");
                 msgs.push_back(msg);
-                woken.extend(wake.first);
-                woken.extend(wake.second);
+                woken.push(wake.first);
+                woken.push(wake.second);
             }
         });
-        if woken.is_empty() {
+        if woken.iter().all(Option::is_none) {
             return msgs;
         }
-        self.deliver_after(msgs, || wake_all(woken.into_iter().map(Some)))
+        self.deliver_after(msgs, || wake_all(woken.into_iter()))
     }
 
     /// One poll of a receive. `entry` holds the waiter while it waits;
@@ -301,7 +305,7 @@ impl<T> Chan<T> {
     pub(crate) fn poll_recv(
         &self,
         cx: &mut Context<'_>,
-        entry: &mut Option<Arc<Entry<T>>>,
+        entry: &mut Option<Waiting<T>>,
         handoff: bool,
         tried: bool,
     ) -> Poll<Option<T>> {
@@ -325,7 +329,9 @@ impl<T> Chan<T> {
                 }
             }
             let waiting = entry.take().expect("checked above");
-            if let Some(msg) = waiting.take_owned() {
+            let handed = waiting.take_owned();
+            waiting.recycle(&self.spare_receivers);
+            if let Some(msg) = handed {
                 // FILLED: a sender handed it the message.
                 return Poll::Ready(Some(msg));
             }
@@ -340,22 +346,24 @@ impl<T> Chan<T> {
         }
         // Empty: wait, with a new entry made outside the lock; the buffer
         // is looked at again inside it before the entry is listed.
-        let waiting = Entry::new(handoff, cx.waker());
+        let waiting = Waiting::from_spare(&self.spare_receivers, handoff, cx.waker());
         let taken = self.state.with(|state| match state.take() {
             Some(taken) => Some(Some(taken)),
             None if state.closed => Some(None),
             None => {
-                state.receivers.push(waiting.clone());
+                state.receivers.push(waiting.share());
                 None
             }
         });
+        let Some(taken) = taken else {
+            *entry = Some(waiting);
+            return Poll::Pending;
+        };
+        // Not listed after all: the entry is spare again.
+        waiting.recycle(&self.spare_receivers);
         match taken {
-            Some(Some((msg, wake))) => Poll::Ready(Some(self.deliver(msg, wake))),
-            Some(None) => Poll::Ready(None),
-            None => {
-                *entry = Some(waiting);
-                Poll::Pending
-            }
+            Some((msg, wake)) => Poll::Ready(Some(self.deliver(msg, wake))),
+            None => Poll::Ready(None),
         }
     }
 
@@ -364,11 +372,14 @@ impl<T> Chan<T> {
     /// must return (only entries that accept a hand-off can get one). A
     /// receive that was notified but gives up passes the notification on
     /// if something is still ready.
-    pub(crate) fn cancel_recv(&self, entry: Arc<Entry<T>>) -> Option<T> {
+    pub(crate) fn cancel_recv(&self, entry: Waiting<T>) -> Option<T> {
         if entry.state() == WAITING && self.state.with(|state| state.receivers.remove(&entry)) {
+            entry.recycle(&self.spare_receivers);
             return None;
         }
-        match entry.take_owned() {
+        let handed = entry.take_owned();
+        entry.recycle(&self.spare_receivers);
+        match handed {
             // FILLED: a sender handed it the message.
             Some(msg) => Some(msg),
             None => {
@@ -420,7 +431,7 @@ impl<T> Chan<T> {
 #[cfg(feature = "std")]
 struct BlockingRecv<'a, T> {
     chan: &'a Chan<T>,
-    entry: Option<Arc<Entry<T>>>,
+    entry: Option<Waiting<T>>,
 }
 
 #[cfg(feature = "std")]
@@ -461,7 +472,7 @@ impl<T> crate::wait::block::Op for BlockingRecv<'_, T> {
     }
 }
 
-impl<T> AfterUnlock for Wake<T> {
+impl AfterUnlock for Wake {
     #[inline(always)]
     fn run_after_unlock(self) {
         self.wake();
@@ -471,7 +482,7 @@ impl<T> AfterUnlock for Wake<T> {
 /// How an mpmc channel offers a message: into its buffer, or straight to
 /// a blocked receiving thread (`State::offer`).
 impl<T> Queue<T> for Chan<T> {
-    type After = Wake<T>;
+    type After = Wake;
 
     // Always inlined: a send that finds room is this and nothing else.
     #[inline(always)]
@@ -489,7 +500,7 @@ impl<T> Queue<T> for Chan<T> {
         sent.map(Wake::wake)
     }
 
-    fn offer_or_list(&self, msg: T, entry: &Arc<Entry<T>>) -> (Offered<T>, Wake<T>) {
+    fn offer_or_list(&self, msg: T, entry: &Waiting<T>) -> (Offered<T>, Wake) {
         self.state.with(|state| {
             if state.closed {
                 return (Offered::Closed(msg), Wake::NONE);
@@ -513,6 +524,10 @@ impl<T> Queue<T> for Chan<T> {
 
     fn with_senders<R>(&self, f: impl FnOnce(&mut WaitList<T>) -> R) -> R {
         self.state.with(|state| f(&mut state.senders))
+    }
+
+    fn spare_senders(&self) -> &Spare<T> {
+        &self.spare_senders
     }
 
     #[cfg(feature = "std")]

@@ -6,13 +6,14 @@
 //! docs); the unit tests below check them without threads.
 
 use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+use core::task::Waker;
 
 use super::bounded::Ring;
 use super::rendezvous::Zero;
 use super::unbounded::Blocks;
 use crate::error::TryRecvError;
-use crate::loom::sync::Arc;
-use crate::queue::waitlist::{wake_all, Entry, WaitList, CLOSED, NOTIFIED};
+use crate::queue::waitlist::{wake_all, WaitList, CLOSED, NOTIFIED};
 
 /// A flavor's buffer. The only place that tells the flavors apart.
 #[derive(Debug)]
@@ -89,15 +90,15 @@ impl<T> Buffer<T> {
     }
 }
 
-/// Entries moved off a list under the lock, to be woken after unlocking:
-/// at most a sender and a receiver.
-#[must_use = "the entries must be woken"]
-pub(crate) struct Wake<T> {
-    pub(super) first: Option<Arc<Entry<T>>>,
-    pub(super) second: Option<Arc<Entry<T>>>,
+/// The wakers of entries moved off a list under the lock, to be woken
+/// after unlocking: at most a sender's and a receiver's.
+#[must_use = "the wakers must be woken"]
+pub(crate) struct Wake {
+    pub(super) first: Option<Waker>,
+    pub(super) second: Option<Waker>,
 }
 
-impl<T> Wake<T> {
+impl Wake {
     pub(super) const NONE: Self = Self {
         first: None,
         second: None,
@@ -110,9 +111,9 @@ impl<T> Wake<T> {
     }
 
     #[inline]
-    pub(super) fn one(entry: Option<Arc<Entry<T>>>) -> Self {
+    pub(super) fn one(waker: Option<Waker>) -> Self {
         Self {
-            first: entry,
+            first: waker,
             second: None,
         }
     }
@@ -137,12 +138,10 @@ pub(crate) struct State<T> {
 }
 
 impl<T> State<T> {
-    /// Notifies the first listed receiver, if any: returns it to be woken.
+    /// Notifies the first listed receiver, if any: returns its waker.
     #[inline]
-    pub(super) fn notify_receiver(&mut self) -> Option<Arc<Entry<T>>> {
-        let entry = self.receivers.pop()?;
-        entry.set(NOTIFIED);
-        Some(entry)
+    pub(super) fn notify_receiver(&mut self) -> Option<Waker> {
+        self.receivers.notify_first(NOTIFIED)
     }
 
     /// Offers `msg` to the channel, which must be open: hands it to a
@@ -151,7 +150,7 @@ impl<T> State<T> {
     /// it; a rendezvous has no buffer, so always), or pushes it into the
     /// buffer. Gives it back when neither can take it now.
     #[inline(always)]
-    pub(super) fn offer(&mut self, msg: T) -> Result<Wake<T>, T> {
+    pub(super) fn offer(&mut self, msg: T) -> Result<Wake, T> {
         if self.receivers.has_accepting() && self.buffer.len() == 0 {
             return Ok(self.hand_off(msg));
         }
@@ -163,16 +162,16 @@ impl<T> State<T> {
     /// Out of line, so that `offer` stays small enough to be inlined into
     /// every send's fast path.
     #[inline(never)]
-    fn hand_off(&mut self, msg: T) -> Wake<T> {
+    fn hand_off(&mut self, msg: T) -> Wake {
         let handed = self.receivers.hand_off(msg);
-        Wake::one(Some(handed.ok().expect("one accepts")))
+        Wake::one(handed.ok().expect("one accepts"))
     }
 
     /// Takes the next message: from the buffer (moving the first waiting
     /// sender's message in behind it), or, with nothing buffered, from the
     /// first waiting sender (rendezvous).
     #[inline(always)]
-    pub(super) fn take(&mut self) -> Option<(T, Wake<T>)> {
+    pub(super) fn take(&mut self) -> Option<(T, Wake)> {
         if self.senders.is_empty() {
             return self.buffer.pop().map(|msg| (msg, Wake::NONE));
         }
@@ -182,14 +181,14 @@ impl<T> State<T> {
     /// `take` with senders waiting: out of line, so that `take` stays small
     /// enough to be inlined into every receive's fast path.
     #[inline(never)]
-    fn take_with_senders(&mut self) -> Option<(T, Wake<T>)> {
+    fn take_with_senders(&mut self) -> Option<(T, Wake)> {
         if let Some(msg) = self.buffer.pop() {
             if self.buffer.is_rendezvous() {
                 // A message put back (see `Chan::put_back`): no room was
                 // made, the senders wait on.
                 return Some((msg, Wake::NONE));
             }
-            let (sender, moved) = self.senders.pop_sender().expect("not empty");
+            let (moved, sender) = self.senders.pop_sender().expect("not empty");
             // The pop made room, so the push succeeds.
             let pushed = self.buffer.push(moved);
             debug_assert!(pushed.is_ok(), "a pop makes room for one push");
@@ -197,18 +196,18 @@ impl<T> State<T> {
             return Some((
                 msg,
                 Wake {
-                    first: Some(sender),
+                    first: sender,
                     second: receiver,
                 },
             ));
         }
-        let (sender, msg) = self.senders.pop_sender()?;
-        Some((msg, Wake::one(Some(sender))))
+        let (msg, sender) = self.senders.pop_sender()?;
+        Some((msg, Wake::one(sender)))
     }
 
     /// `take`, or why there is nothing: the locked part of a `try_recv`.
     #[inline(always)]
-    pub(super) fn try_take(&mut self) -> Result<(T, Wake<T>), TryRecvError> {
+    pub(super) fn try_take(&mut self) -> Result<(T, Wake), TryRecvError> {
         match self.take() {
             Some(taken) => Ok(taken),
             None if self.closed => Err(TryRecvError::Disconnected),
@@ -225,28 +224,24 @@ impl<T> State<T> {
     /// Closes the channel: finishes every waiting sender and notifies every
     /// waiting receiver. Returns them to be woken, and whether this call
     /// closed it.
-    pub(super) fn close(&mut self) -> (bool, Woken<T>) {
+    pub(super) fn close(&mut self) -> (bool, Woken) {
         let was_open = !self.closed;
         self.closed = true;
-        let senders = self.senders.take_all();
-        for sender in &senders {
-            sender.set(CLOSED);
-        }
-        let receivers = self.receivers.take_all();
-        for receiver in &receivers {
-            receiver.set(NOTIFIED);
-        }
-        (was_open, Woken(senders, receivers))
+        let mut woken = Woken(Vec::new());
+        self.senders.notify_all(CLOSED, &mut woken.0);
+        self.receivers.notify_all(NOTIFIED, &mut woken.0);
+        (was_open, woken)
     }
 }
 
-/// Everyone a close took off the lists, to be woken after unlocking.
-#[must_use = "the entries must be woken"]
-pub(crate) struct Woken<T>(VecDeque<Arc<Entry<T>>>, VecDeque<Arc<Entry<T>>>);
+/// The wakers of everyone a close took off the lists, to be woken after
+/// unlocking.
+#[must_use = "the wakers must be woken"]
+pub(crate) struct Woken(Vec<Waker>);
 
-impl<T> Woken<T> {
+impl Woken {
     pub(super) fn wake(self) {
-        wake_all(self.0.into_iter().chain(self.1).map(Some));
+        wake_all(self.0.into_iter().map(Some));
     }
 }
 
@@ -255,8 +250,10 @@ impl<T> Woken<T> {
 #[cfg(all(test, not(tidings_loom)))]
 mod tests {
     use super::*;
-    use crate::queue::waitlist::{FILLED, SENT, WAITING};
+    use crate::queue::waitlist::counting_waker::{self, Count};
+    use crate::queue::waitlist::{Waiting, FILLED, SENT, WAITING};
     use alloc::vec::Vec;
+    use std::sync::Arc; // shim-exempt: the test wakers' counts
 
     fn state(buffer: Buffer<u32>) -> State<u32> {
         State {
@@ -272,20 +269,24 @@ mod tests {
     }
 
     /// A new waiter's entry: a receiving thread's (accepts a hand-off) or
-    /// a future's.
-    fn entry(accepts_handoff: bool) -> Arc<Entry<u32>> {
-        Entry::new(accepts_handoff, futures::task::noop_waker_ref())
+    /// a future's; and the count of its waker's wakes.
+    fn entry(accepts_handoff: bool) -> (Waiting<u32>, Arc<Count>) {
+        let (waker, count) = counting_waker::new();
+        (Waiting::new(accepts_handoff, &waker), count)
     }
 
-    fn woken(wake: Wake<u32>) -> Vec<Arc<Entry<u32>>> {
-        wake.first.into_iter().chain(wake.second).collect()
+    /// Wakes what a move left to wake; returns how many wakers that was.
+    fn woken(wake: Wake) -> usize {
+        let n = usize::from(wake.first.is_some()) + usize::from(wake.second.is_some());
+        wake.wake();
+        n
     }
 
     #[test]
     fn a_bounded_buffer_takes_cap_messages_in_order() {
         let mut state = bounded(2);
-        assert!(woken(state.offer(1).ok().unwrap()).is_empty());
-        assert!(woken(state.offer(2).ok().unwrap()).is_empty());
+        assert_eq!(woken(state.offer(1).ok().unwrap()), 0);
+        assert_eq!(woken(state.offer(2).ok().unwrap()), 0);
         assert_eq!(state.offer(3).err(), Some(3), "full");
         assert_eq!(state.take().map(|(msg, _)| msg), Some(1));
         assert_eq!(state.take().map(|(msg, _)| msg), Some(2));
@@ -307,13 +308,12 @@ mod tests {
     fn a_receive_moves_the_first_waiting_sender_in_behind_it() {
         let mut state = bounded(1);
         assert!(state.offer(1).is_ok());
-        let sender = entry(false);
+        let (sender, wakes) = entry(false);
         state.senders.push_sender(&sender, 2);
         let (msg, wake) = state.take().expect("buffered");
         assert_eq!(msg, 1);
-        let woken = woken(wake);
-        assert_eq!(woken.len(), 1, "the sender, finished");
-        assert!(Arc::ptr_eq(&woken[0], &sender));
+        assert_eq!(woken(wake), 1, "the sender, finished");
+        assert_eq!(wakes.get(), 1);
         assert_eq!(sender.state(), SENT);
         assert_eq!(state.buffer.len(), 1, "its message moved in");
         assert!(state.senders.is_empty());
@@ -324,22 +324,23 @@ mod tests {
     fn a_rendezvous_receive_takes_from_the_waiting_sender() {
         let mut state = state(Buffer::Rendezvous(Zero::new()));
         assert_eq!(state.offer(1).err(), Some(1), "no buffer, nobody waiting");
-        let sender = entry(false);
+        let (sender, wakes) = entry(false);
         state.senders.push_sender(&sender, 7);
         assert!(state.has_ready());
         let (msg, wake) = state.take().expect("from the sender");
         assert_eq!(msg, 7);
-        assert_eq!(woken(wake).len(), 1);
+        assert_eq!(woken(wake), 1);
+        assert_eq!(wakes.get(), 1);
         assert_eq!(sender.send_outcome().ok(), Some(()));
     }
 
     #[test]
     fn a_send_hands_off_to_a_blocked_thread_when_nothing_is_buffered() {
         let mut state = bounded(4);
-        let thread = entry(true);
-        state.receivers.push(thread.clone());
-        let woken = woken(state.offer(5).ok().unwrap());
-        assert!(Arc::ptr_eq(&woken[0], &thread));
+        let (thread, wakes) = entry(true);
+        state.receivers.push(thread.share());
+        assert_eq!(woken(state.offer(5).ok().unwrap()), 1);
+        assert_eq!(wakes.get(), 1);
         assert_eq!(thread.state(), FILLED);
         assert_eq!(state.buffer.len(), 0, "handed over, not buffered");
         assert_eq!(thread.take_owned(), Some(5));
@@ -349,10 +350,10 @@ mod tests {
     #[test]
     fn a_send_buffers_and_notifies_a_waiting_future() {
         let mut state = bounded(4);
-        let future = entry(false);
-        state.receivers.push(future.clone());
-        let woken = woken(state.offer(5).ok().unwrap());
-        assert!(Arc::ptr_eq(&woken[0], &future));
+        let (future, wakes) = entry(false);
+        state.receivers.push(future.share());
+        assert_eq!(woken(state.offer(5).ok().unwrap()), 1);
+        assert_eq!(wakes.get(), 1);
         assert_eq!(future.state(), NOTIFIED);
         assert_eq!(future.take_owned(), None, "a notified entry holds nothing");
         assert_eq!(state.buffer.len(), 1);
@@ -362,16 +363,17 @@ mod tests {
     fn close_finishes_senders_with_their_messages_and_notifies_receivers() {
         let mut state = bounded(1);
         assert!(state.offer(1).is_ok());
-        let sender = entry(false);
+        let (sender, sender_wakes) = entry(false);
         state.senders.push_sender(&sender, 2);
-        let receiver = entry(false);
-        state.receivers.push(receiver.clone());
+        let (receiver, receiver_wakes) = entry(false);
+        state.receivers.push(receiver.share());
         assert_eq!(receiver.state(), WAITING);
         let (closed_now, woken) = state.close();
         assert!(closed_now);
         assert_eq!(sender.send_outcome().err(), Some(2), "handed back");
         assert_eq!(receiver.state(), NOTIFIED);
         woken.wake();
+        assert_eq!((sender_wakes.get(), receiver_wakes.get()), (1, 1));
         assert!(!state.close().0, "closed once");
         // What was buffered is still received, then the end.
         assert_eq!(state.try_take().ok().map(|(msg, _)| msg), Some(1));
@@ -382,7 +384,7 @@ mod tests {
     #[should_panic(expected = "a new entry is listed")]
     fn an_entry_is_listed_once() {
         let mut state = bounded(1);
-        let sender = entry(false);
+        let (sender, _) = entry(false);
         state.senders.push_sender(&sender, 1);
         state.senders.push_sender(&sender, 2);
     }

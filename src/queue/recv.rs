@@ -19,11 +19,10 @@
 
 use core::task::Poll;
 
-use crate::loom::sync::Arc;
-use crate::queue::waitlist::Entry;
+use crate::queue::waitlist::Waiting;
 
 /// The entry of the kind's poll step: listed while the op waits.
-pub(crate) type Listing<T> = Option<Arc<Entry<T>>>;
+pub(crate) type Listing<T> = Option<Waiting<T>>;
 
 /// A receive that may wait, as a future or a stream holds it.
 pub(crate) struct RecvOp<T> {
@@ -84,7 +83,7 @@ impl<T> RecvOp<T> {
     /// Gives up a waiting receive (its future or stream is dropped):
     /// `withdraw` is the kind's withdrawal of the entry.
     #[inline]
-    pub(crate) fn cancel(&mut self, withdraw: impl FnOnce(Arc<Entry<T>>)) {
+    pub(crate) fn cancel(&mut self, withdraw: impl FnOnce(Waiting<T>)) {
         if let Some(entry) = self.entry.take() {
             withdraw(entry);
         }

@@ -37,8 +37,7 @@
 
 use core::task::{Context, Poll};
 
-use crate::loom::sync::Arc;
-use crate::queue::waitlist::{Entry, WaitList, WAITING};
+use crate::queue::waitlist::{Spare, WaitList, Waiting, WAITING};
 
 /// Why a queue did not take a message now; the message is handed back.
 pub(crate) enum Refused<T> {
@@ -97,10 +96,13 @@ pub(crate) trait Queue<T> {
     /// puts it into `entry` (new, not listed yet) and lists the entry
     /// among the waiting senders. The work left for after the lock is
     /// returned, not done.
-    fn offer_or_list(&self, msg: T, entry: &Arc<Entry<T>>) -> (Offered<T>, Self::After);
+    fn offer_or_list(&self, msg: T, entry: &Waiting<T>) -> (Offered<T>, Self::After);
 
     /// Runs `f` on the list of waiting senders, under the lock.
     fn with_senders<R>(&self, f: impl FnOnce(&mut WaitList<T>) -> R) -> R;
+
+    /// Where the senders' waits keep a spare entry.
+    fn spare_senders(&self) -> &Spare<T>;
 
     /// Whether a blocking send that finds no room retries a few times
     /// before it waits (`block::batches`).
@@ -112,7 +114,7 @@ pub(crate) trait Queue<T> {
 pub(crate) struct SendOp<T> {
     /// The message, until the send waits (then the entry holds it).
     msg: Option<T>,
-    entry: Option<Arc<Entry<T>>>,
+    entry: Option<Waiting<T>>,
 }
 
 impl<T> SendOp<T> {
@@ -175,7 +177,8 @@ impl<T> SendOp<T> {
         if let Some(waiting) = &self.entry {
             let done = waiting.poll_send(cx.waker());
             if done.is_ready() {
-                self.entry = None;
+                let waiting = self.entry.take().expect("checked above");
+                waiting.recycle(queue.spare_senders());
             }
             return done;
         }
@@ -184,7 +187,7 @@ impl<T> SendOp<T> {
         }
         // The waker is cloned with the message in place: a panicking clone
         // leaves the op as it was.
-        let waiting = Entry::new(false, cx.waker());
+        let waiting = Waiting::from_spare(queue.spare_senders(), false, cx.waker());
         let msg = self.msg.take().expect("checked above");
         let (offered, after) = queue.offer_or_list(msg, &waiting);
         match offered {
@@ -196,10 +199,12 @@ impl<T> SendOp<T> {
                 Poll::Pending
             }
             Offered::Sent => {
+                waiting.recycle(queue.spare_senders());
                 after.run_after_unlock();
                 Poll::Ready(Ok(()))
             }
             Offered::Closed(msg) => {
+                waiting.recycle(queue.spare_senders());
                 after.run_after_unlock();
                 Poll::Ready(Err(msg))
             }
@@ -216,18 +221,21 @@ impl<T> SendOp<T> {
     }
 
     #[inline(never)]
-    fn withdraw<Q: Queue<T>>(queue: &Q, entry: Arc<Entry<T>>) -> SendEnd<T> {
+    fn withdraw<Q: Queue<T>>(queue: &Q, entry: Waiting<T>) -> SendEnd<T> {
         if entry.state() == WAITING {
             if let Some(msg) = queue.with_senders(|senders| senders.withdraw(&entry)) {
+                entry.recycle(queue.spare_senders());
                 return SendEnd::Withdrawn(msg);
             }
         }
         // Off its list: `withdraw` did not find it, or it was no longer
         // WAITING.
-        match entry.send_outcome() {
+        let end = match entry.send_outcome() {
             Ok(()) => SendEnd::Sent,
             Err(msg) => SendEnd::Closed(msg),
-        }
+        };
+        entry.recycle(queue.spare_senders());
+        end
     }
 }
 

@@ -25,11 +25,28 @@
 //! Every move happens under the channel's lock: the owner pushes a new
 //! entry in `WAITING` (or removes one still `WAITING` when it gives up);
 //! a notifier pops it and moves it out of `WAITING` once, with a Release
-//! store. Only then, after unlocking, does the notifier wake it
-//! ([`Entry::wake`]), so no waker runs under the lock. The owner reads the
-//! state with Acquire: once it sees a state other than `WAITING`, the entry
-//! is off every list, nobody else touches `msg`, and what the notifier
-//! wrote is visible.
+//! store, then takes the owner's waker out of the slot and drops the
+//! list's reference, all under the lock (`Entry::notify`); it wakes the
+//! waker after unlocking, so no waker runs under the lock. The owner reads
+//! the state with Acquire: once it sees a state other than `WAITING`, the
+//! entry is off every list, nobody else touches `msg`, and what the
+//! notifier wrote is visible.
+//!
+//! The owner holds its entry through a [`Waiting`] handle, which empties
+//! the waker slot before it lets go: so whoever drops an entry's last
+//! reference (a notifier under the lock, say) drops no waker.
+//!
+//! # No allocation per wait
+//!
+//! When the owner is done with its entry (the wait is over, or was never
+//! needed), it gives it to its side's [`Spare`], a one-entry slot, and the
+//! next wait on that side takes it from there instead of allocating. The
+//! owner can: once it sees the move, the notifier's reference is gone or
+//! about to go (it is dropped inside the notifier's critical section), so
+//! the owner's is normally the only one; if it is not, the entry is simply
+//! dropped. A channel whose waits on a side come one at a time (a ping-pong,
+//! a producer waiting for room) therefore allocates no entry per wait;
+//! waits that overlap make an entry for each one beyond the spare.
 //!
 //! The message cell is reached only through this file: under the lock
 //! through the list (`push_sender`, `pop_sender`, `hand_off`,
@@ -41,15 +58,16 @@
 //! An owner waiting again registers its new waker in the entry's slot
 //! without the lock, then re-reads the state: either the notifier's later
 //! `take` finds the new waker, or the re-read sees the move (the
-//! `WakerSlot` protocol). An entry is never put back on a list: an owner
-//! that must wait again after being notified makes a new one.
+//! `WakerSlot` protocol). An entry is never put back on a list while its
+//! owner holds it: an owner that must wait again after being notified
+//! takes another (the spare it just left, usually).
 #![allow(unsafe_code)]
 
 use crate::loom::sync::Arc;
 use alloc::collections::VecDeque;
 use core::task::{Poll, Waker};
 
-use crate::loom::atomic::{AtomicU8, Ordering::*};
+use crate::loom::atomic::{AtomicPtr, AtomicU8, Ordering::*};
 use crate::loom::cell::UnsafeCell;
 use crate::wait::waker_slot::WakerSlot;
 
@@ -80,7 +98,7 @@ unsafe impl<T: Send> Send for Entry<T> {}
 
 impl<T> Entry<T> {
     /// A new, empty entry in `WAITING`, registered to wake `waker`.
-    pub(crate) fn new(accepts_handoff: bool, waker: &Waker) -> Arc<Self> {
+    fn new(accepts_handoff: bool, waker: &Waker) -> Arc<Self> {
         crate::queue::lock::waiting();
         let entry = Arc::new(Self {
             state: AtomicU8::new(WAITING),
@@ -194,12 +212,92 @@ impl<T> Entry<T> {
         Poll::Ready(self.send_outcome())
     }
 
-    /// Wakes the owner. Called after unlocking, by whoever moved the entry
-    /// out of `WAITING`.
-    pub(crate) fn wake(&self) {
-        if let Some(waker) = self.waker.take() {
-            waker.wake();
+    /// Moves the entry out of `WAITING` and lets go of it: called under the
+    /// channel's lock by whoever took it off its list. Returns the owner's
+    /// waker, to be woken after unlocking. The waker is taken after the
+    /// move (so a waker the owner registers meanwhile is either taken here
+    /// or sees the move and wakes itself, the `WakerSlot` protocol), and
+    /// the list's reference is dropped here, under the lock: never the
+    /// last one, or one that runs user code, since the owner empties the
+    /// slot before it lets go of its own ([`Waiting`]).
+    /// (An associated function: loom's `Arc` cannot be a `self` type.)
+    fn notify(entry: Arc<Self>, state: u8) -> Option<Waker> {
+        entry.set(state);
+        entry.waker.take()
+    }
+}
+
+/// The owner's handle to its listed entry: the waiting operation holds it
+/// (a future, a blocked thread's call), the list holds a plain `Arc`.
+/// Dropping it first empties the entry's waker slot (a waker's drop is user
+/// code; the owner is outside the lock), so whoever drops the entry's last
+/// reference, perhaps a notifier under the lock, runs no user code.
+pub(crate) struct Waiting<T>(Arc<Entry<T>>);
+
+impl<T> Waiting<T> {
+    /// A new, empty entry in `WAITING`, registered to wake `waker`.
+    #[cfg(all(test, not(tidings_loom)))]
+    pub(crate) fn new(accepts_handoff: bool, waker: &Waker) -> Self {
+        Self(Entry::new(accepts_handoff, waker))
+    }
+
+    /// An empty entry in `WAITING`, registered to wake `waker`: the one
+    /// `spare` keeps, or a new one.
+    pub(crate) fn from_spare(spare: &Spare<T>, accepts_handoff: bool, waker: &Waker) -> Self {
+        let Some(mut entry) = spare.take() else {
+            return Self(Entry::new(accepts_handoff, waker));
+        };
+        crate::queue::lock::waiting();
+        let reset = Arc::get_mut(&mut entry).expect("a spare entry is nobody else's");
+        reset.accepts_handoff = accepts_handoff;
+        // ORDERING: Relaxed: the entry is ours alone (the spare's Acquire
+        // made the last owner's writes visible), until it is listed under
+        // the lock.
+        entry.state.store(WAITING, Relaxed);
+        entry.waker.register(waker);
+        Self(entry)
+    }
+
+    /// The owner is done with the entry (it is off every list, its message
+    /// taken or never there): empties its waker slot and keeps it in
+    /// `spare` for the next wait, if nobody else holds it still (a
+    /// notifier that moved it is a few instructions from letting go, under
+    /// the lock; then it is simply dropped).
+    pub(crate) fn recycle(self, spare: &Spare<T>) {
+        let this = core::mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, so the `Arc` is moved out of it exactly once.
+        let mut entry = unsafe { core::ptr::read(&this.0) };
+        drop(entry.waker.take());
+        // (Only FILLED and CLOSED entries hold a message: dropped with them.)
+        let empty = !matches!(entry.state(), FILLED | CLOSED);
+        if empty && Arc::get_mut(&mut entry).is_some() {
+            spare.put(entry);
         }
+    }
+
+    /// A reference for the list.
+    pub(crate) fn share(&self) -> Arc<Entry<T>> {
+        self.0.clone()
+    }
+}
+
+impl<T> core::ops::Deref for Waiting<T> {
+    type Target = Arc<Entry<T>>;
+
+    fn deref(&self) -> &Arc<Entry<T>> {
+        &self.0
+    }
+}
+
+impl<T> Drop for Waiting<T> {
+    fn drop(&mut self) {
+        drop(self.0.waker.take());
+    }
+}
+
+impl<T> core::fmt::Debug for Waiting<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.fmt(f)
     }
 }
 
@@ -208,6 +306,51 @@ impl<T> core::fmt::Debug for Entry<T> {
         f.debug_struct("Entry")
             .field("state", &self.state.load(Relaxed))
             .finish_non_exhaustive()
+    }
+}
+
+/// One spare entry for one side of a channel: the last wait to finish
+/// leaves its entry here, and the next wait takes it, so that a channel
+/// whose waits come one at a time allocates no entry per wait. A single
+/// slot that any thread fills or empties with one swap; a wait that finds
+/// it empty makes a new entry, and an entry put into a full slot drops the
+/// one there (an empty entry: no user code runs).
+pub(crate) struct Spare<T>(AtomicPtr<Entry<T>>);
+
+impl<T> Spare<T> {
+    pub(crate) fn new() -> Self {
+        Self(AtomicPtr::new(core::ptr::null_mut()))
+    }
+
+    fn take(&self) -> Option<Arc<Entry<T>>> {
+        // ORDERING: Acquire pairs with the Release of `put`: the last
+        // owner's writes to the entry are visible to its next owner.
+        let ptr = self.0.swap(core::ptr::null_mut(), Acquire);
+        // SAFETY: a non-null pointer here came from `Arc::into_raw` in `put`, and the swap above moved it out: its count is ours now.
+        (!ptr.is_null()).then(|| unsafe { Arc::from_raw(ptr) })
+    }
+
+    fn put(&self, entry: Arc<Entry<T>>) {
+        let ptr = Arc::into_raw(entry).cast_mut();
+        // ORDERING: Release publishes the entry's reset (see `take`);
+        // Acquire, as `take`'s, for an entry it displaces.
+        let old = self.0.swap(ptr, AcqRel);
+        if !old.is_null() {
+            // SAFETY: as in `take`.
+            drop(unsafe { Arc::from_raw(old) });
+        }
+    }
+}
+
+impl<T> Drop for Spare<T> {
+    fn drop(&mut self) {
+        drop(self.take());
+    }
+}
+
+impl<T> core::fmt::Debug for Spare<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Spare").finish_non_exhaustive()
     }
 }
 
@@ -241,7 +384,7 @@ impl<T> WaitList<T> {
     }
 
     #[inline]
-    pub(crate) fn pop(&mut self) -> Option<Arc<Entry<T>>> {
+    fn pop(&mut self) -> Option<Arc<Entry<T>>> {
         if self.entries.is_empty() {
             return None;
         }
@@ -256,9 +399,42 @@ impl<T> WaitList<T> {
         self.accepting > 0
     }
 
+    /// Takes the first entry off the list, moving it to `state` (see
+    /// [`Entry::notify`]); returns its owner's waker, to wake after
+    /// unlocking (`None` if the list is empty, or the owner is registering
+    /// a waker and will see the move itself).
+    #[inline]
+    pub(crate) fn notify_first(&mut self, state: u8) -> Option<Waker> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        self.notify_first_listed(state)
+    }
+
+    /// [`notify_first`](Self::notify_first) with an entry listed: out of
+    /// line, so that a send or receive that finds nobody waiting stays
+    /// small (inlined, the move and the reference dropped under the lock
+    /// cost every send 5 instructions more).
+    #[inline(never)]
+    fn notify_first_listed(&mut self, state: u8) -> Option<Waker> {
+        Entry::notify(self.pop()?, state)
+    }
+
+    /// Takes every entry off the list, moving each to `state`, and puts
+    /// their owners' wakers into `wakers`, to wake after unlocking. The
+    /// list keeps its memory.
+    pub(crate) fn notify_all(&mut self, state: u8, wakers: &mut impl Extend<Waker>) {
+        self.accepting = 0;
+        wakers.extend(
+            self.entries
+                .drain(..)
+                .filter_map(|entry| Entry::notify(entry, state)),
+        );
+    }
+
     /// Pops the first entry that accepts a hand-off.
     #[inline]
-    pub(crate) fn pop_accepting(&mut self) -> Option<Arc<Entry<T>>> {
+    fn pop_accepting(&mut self) -> Option<Arc<Entry<T>>> {
         if self.accepting == 0 {
             return None;
         }
@@ -290,34 +466,33 @@ impl<T> WaitList<T> {
     /// # Panics
     ///
     /// If someone else holds the entry too (it might be listed already).
-    pub(crate) fn push_sender(&mut self, entry: &Arc<Entry<T>>, msg: T) {
+    pub(crate) fn push_sender(&mut self, entry: &Waiting<T>, msg: T) {
         assert_eq!(Arc::strong_count(entry), 1, "a new entry is listed");
         // SAFETY: nobody else holds the entry (checked above), so nobody else can reach its cell; `&mut self` stands for the lock under which the list keeps it from now on.
         unsafe { entry.fill_listed(msg) };
-        self.push(entry.clone());
+        self.push(entry.share());
     }
 
     /// Takes the first waiting sender off the list with its message, and
-    /// moves it to `SENT` (wake it after unlocking).
-    pub(crate) fn pop_sender(&mut self) -> Option<(Arc<Entry<T>>, T)> {
+    /// moves it to `SENT`; returns the message and the sender's waker, to
+    /// wake after unlocking.
+    pub(crate) fn pop_sender(&mut self) -> Option<(T, Option<Waker>)> {
         let sender = self.pop()?;
-        // SAFETY: the entry was listed here until the line above, under the lock our `&mut self` stands for; `set` below is what gives it back to its owner.
+        // SAFETY: the entry was listed here until the line above, under the lock our `&mut self` stands for; `notify` below is what gives it back to its owner.
         let msg = unsafe { sender.take_listed() };
-        sender.set(SENT);
-        Some((sender, msg))
+        Some((msg, Entry::notify(sender, SENT)))
     }
 
     /// Hands `msg` to the first listed receiver that accepts a hand-off,
-    /// moving it to `FILLED` (wake it after unlocking); gives the message
-    /// back if none is listed.
-    pub(crate) fn hand_off(&mut self, msg: T) -> Result<Arc<Entry<T>>, T> {
+    /// moving it to `FILLED`; returns the receiver's waker, to wake after
+    /// unlocking, or gives the message back if none is listed.
+    pub(crate) fn hand_off(&mut self, msg: T) -> Result<Option<Waker>, T> {
         let Some(entry) = self.pop_accepting() else {
             return Err(msg);
         };
         // SAFETY: as in `pop_sender`.
         unsafe { entry.fill_listed(msg) };
-        entry.set(FILLED);
-        Ok(entry)
+        Ok(Entry::notify(entry, FILLED))
     }
 
     /// Withdraws a waiting sender's `entry` if it is listed here: takes it
@@ -330,12 +505,6 @@ impl<T> WaitList<T> {
         // SAFETY: the entry was listed here until `remove` above, under the lock our `&mut` stands for, and nobody moved it out of WAITING (that would have taken it off the list): its cell is ours.
         Some(unsafe { entry.take_listed() })
     }
-
-    /// Moves every entry out, leaving the list empty.
-    pub(crate) fn take_all(&mut self) -> VecDeque<Arc<Entry<T>>> {
-        self.accepting = 0;
-        core::mem::take(&mut self.entries)
-    }
 }
 
 impl<T> core::fmt::Debug for WaitList<T> {
@@ -347,21 +516,52 @@ impl<T> core::fmt::Debug for WaitList<T> {
     }
 }
 
-/// Wakes every entry, in order. If a wake panics (a user's waker), the
+/// Wakes every waker, in order. If a wake panics (a user's waker), the
 /// rest are still woken while it unwinds, so nobody is left asleep off
 /// every list (a second panic then aborts, as in `Vec`'s drop).
 #[inline(always)]
-pub(crate) fn wake_all<T>(entries: impl Iterator<Item = Option<Arc<Entry<T>>>>) {
-    struct Rest<I: Iterator<Item = Option<Arc<Entry<T>>>>, T>(I);
-    impl<I: Iterator<Item = Option<Arc<Entry<T>>>>, T> Drop for Rest<I, T> {
+pub(crate) fn wake_all(wakers: impl Iterator<Item = Option<Waker>>) {
+    struct Rest<I: Iterator<Item = Option<Waker>>>(I);
+    impl<I: Iterator<Item = Option<Waker>>> Drop for Rest<I> {
         fn drop(&mut self) {
-            for entry in self.0.by_ref().flatten() {
-                entry.wake();
+            for waker in self.0.by_ref().flatten() {
+                waker.wake();
             }
         }
     }
-    let mut rest = Rest(entries);
-    for entry in rest.0.by_ref().flatten() {
-        entry.wake();
+    let mut rest = Rest(wakers);
+    for waker in rest.0.by_ref().flatten() {
+        waker.wake();
+    }
+}
+
+/// A waker that counts its wakes, for the unit tests of the plain states.
+#[cfg(all(test, not(tidings_loom)))]
+pub(crate) mod counting_waker {
+    use core::task::Waker;
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed}; // shim-exempt: a test waker's count, no protocol
+    use std::sync::Arc; // shim-exempt: std's `Wake` takes std's `Arc`
+    use std::task::Wake;
+
+    /// How many times its wakers were woken.
+    #[derive(Default)]
+    pub(crate) struct Count(AtomicUsize);
+
+    impl Count {
+        pub(crate) fn get(&self) -> usize {
+            self.0.load(Relaxed)
+        }
+    }
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// A waker and its count.
+    pub(crate) fn new() -> (Waker, Arc<Count>) {
+        let count = Arc::new(Count::default());
+        (Waker::from(count.clone()), count)
     }
 }
