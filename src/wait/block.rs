@@ -274,7 +274,8 @@ struct Spinning {
 
 /// Spinning threads per core from which a newcomer is crowded. Measured
 /// on 2 cores: 1 per core took the snooze from 4 producers streaming into
-/// `bounded(1000)` (2x slower); 2 and 3 behaved alike on the 16 x 16 rows.
+/// `bounded(1000)` (2x slower); 1.5 and 2 per core behaved alike on the
+/// 16 x 16 rows and left the 2-thread rows as they were.
 const CROWD_PER_CORE: usize = 2;
 
 /// The watch of a crowded thread: the spin of `Spin`, no yields.
