@@ -359,12 +359,12 @@ impl<T> Chan<T> {
             *entry = Some(waiting);
             return Poll::Pending;
         };
-        // Not listed after all: the entry is spare again.
+        let got = taken.map(|(msg, wake)| self.deliver(msg, wake));
+        // Not listed after all: the entry is spare again. (After the
+        // delivery, whose wakes must run even if dropping our old waker,
+        // user code, panics.)
         waiting.recycle(&self.spare_receivers);
-        match taken {
-            Some((msg, wake)) => Poll::Ready(Some(self.deliver(msg, wake))),
-            None => Poll::Ready(None),
-        }
+        Poll::Ready(got)
     }
 
     /// Withdraws a waiting receive (its future was dropped, or its deadline

@@ -198,14 +198,16 @@ impl<T> SendOp<T> {
                 after.run_after_unlock();
                 Poll::Pending
             }
+            // The wakes first: a panicking drop of the spare's old waker
+            // (user code, in `recycle`) must not keep them from running.
             Offered::Sent => {
-                waiting.recycle(queue.spare_senders());
                 after.run_after_unlock();
+                waiting.recycle(queue.spare_senders());
                 Poll::Ready(Ok(()))
             }
             Offered::Closed(msg) => {
-                waiting.recycle(queue.spare_senders());
                 after.run_after_unlock();
+                waiting.recycle(queue.spare_senders());
                 Poll::Ready(Err(msg))
             }
         }

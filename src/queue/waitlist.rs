@@ -263,6 +263,10 @@ impl<T> Waiting<T> {
     /// `spare` for the next wait, if nobody else holds it still (a
     /// notifier that moved it is a few instructions from letting go, under
     /// the lock; then it is simply dropped).
+    ///
+    /// Drops the owner's waker: user code, so callers recycle after the
+    /// wakes and hand-overs their operation owes, as dropping the entry
+    /// did before entries were kept.
     pub(crate) fn recycle(self, spare: &Spare<T>) {
         let this = core::mem::ManuallyDrop::new(self);
         // SAFETY: `this` is never used or dropped again, so the `Arc` is moved out of it exactly once.

@@ -264,7 +264,9 @@ pub(crate) fn run<O: Op>(op: &mut O, deadline: Option<Instant>) -> Result<O::Out
 /// `bounded(64)` on 2 cores, the full snooze and watch made tidings 2 to
 /// 2.5x slower than without them. So a thread that finds at least
 /// [`CROWD_PER_CORE`] spinners per core already there is *crowded*: it
-/// does not snooze and watches only a short spin, without yields.
+/// does not snooze and watches only a short spin, without yields. (The
+/// count costs two read-modify-writes of one process-wide atomic per
+/// blocking wait, none per operation that does not wait.)
 struct Spinning {
     /// Whether the count includes this thread (until it leaves).
     counted: bool,
