@@ -11,7 +11,7 @@ use core::mem::ManuallyDrop;
 use core::task::Waker;
 
 use super::slot::{Detached, Held, Spare};
-use crate::queue::waitlist::{wake_all, WaitList, CLOSED, NOTIFIED};
+use crate::queue::waitlist::{WaitList, Wakers, CLOSED, NOTIFIED};
 
 /// A receiver's place in the channel: the number of the next message it
 /// reads, and a message it has read already but could not hand over yet.
@@ -85,7 +85,7 @@ pub(crate) struct After<T>(ManuallyDrop<Option<Work<T>>>);
 /// The work of an [`After`].
 struct Work<T> {
     /// The wakers of the entries moved off the lists.
-    woken: Vec<Waker>,
+    woken: Wakers,
     /// Messages to drop; the first one without allocating (an overwrite
     /// drops one message per send).
     dropped: Option<T>,
@@ -106,7 +106,7 @@ impl<T> After<T> {
 
     fn work(&mut self) -> &mut Work<T> {
         self.0.get_or_insert_with(|| Work {
-            woken: Vec::new(),
+            woken: Wakers::new(),
             dropped: None,
             dropped_more: Vec::new(),
             detached: None,
@@ -121,7 +121,7 @@ impl<T> After<T> {
     }
 
     /// The wakers to fill with those of entries moved off a list.
-    pub(super) fn wakers(&mut self) -> &mut Vec<Waker> {
+    pub(super) fn wakers(&mut self) -> &mut Wakers {
         &mut self.work().woken
     }
 
@@ -168,7 +168,7 @@ impl<T> Drop for Work<T> {
     /// messages (the fields, dropped after this: every one, even while a
     /// panicking wake or drop unwinds).
     fn drop(&mut self) {
-        wake_all(core::mem::take(&mut self.woken).into_iter().map(Some));
+        core::mem::replace(&mut self.woken, Wakers::new()).wake();
     }
 }
 

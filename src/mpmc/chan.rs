@@ -45,7 +45,6 @@
 //!   waiting receiver; receivers drain the buffer, then see the end.
 
 use alloc::collections::VecDeque;
-use alloc::vec::Vec;
 use core::task::{Context, Poll};
 #[cfg(feature = "std")]
 use std::time::Instant;
@@ -58,7 +57,7 @@ use crate::error::TryRecvError;
 use crate::loom::atomic::{AtomicUsize, Ordering::*};
 use crate::queue::lock::Lock;
 use crate::queue::send::{AfterUnlock, Offered, Queue, Refused};
-use crate::queue::waitlist::{wake_all, Spare, WaitList, Waiting, WAITING};
+use crate::queue::waitlist::{Spare, WaitList, Waiting, Wakers, WAITING};
 
 /// The shared core of an mpmc channel.
 #[derive(Debug)]
@@ -265,14 +264,14 @@ impl<T> Chan<T> {
     /// here too aborts the process, as a second panic does.
     #[cold]
     fn put_back(&self, msgs: impl IntoIterator<Item = T, IntoIter: DoubleEndedIterator>) {
-        let mut woken = Vec::new();
+        let mut woken = Wakers::new();
         self.state.with(|state| {
             for msg in msgs.into_iter().rev() {
                 state.buffer.push_front(msg);
-                woken.push(state.notify_receiver());
+                woken.extend(state.notify_receiver());
             }
         });
-        wake_all(woken.into_iter());
+        woken.wake();
     }
 
     /// Takes every message buffered now, in one locked section, as that
@@ -281,21 +280,23 @@ impl<T> Chan<T> {
     /// buffered, so not taken.
     pub(crate) fn drain(&self) -> VecDeque<T> {
         let mut msgs = VecDeque::new();
-        let mut woken = Vec::new();
+        let mut woken = Wakers::new();
+        let mut none = true;
         self.state.with(|state| {
             let len = state.buffer.len();
             msgs.reserve_exact(len);
             for _ in 0..len {
                 let (msg, wake) = state.take().expect("buffered");
                 msgs.push_back(msg);
-                woken.push(wake.first);
-                woken.push(wake.second);
+                none &= wake.is_empty();
+                woken.extend(wake.first);
+                woken.extend(wake.second);
             }
         });
-        if woken.iter().all(Option::is_none) {
+        if none {
             return msgs;
         }
-        self.deliver_after(msgs, || wake_all(woken.into_iter()))
+        self.deliver_after(msgs, || woken.wake())
     }
 
     /// One poll of a receive. `entry` holds the waiter while it waits;

@@ -6,14 +6,13 @@
 //! docs); the unit tests below check them without threads.
 
 use alloc::collections::VecDeque;
-use alloc::vec::Vec;
 use core::task::Waker;
 
 use super::bounded::Ring;
 use super::rendezvous::Zero;
 use super::unbounded::Blocks;
 use crate::error::TryRecvError;
-use crate::queue::waitlist::{wake_all, WaitList, CLOSED, NOTIFIED};
+use crate::queue::waitlist::{wake_all, WaitList, Wakers, CLOSED, NOTIFIED};
 
 /// A flavor's buffer. The only place that tells the flavors apart.
 #[derive(Debug)]
@@ -227,7 +226,7 @@ impl<T> State<T> {
     pub(super) fn close(&mut self) -> (bool, Woken) {
         let was_open = !self.closed;
         self.closed = true;
-        let mut woken = Woken(Vec::new());
+        let mut woken = Woken(Wakers::new());
         self.senders.notify_all(CLOSED, &mut woken.0);
         self.receivers.notify_all(NOTIFIED, &mut woken.0);
         (was_open, woken)
@@ -237,11 +236,11 @@ impl<T> State<T> {
 /// The wakers of everyone a close took off the lists, to be woken after
 /// unlocking.
 #[must_use = "the wakers must be woken"]
-pub(crate) struct Woken(Vec<Waker>);
+pub(crate) struct Woken(Wakers);
 
 impl Woken {
     pub(super) fn wake(self) {
-        wake_all(self.0.into_iter().map(Some));
+        self.0.wake();
     }
 }
 

@@ -65,6 +65,7 @@
 
 use crate::loom::sync::Arc;
 use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 use core::task::{Poll, Waker};
 
 use crate::loom::atomic::{AtomicPtr, AtomicU8, Ordering::*};
@@ -517,6 +518,50 @@ impl<T> core::fmt::Debug for WaitList<T> {
             .field("len", &self.entries.len())
             .field("accepting", &self.accepting)
             .finish()
+    }
+}
+
+/// Wakers to wake after unlocking, in order: the first few kept inline,
+/// so the usual handful (the receivers a broadcast notifies, the waiters a
+/// close finishes) needs no allocation; the rest in a `Vec`.
+pub(crate) struct Wakers {
+    inline: [Option<Waker>; INLINE_WAKERS],
+    more: Vec<Waker>,
+}
+
+/// Wakers a [`Wakers`] holds without allocating.
+const INLINE_WAKERS: usize = 4;
+
+impl Wakers {
+    pub(crate) const fn new() -> Self {
+        Self {
+            inline: [const { None }; INLINE_WAKERS],
+            more: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, waker: Waker) {
+        match self.inline.iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) => *slot = Some(waker),
+            None => self.more.push(waker),
+        }
+    }
+
+    /// Wakes them all (see [`wake_all`]).
+    pub(crate) fn wake(self) {
+        wake_all(
+            self.inline
+                .into_iter()
+                .chain(self.more.into_iter().map(Some)),
+        );
+    }
+}
+
+impl Extend<Waker> for Wakers {
+    fn extend<I: IntoIterator<Item = Waker>>(&mut self, wakers: I) {
+        for waker in wakers {
+            self.push(waker);
+        }
     }
 }
 
