@@ -66,6 +66,7 @@
 use crate::loom::sync::Arc;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
+use core::marker::PhantomData;
 use core::task::{Poll, Waker};
 
 use crate::loom::atomic::{AtomicPtr, AtomicU8, Ordering::*};
@@ -320,11 +321,16 @@ impl<T> core::fmt::Debug for Entry<T> {
 /// slot that any thread fills or empties with one swap; a wait that finds
 /// it empty makes a new entry, and an entry put into a full slot drops the
 /// one there (an empty entry: no user code runs).
-pub(crate) struct Spare<T>(AtomicPtr<Entry<T>>);
+pub(crate) struct Spare<T>(
+    AtomicPtr<Entry<T>>,
+    /// It owns an `Arc<Entry<T>>` when full: `Send` and `Sync` as that is
+    /// (a bare `AtomicPtr` would be both for any `T`).
+    PhantomData<Arc<Entry<T>>>,
+);
 
 impl<T> Spare<T> {
     pub(crate) fn new() -> Self {
-        Self(AtomicPtr::new(core::ptr::null_mut()))
+        Self(AtomicPtr::new(core::ptr::null_mut()), PhantomData)
     }
 
     fn take(&self) -> Option<Arc<Entry<T>>> {
