@@ -295,15 +295,36 @@ const WAITING_FLAVORS: [(&str, MakeMpmc); 3] = [
     ("unbounded", tidings::unbounded),
 ];
 
+/// Makes what a channel allocates once, whatever the timing of the
+/// threads that use it next: its buffer (a message through it), and on
+/// each side that can wait, the wait list's room and the spare entry (a
+/// receive, and a send into a full channel, that wait and time out).
+fn warm_up_channel(tx: &tidings::Sender<u64>, rx: &tidings::Receiver<u64>) {
+    warm_up_thread_waker();
+    let short = Duration::from_millis(1);
+    if tx.try_send(0).is_ok() {
+        assert_eq!(rx.try_recv(), Ok(0));
+    }
+    assert!(rx.recv_timeout(short).is_err(), "nothing to receive");
+    // Full after at most a few messages, unless unbounded (whose sends
+    // never wait).
+    if (1..4).any(|i| tx.try_send(i).is_err()) {
+        assert!(tx.send_timeout(9, short).is_err(), "no room");
+    }
+    while rx.try_recv().is_ok() {}
+}
+
 /// Two threads pass a message back and forth over two channels of one
 /// flavor: each receive (and each send, on a rendezvous) waits for the
-/// other thread. The warm-up makes every side of both channels wait at
-/// least once (a sleep on the other side), which makes its spare entry and
-/// its wait list's room; then each thread counts its allocations over
-/// `WAITS` more round trips.
+/// other thread. After the channels' one-time allocations
+/// ([`warm_up_channel`]) and a few round trips in which each side waits
+/// at least once (a sleep on the other side), each thread counts its
+/// allocations over `WAITS` more round trips.
 fn blocking_ping_pong(make: MakeMpmc) -> (usize, usize) {
     let nap = || std::thread::sleep(Duration::from_millis(2));
     let ((ping_tx, ping_rx), (pong_tx, pong_rx)) = (make(), make());
+    warm_up_channel(&ping_tx, &ping_rx);
+    warm_up_channel(&pong_tx, &pong_rx);
     let echo = std::thread::spawn(move || {
         warm_up_thread_waker();
         let echo = || pong_tx.send(ping_rx.recv().unwrap()).unwrap();
@@ -350,6 +371,7 @@ fn blocking_waits_allocate_nothing() {
 fn blocking_sends_that_wait_allocate_nothing() {
     for (name, make) in [WAITING_FLAVORS[0], WAITING_FLAVORS[1]] {
         let (tx, rx) = make();
+        warm_up_channel(&tx, &rx);
         let receiver = std::thread::spawn(move || {
             warm_up_thread_waker();
             // Receives slowly: the sender keeps finding no room.

@@ -511,10 +511,7 @@ impl<T> Chan<T> {
             if waiting.state() == WAITING && waiting.reregister(cx.waker()) == WAITING {
                 return Poll::Pending;
             }
-            entry
-                .take()
-                .expect("checked above")
-                .recycle(&self.spare_receivers);
+            self.recycle_receiver(entry.take().expect("checked above"));
         }
         // `tried`: the caller has just found nothing to read
         // (`block::wait_after_try`), so go straight to waiting.
@@ -534,7 +531,7 @@ impl<T> Chan<T> {
                     return Poll::Pending;
                 }
                 // Not listed after all: the entry is spare again.
-                waiting.recycle(&self.spare_receivers);
+                self.recycle_receiver(waiting);
                 read
             }
             read => read,
@@ -547,6 +544,12 @@ impl<T> Chan<T> {
         })
     }
 
+    /// A receive's wait is over: its entry goes to the receivers' spare
+    /// (`Waiting::recycle`).
+    fn recycle_receiver(&self, waiting: Waiting<T>) {
+        waiting.recycle(&self.spare_receivers, || self.state.with(|_| ()));
+    }
+
     /// Withdraws a waiting receive (its future was dropped, or its deadline
     /// passed). Nothing was handed to it, so nothing is lost.
     pub(crate) fn cancel_recv(&self, entry: Waiting<T>) {
@@ -554,7 +557,7 @@ impl<T> Chan<T> {
             self.state
                 .with(|state| state.waiting_receivers.remove(&entry));
         }
-        entry.recycle(&self.spare_receivers);
+        self.recycle_receiver(entry);
     }
 
     // ---- blocking ----

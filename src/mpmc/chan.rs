@@ -331,7 +331,7 @@ impl<T> Chan<T> {
             }
             let waiting = entry.take().expect("checked above");
             let handed = waiting.take_owned();
-            waiting.recycle(&self.spare_receivers);
+            self.recycle_receiver(waiting);
             if let Some(msg) = handed {
                 // FILLED: a sender handed it the message.
                 return Poll::Ready(Some(msg));
@@ -364,8 +364,14 @@ impl<T> Chan<T> {
         // Not listed after all: the entry is spare again. (After the
         // delivery, whose wakes must run even if dropping our old waker,
         // user code, panics.)
-        waiting.recycle(&self.spare_receivers);
+        self.recycle_receiver(waiting);
         Poll::Ready(got)
+    }
+
+    /// A receive's wait is over: its entry goes to the receivers' spare
+    /// (`Waiting::recycle`).
+    fn recycle_receiver(&self, waiting: Waiting<T>) {
+        waiting.recycle(&self.spare_receivers, || self.state.with(|_| ()));
     }
 
     /// Withdraws a waiting receive (its future was dropped, or its deadline
@@ -375,11 +381,11 @@ impl<T> Chan<T> {
     /// if something is still ready.
     pub(crate) fn cancel_recv(&self, entry: Waiting<T>) -> Option<T> {
         if entry.state() == WAITING && self.state.with(|state| state.receivers.remove(&entry)) {
-            entry.recycle(&self.spare_receivers);
+            self.recycle_receiver(entry);
             return None;
         }
         let handed = entry.take_owned();
-        entry.recycle(&self.spare_receivers);
+        self.recycle_receiver(entry);
         match handed {
             // FILLED: a sender handed it the message.
             Some(msg) => Some(msg),

@@ -178,7 +178,7 @@ impl<T> SendOp<T> {
             let done = waiting.poll_send(cx.waker());
             if done.is_ready() {
                 let waiting = self.entry.take().expect("checked above");
-                waiting.recycle(queue.spare_senders());
+                recycle(queue, waiting);
             }
             return done;
         }
@@ -202,12 +202,12 @@ impl<T> SendOp<T> {
             // (user code, in `recycle`) must not keep them from running.
             Offered::Sent => {
                 after.run_after_unlock();
-                waiting.recycle(queue.spare_senders());
+                recycle(queue, waiting);
                 Poll::Ready(Ok(()))
             }
             Offered::Closed(msg) => {
                 after.run_after_unlock();
-                waiting.recycle(queue.spare_senders());
+                recycle(queue, waiting);
                 Poll::Ready(Err(msg))
             }
         }
@@ -226,7 +226,7 @@ impl<T> SendOp<T> {
     fn withdraw<Q: Queue<T>>(queue: &Q, entry: Waiting<T>) -> SendEnd<T> {
         if entry.state() == WAITING {
             if let Some(msg) = queue.with_senders(|senders| senders.withdraw(&entry)) {
-                entry.recycle(queue.spare_senders());
+                recycle(queue, entry);
                 return SendEnd::Withdrawn(msg);
             }
         }
@@ -236,9 +236,14 @@ impl<T> SendOp<T> {
             Ok(()) => SendEnd::Sent,
             Err(msg) => SendEnd::Closed(msg),
         };
-        entry.recycle(queue.spare_senders());
+        recycle(queue, entry);
         end
     }
+}
+
+/// A send's wait is over: its entry goes to the senders' spare.
+fn recycle<T, Q: Queue<T>>(queue: &Q, waiting: Waiting<T>) {
+    waiting.recycle(queue.spare_senders(), || queue.with_senders(|_| ()));
 }
 
 /// Sends `msg` on `queue`, blocking the thread until done or until

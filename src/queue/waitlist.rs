@@ -269,14 +269,25 @@ impl<T> Waiting<T> {
     /// Drops the owner's waker: user code, so callers recycle after the
     /// wakes and hand-overs their operation owes, as dropping the entry
     /// did before entries were kept.
-    pub(crate) fn recycle(self, spare: &Spare<T>) {
+    ///
+    /// `settle` takes and releases the channel's lock: called only when
+    /// the notifier still holds its reference (the owner saw the move
+    /// early: a spurious or left-over unpark, a self-wake of `register`),
+    /// it waits out the notifier's critical section, inside which that
+    /// reference is dropped; so a finished wait always leaves its entry.
+    pub(crate) fn recycle(self, spare: &Spare<T>, settle: impl FnOnce()) {
         let this = core::mem::ManuallyDrop::new(self);
         // SAFETY: `this` is never used or dropped again, so the `Arc` is moved out of it exactly once.
         let mut entry = unsafe { core::ptr::read(&this.0) };
         drop(entry.waker.take());
         // (Only FILLED and CLOSED entries hold a message: dropped with them.)
-        let empty = !matches!(entry.state(), FILLED | CLOSED);
-        if empty && Arc::get_mut(&mut entry).is_some() {
+        if matches!(entry.state(), FILLED | CLOSED) {
+            return;
+        }
+        if Arc::get_mut(&mut entry).is_none() {
+            settle();
+        }
+        if Arc::get_mut(&mut entry).is_some() {
             spare.put(entry);
         }
     }
