@@ -43,8 +43,10 @@
 //! next wait on that side takes it from there instead of allocating. The
 //! owner can: once it sees the move, the notifier's reference is gone or
 //! about to go (it is dropped inside the notifier's critical section), so
-//! the owner's is normally the only one; if it is not, the entry is simply
-//! dropped. A channel whose waits on a side come one at a time (a ping-pong,
+//! the owner's is normally the only one; if it is not (the owner saw the
+//! move early), taking and releasing the lock once waits the notifier out.
+//! Only an entry that still holds a message (`FILLED`, `CLOSED`) is
+//! dropped instead. A channel whose waits on a side come one at a time (a ping-pong,
 //! a producer waiting for room) therefore allocates no entry per wait;
 //! waits that overlap make an entry for each one beyond the spare.
 //!
@@ -262,9 +264,9 @@ impl<T> Waiting<T> {
 
     /// The owner is done with the entry (it is off every list, its message
     /// taken or never there): empties its waker slot and keeps it in
-    /// `spare` for the next wait, if nobody else holds it still (a
-    /// notifier that moved it is a few instructions from letting go, under
-    /// the lock; then it is simply dropped).
+    /// `spare` for the next wait (a notifier that moved it may be a few
+    /// instructions from letting go of its reference, under the lock:
+    /// `settle`, below). An entry still holding a message is dropped.
     ///
     /// Drops the owner's waker: user code, so callers recycle after the
     /// wakes and hand-overs their operation owes, as dropping the entry

@@ -18,8 +18,8 @@
 //! until the op is over or the deadline passes, when it cancels the op
 //! (which may find it finished meanwhile). While it waits it holds the op
 //! in a guard that abandons it if the thread unwinds. A thread that finds
-//! more threads spinning in their waits than the cores can run (a crowd:
-//! see `Spinning`) skips the snooze and watches only briefly, so that it
+//! at least two threads per core already spinning in their waits (a
+//! crowd: see `Spinning`) skips the snooze and watches only briefly, so that it
 //! parks before it takes processor time from the threads it waits for.
 //!
 //! The thread's waker is made once per thread and cached in a thread-local,
