@@ -2,7 +2,10 @@
 //!
 //! - [`lock`]: the short critical section over a channel's plain state.
 //! - [`waitlist`]: the waiters of a queue's sides (an entry per waiting
-//!   operation, holding a waiting sender's message) and their lists.
+//!   operation, holding a waiting sender's message) and their lists; an
+//!   entry may be one of several of a wait on several channels, which the
+//!   lists complete only through the entry whose claim they win
+//!   (`wait/claim.rs`).
 //! - [`send`]: the send side, once for every queue: a send that may wait,
 //!   its blocking form, and its withdrawal.
 //! - [`recv`]: the receive-op shell of the futures and streams: the entry

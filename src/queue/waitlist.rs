@@ -20,7 +20,8 @@
 //! | `FILLED`   | recv | taken off the list with a message put in `msg` (only for entries that accept a hand-off) | the owner |
 //! | `SENT`     | send | taken off the list, its message taken by a receiver | (empty) |
 //! | `CLOSED`   | send | taken off the list because the channel closed; `msg` still holds the message | the owner |
-//! | `TAKEN`    | both | the owner took the message out of a `FILLED` or `CLOSED` entry | (empty) |
+//! | `PASSED`   | both | taken off the list unclaimed: the entry belongs to a wait on several channels that another channel (or its owner) decided first; `msg` still holds a waiting sender's message | the owner |
+//! | `TAKEN`    | both | the owner took the message out of a `FILLED`, `CLOSED` or `PASSED` entry | (empty) |
 //!
 //! Every move happens under the channel's lock: the owner pushes a new
 //! entry in `WAITING` (or removes one still `WAITING` when it gives up);
@@ -31,6 +32,20 @@
 //! the state with Acquire: once it sees a state other than `WAITING`, the
 //! entry is off every list, nobody else touches `msg`, and what the
 //! notifier wrote is visible.
+//!
+//! # Waits on several channels
+//!
+//! An entry made by [`Waiting::grouped`] is one of several entries of a
+//! single wait, one per channel, that share a [`Claim`] (`claim.rs`): the
+//! owner's waker lives there, not in the entry. A notifier that pops such
+//! an entry first tries to win the claim through it: if it wins, it goes
+//! on as with any entry; if the claim was decided already (another
+//! channel won, or the owner gave up), it moves the entry to `PASSED`
+//! without touching its message or waking anyone, and goes on to the next
+//! entry of its list, as if that one had not been there. So every pop of
+//! this file (`notify_first`, `notify_all`, `pop_sender`, `hand_off`)
+//! completes an operation only with an entry whose claim it won, and a
+//! list may hold fewer live waiters than entries until they are popped.
 //!
 //! The owner holds its entry through a [`Waiting`] handle, which empties
 //! the waker slot before it lets go: so whoever drops an entry's last
@@ -73,6 +88,8 @@ use core::task::{Poll, Waker};
 
 use crate::loom::atomic::{AtomicPtr, AtomicU8, Ordering::*};
 use crate::loom::cell::UnsafeCell;
+use crate::wait::claim::Claim;
+use crate::wait::claim::Group;
 use crate::wait::waker_slot::WakerSlot;
 
 pub(crate) const WAITING: u8 = 0;
@@ -81,6 +98,7 @@ pub(crate) const FILLED: u8 = 2;
 pub(crate) const SENT: u8 = 3;
 pub(crate) const CLOSED: u8 = 4;
 pub(crate) const TAKEN: u8 = 5;
+pub(crate) const PASSED: u8 = 6;
 
 /// One waiting operation. See the module docs.
 pub(crate) struct Entry<T> {
@@ -93,6 +111,10 @@ pub(crate) struct Entry<T> {
     /// entry. Only a blocked thread accepts: it takes the message as soon
     /// as it wakes, while a future might never be polled again.
     accepts_handoff: bool,
+    /// For one of several entries of a wait on several channels: their
+    /// claim, and this entry's index in it (see the module docs). The
+    /// owner's waker is then in the claim, and `waker` stays empty.
+    claim: Option<(Arc<Claim>, usize)>,
 }
 
 // SAFETY: `msg` is touched by one thread at a time (the lock holder while the entry is listed, the owner after the Release/Acquire hand-over of `state`), and moving a `T` between threads needs `T: Send`; the other fields are Sync.
@@ -101,17 +123,15 @@ unsafe impl<T: Send> Sync for Entry<T> {}
 unsafe impl<T: Send> Send for Entry<T> {}
 
 impl<T> Entry<T> {
-    /// A new, empty entry in `WAITING`, registered to wake `waker`.
-    fn new(accepts_handoff: bool, waker: &Waker) -> Arc<Self> {
-        crate::queue::lock::waiting();
-        let entry = Arc::new(Self {
+    /// A new, empty entry in `WAITING`, wakes nobody yet.
+    fn empty(accepts_handoff: bool) -> Arc<Self> {
+        Arc::new(Self {
             state: AtomicU8::new(WAITING),
             waker: WakerSlot::new(),
             msg: UnsafeCell::new(None),
             accepts_handoff,
-        });
-        entry.waker.register(waker);
-        entry
+            claim: None,
+        })
     }
 
     /// The state, read by the owner (Acquire: see the module docs).
@@ -168,12 +188,12 @@ impl<T> Entry<T> {
         });
     }
 
-    /// The owner takes the message back (`CLOSED`) or receives it
-    /// (`FILLED`): moves the entry to `TAKEN` and returns the message;
+    /// The owner takes the message back (`CLOSED`, `PASSED`) or receives
+    /// it (`FILLED`): moves the entry to `TAKEN` and returns the message;
     /// `None` in any other state.
     pub(crate) fn take_owned(&self) -> Option<T> {
         let state = self.state();
-        if state != FILLED && state != CLOSED {
+        if !matches!(state, FILLED | CLOSED | PASSED) {
             return None;
         }
         // ORDERING: Acquire (as `state`) pairs with the notifier's Release:
@@ -186,7 +206,7 @@ impl<T> Entry<T> {
         {
             return None;
         }
-        // SAFETY: the entry is off every list (FILLED and CLOSED are set only after it left its list, under the lock, and nobody touches the cell after setting them), and our compare-and-swap is the only one that left that state: the cell is ours alone.
+        // SAFETY: the entry is off every list (FILLED, CLOSED and PASSED are set only after it left its list, under the lock, and nobody touches the cell after setting them), and our compare-and-swap is the only one that left that state: the cell is ours alone.
         self.msg.with_mut(|msg| unsafe { (*msg).take() })
     }
 
@@ -225,9 +245,39 @@ impl<T> Entry<T> {
     /// last one, or one that runs user code, since the owner empties the
     /// slot before it lets go of its own ([`Waiting`]).
     /// (An associated function: loom's `Arc` cannot be a `self` type.)
+    #[inline]
     fn notify(entry: Arc<Self>, state: u8) -> Option<Waker> {
         entry.set(state);
-        entry.waker.take()
+        match &entry.claim {
+            None => entry.waker.take(),
+            Some((claim, _)) => claim.take_waker(),
+        }
+    }
+
+    /// A notifier, under the lock, with `entry` just popped from its list:
+    /// gives it back if it may complete an operation with it (a plain
+    /// entry, or one whose claim it won), or moves it to `PASSED` and lets
+    /// go of it (its claim was decided before: see the module docs). The
+    /// reference dropped is never the last: the owner holds one until it
+    /// took the entry off every list.
+    #[inline]
+    fn claimed(entry: Arc<Self>) -> Option<Arc<Self>> {
+        if entry.claim.is_none() {
+            return Some(entry);
+        }
+        Self::claimed_grouped(entry)
+    }
+
+    /// [`claimed`](Self::claimed) for an entry with a claim.
+    #[cold]
+    #[inline(never)]
+    fn claimed_grouped(entry: Arc<Self>) -> Option<Arc<Self>> {
+        let (claim, index) = entry.claim.as_ref().expect("a grouped entry");
+        if claim.try_win(*index) {
+            return Some(entry);
+        }
+        entry.set(PASSED);
+        None
     }
 }
 
@@ -242,24 +292,51 @@ impl<T> Waiting<T> {
     /// A new, empty entry in `WAITING`, registered to wake `waker`.
     #[cfg(all(test, not(tidings_loom)))]
     pub(crate) fn new(accepts_handoff: bool, waker: &Waker) -> Self {
-        Self(Entry::new(accepts_handoff, waker))
+        Self::from_spare(&Spare::new(), accepts_handoff, waker)
     }
 
     /// An empty entry in `WAITING`, registered to wake `waker`: the one
     /// `spare` keeps, or a new one.
     pub(crate) fn from_spare(spare: &Spare<T>, accepts_handoff: bool, waker: &Waker) -> Self {
-        let Some(mut entry) = spare.take() else {
-            return Self(Entry::new(accepts_handoff, waker));
-        };
+        let entry = Self::reset(spare, accepts_handoff);
+        entry.waker.register(waker);
+        Self(entry)
+    }
+
+    /// One of the entries of a wait on several channels (see the module
+    /// docs): an empty entry in `WAITING` that `group` wakes through, with
+    /// `index` for the claim; the one `spare` keeps, or a new one.
+    ///
+    /// Its handle has no `recycle`: the claim is not the next wait's, so
+    /// the entry is dropped when its owner lets go.
+    #[cfg_attr(not(test), allow(dead_code))] // the select builds on it
+    pub(crate) fn grouped(
+        spare: &Spare<T>,
+        accepts_handoff: bool,
+        group: &Group,
+        index: usize,
+    ) -> Grouped<T> {
+        let mut entry = Self::reset(spare, accepts_handoff);
+        let reset = Arc::get_mut(&mut entry).expect("a spare or new entry is nobody else's");
+        reset.claim = Some((group.share(), index));
+        Grouped(Self(entry))
+    }
+
+    /// The entry `spare` keeps, or a new one, made ready for a wait (with
+    /// no claim: a spare entry has none, see `recycle`).
+    #[inline]
+    fn reset(spare: &Spare<T>, accepts_handoff: bool) -> Arc<Entry<T>> {
         crate::queue::lock::waiting();
+        let Some(mut entry) = spare.take() else {
+            return Entry::empty(accepts_handoff);
+        };
         let reset = Arc::get_mut(&mut entry).expect("a spare entry is nobody else's");
         reset.accepts_handoff = accepts_handoff;
         // ORDERING: Relaxed: the entry is ours alone (the spare's Acquire
         // made the last owner's writes visible), until it is listed under
         // the lock.
         entry.state.store(WAITING, Relaxed);
-        entry.waker.register(waker);
-        Self(entry)
+        entry
     }
 
     /// The owner is done with the entry (it is off every list, its message
@@ -282,14 +359,16 @@ impl<T> Waiting<T> {
         // SAFETY: `this` is never used or dropped again, so the `Arc` is moved out of it exactly once.
         let mut entry = unsafe { core::ptr::read(&this.0) };
         drop(entry.waker.take());
-        // (Only FILLED and CLOSED entries hold a message: dropped with them.)
-        if matches!(entry.state(), FILLED | CLOSED) {
+        // (Only FILLED, CLOSED and PASSED entries may hold a message:
+        // dropped with them.)
+        if matches!(entry.state(), FILLED | CLOSED | PASSED) {
             return;
         }
         if Arc::get_mut(&mut entry).is_none() {
             settle();
         }
         if Arc::get_mut(&mut entry).is_some() {
+            debug_assert!(entry.claim.is_none(), "grouped entries are not kept");
             spare.put(entry);
         }
     }
@@ -297,6 +376,24 @@ impl<T> Waiting<T> {
     /// A reference for the list.
     pub(crate) fn share(&self) -> Arc<Entry<T>> {
         self.0.clone()
+    }
+}
+
+/// The owner's handle to one entry of a wait on several channels
+/// ([`Waiting::grouped`]): a [`Waiting`] that is never recycled.
+pub(crate) struct Grouped<T>(Waiting<T>);
+
+impl<T> core::ops::Deref for Grouped<T> {
+    type Target = Waiting<T>;
+
+    fn deref(&self) -> &Waiting<T> {
+        &self.0
+    }
+}
+
+impl<T> core::fmt::Debug for Grouped<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.fmt(f)
     }
 }
 
@@ -441,7 +538,32 @@ impl<T> WaitList<T> {
     /// cost every send 5 instructions more).
     #[inline(never)]
     fn notify_first_listed(&mut self, state: u8) -> Option<Waker> {
-        Entry::notify(self.pop()?, state)
+        Entry::notify(self.pop_claimed()?, state)
+    }
+
+    /// Pops the first entry that may complete an operation, passing over
+    /// those whose claim was decided elsewhere ([`Entry::claimed`]).
+    #[inline]
+    fn pop_claimed(&mut self) -> Option<Arc<Entry<T>>> {
+        let entry = self.pop()?;
+        if entry.claim.is_none() {
+            return Some(entry);
+        }
+        self.pop_claimed_grouped(entry)
+    }
+
+    /// [`pop_claimed`](Self::pop_claimed) with an entry popped that has a
+    /// claim: that one, if its claim is won, else the next that may.
+    #[cold]
+    #[inline(never)]
+    fn pop_claimed_grouped(&mut self, entry: Arc<Entry<T>>) -> Option<Arc<Entry<T>>> {
+        let mut entry = entry;
+        loop {
+            if let Some(entry) = Entry::claimed(entry) {
+                return Some(entry);
+            }
+            entry = self.pop()?;
+        }
     }
 
     /// Takes every entry off the list, moving each to `state`, and puts
@@ -452,22 +574,27 @@ impl<T> WaitList<T> {
         wakers.extend(
             self.entries
                 .drain(..)
+                .filter_map(Entry::claimed)
                 .filter_map(|entry| Entry::notify(entry, state)),
         );
     }
 
-    /// Pops the first entry that accepts a hand-off.
+    /// Pops the first entry that accepts a hand-off and may complete an
+    /// operation (see [`pop_claimed`](Self::pop_claimed)).
     #[inline]
     fn pop_accepting(&mut self) -> Option<Arc<Entry<T>>> {
-        if self.accepting == 0 {
-            return None;
+        while self.accepting > 0 {
+            let at = self
+                .entries
+                .iter()
+                .position(|entry| entry.accepts_handoff)?;
+            self.accepting -= 1;
+            let entry = self.entries.remove(at)?;
+            if let Some(entry) = Entry::claimed(entry) {
+                return Some(entry);
+            }
         }
-        let at = self
-            .entries
-            .iter()
-            .position(|entry| entry.accepts_handoff)?;
-        self.accepting -= 1;
-        self.entries.remove(at)
+        None
     }
 
     /// Removes `entry` if it is listed here; returns whether it was.
@@ -501,7 +628,7 @@ impl<T> WaitList<T> {
     /// moves it to `SENT`; returns the message and the sender's waker, to
     /// wake after unlocking.
     pub(crate) fn pop_sender(&mut self) -> Option<(T, Option<Waker>)> {
-        let sender = self.pop()?;
+        let sender = self.pop_claimed()?;
         // SAFETY: the entry was listed here until the line above, under the lock our `&mut self` stands for; `notify` below is what gives it back to its owner.
         let msg = unsafe { sender.take_listed() };
         Some((msg, Entry::notify(sender, SENT)))
@@ -631,5 +758,491 @@ pub(crate) mod counting_waker {
     pub(crate) fn new() -> (Waker, Arc<Count>) {
         let count = Arc::new(Count::default());
         (Waker::from(count.clone()), count)
+    }
+}
+
+/// Waits on several channels, without threads: every pop of a list
+/// completes an operation only with an entry whose claim it won.
+#[cfg(all(test, not(tidings_loom)))]
+mod claim_tests {
+    use super::counting_waker::{self, Count};
+    use super::*;
+    use crate::wait::claim::{Decided, Group};
+    use std::sync::Arc as StdArc; // shim-exempt: the test waker's count
+
+    /// A group, its waker's count, and one spare per list.
+    fn group() -> (Group, StdArc<Count>) {
+        let (waker, wakes) = counting_waker::new();
+        (Group::new(&waker), wakes)
+    }
+
+    /// Lists `entry` as a waiting receiver.
+    fn listed(list: &mut WaitList<u32>, entry: &Grouped<u32>) {
+        list.push(entry.share());
+    }
+
+    #[test]
+    fn the_first_channel_wins_the_others_pass_over() {
+        let spare = Spare::new();
+        let (group, wakes) = group();
+        let (a, b) = (
+            Waiting::grouped(&spare, false, &group, 0),
+            Waiting::grouped(&spare, false, &group, 1),
+        );
+        let (mut list_a, mut list_b) = (WaitList::new(), WaitList::new());
+        listed(&mut list_a, &a);
+        listed(&mut list_b, &b);
+        let (plain, plain_wakes) = counting_waker::new();
+        let plain = Waiting::from_spare(&spare, false, &plain);
+        list_b.push(plain.share());
+
+        let waker = list_a.notify_first(NOTIFIED).expect("the group's waker");
+        waker.wake();
+        assert_eq!(wakes.get(), 1);
+        assert_eq!(group.decided(), Decided::Won(0));
+        assert_eq!(a.state(), NOTIFIED);
+
+        // Channel b passes over the group's entry to the plain one.
+        list_b
+            .notify_first(NOTIFIED)
+            .expect("the plain waker")
+            .wake();
+        assert_eq!(b.state(), PASSED);
+        assert_eq!(plain.state(), NOTIFIED);
+        assert_eq!(plain_wakes.get(), 1);
+        assert_eq!(wakes.get(), 1, "the group is woken once");
+        assert!(list_b.is_empty());
+        assert_eq!(group.give_up(), Decided::Won(0), "too late to give up");
+    }
+
+    #[test]
+    fn a_passed_sender_keeps_its_message() {
+        let spare = Spare::new();
+        let (group, wakes) = group();
+        let (a, b) = (
+            Waiting::grouped(&spare, false, &group, 0),
+            Waiting::grouped(&spare, false, &group, 1),
+        );
+        let (mut list_a, mut list_b) = (WaitList::new(), WaitList::new());
+        list_a.push_sender(&a, 1);
+        list_b.push_sender(&b, 2);
+
+        let (msg, waker) = list_b.pop_sender().expect("b's sender");
+        assert_eq!(msg, 2);
+        waker.expect("the group's waker").wake();
+        assert_eq!(wakes.get(), 1);
+        assert_eq!(group.decided(), Decided::Won(1));
+        assert_eq!(b.send_outcome(), Ok(()));
+
+        assert!(
+            list_a.pop_sender().is_none(),
+            "a passes over: nothing taken"
+        );
+        assert_eq!(a.state(), PASSED);
+        assert_eq!(a.take_owned(), Some(1), "the message is the owner's");
+        assert_eq!(a.take_owned(), None, "taken once");
+    }
+
+    #[test]
+    fn a_hand_off_passes_over_a_claim_given_up() {
+        let spare = Spare::new();
+        let (group, wakes) = group();
+        let a = Waiting::grouped(&spare, true, &group, 0);
+        let mut list = WaitList::new();
+        listed(&mut list, &a);
+        assert!(list.has_accepting());
+        assert_eq!(group.give_up(), Decided::GaveUp);
+        assert_eq!(group.give_up(), Decided::GaveUp, "once given up, always");
+
+        assert_eq!(list.hand_off(7).err(), Some(7), "the message comes back");
+        assert_eq!(a.state(), PASSED);
+        assert_eq!(a.take_owned(), None, "nothing was put in");
+        assert!(!list.has_accepting());
+        assert_eq!(wakes.get(), 0);
+    }
+
+    #[test]
+    fn a_hand_off_goes_to_the_next_receiver_that_may_take_it() {
+        let spare = Spare::new();
+        let (group, _wakes) = group();
+        let mut list = WaitList::new();
+        let a = Waiting::grouped(&spare, true, &group, 0);
+        listed(&mut list, &a);
+        let (waker, plain_wakes) = counting_waker::new();
+        let plain = Waiting::from_spare(&spare, true, &waker);
+        list.push(plain.share());
+        assert_eq!(group.give_up(), Decided::GaveUp);
+
+        list.hand_off(7)
+            .expect("the plain receiver")
+            .expect("its waker")
+            .wake();
+        assert_eq!(plain_wakes.get(), 1);
+        assert_eq!(plain.take_owned(), Some(7));
+        assert_eq!(a.state(), PASSED);
+    }
+
+    #[test]
+    fn a_close_claims_an_open_group_and_passes_a_decided_one() {
+        let spare = Spare::new();
+        let (open, open_wakes) = group();
+        let (decided, decided_wakes) = group();
+        let a = Waiting::grouped(&spare, false, &open, 3);
+        let b = Waiting::grouped(&spare, false, &decided, 0);
+        assert_eq!(decided.give_up(), Decided::GaveUp);
+        let mut list = WaitList::new();
+        list.push_sender(&a, 1);
+        list.push_sender(&b, 2);
+
+        let mut wakers = Wakers::new();
+        list.notify_all(CLOSED, &mut wakers);
+        wakers.wake();
+        assert_eq!(open.decided(), Decided::Won(3));
+        assert_eq!(open_wakes.get(), 1);
+        assert_eq!(decided_wakes.get(), 0);
+        assert_eq!(a.send_outcome(), Err(1), "closed: back to its owner");
+        assert_eq!(b.send_outcome(), Err(2), "passed: back to its owner");
+        assert!(list.is_empty());
+    }
+
+    #[test]
+    fn the_winner_wakes_the_waker_registered_last() {
+        let spare = Spare::new();
+        let (group, first) = group();
+        let a = Waiting::grouped(&spare, false, &group, 0);
+        let mut list = WaitList::new();
+        listed(&mut list, &a);
+        let (waker, second) = counting_waker::new();
+        assert_eq!(group.reregister(&waker), Decided::Open);
+        list.notify_first(NOTIFIED).expect("a waker").wake();
+        assert_eq!((first.get(), second.get()), (0, 1));
+        assert_eq!(
+            StdArc::strong_count(&first),
+            1,
+            "the replaced waker was dropped"
+        );
+        drop(waker);
+        drop(a);
+        drop(group);
+        assert_eq!(StdArc::strong_count(&second), 1, "nothing keeps a waker");
+    }
+
+    #[test]
+    fn grouped_entries_are_not_kept_but_plain_ones_are() {
+        let spare: Spare<u32> = Spare::new();
+        let (group, _wakes) = group();
+        let a = Waiting::grouped(&spare, false, &group, 0);
+        drop(a);
+        assert!(spare.take().is_none(), "a grouped entry is dropped");
+        let (waker, _) = counting_waker::new();
+        let plain = Waiting::from_spare(&spare, false, &waker);
+        plain.recycle(&spare, || ());
+        let kept = spare.take().expect("kept");
+        assert!(kept.claim.is_none());
+        spare.put(kept);
+        let b = Waiting::grouped(&spare, false, &group, 1);
+        assert!(spare.take().is_none(), "a grouped wait takes the spare");
+        assert_eq!(b.state(), WAITING);
+    }
+}
+
+/// Loom models of a wait on two channels: each channel is a wait list
+/// and a buffer behind the queues' lock, and the owner, a task under
+/// loom's `block_on`, waits for its claim to be decided. Every model
+/// checks that exactly one channel completes the operation, and that
+/// every message ends up in exactly one place.
+#[cfg(all(test, tidings_loom))]
+mod claim_models {
+    use super::*;
+    use crate::loom::sync::Arc;
+    use crate::queue::lock::Lock;
+    use crate::wait::block::{run, Op};
+    use crate::wait::claim::{Decided, Group};
+    use core::task::Context;
+    use std::vec::Vec;
+
+    /// One channel: its waiting list and what found nobody to take it.
+    struct Chan {
+        side: Lock<(WaitList<u32>, Vec<u32>)>,
+        spare: Spare<u32>,
+    }
+
+    fn chan() -> Arc<Chan> {
+        Arc::new(Chan {
+            side: Lock::new((WaitList::new(), Vec::new())),
+            spare: Spare::new(),
+        })
+    }
+
+    /// The owner's two entries, one per channel, listed as receivers
+    /// (`accepts`: that take a hand-off) or as senders of `msgs`.
+    fn list(
+        group: &Group,
+        chans: [&Arc<Chan>; 2],
+        accepts: bool,
+        msgs: Option<[u32; 2]>,
+    ) -> [Grouped<u32>; 2] {
+        let entries = [0, 1].map(|i| Waiting::grouped(&chans[i].spare, accepts, group, i));
+        for i in 0..2 {
+            chans[i].side.with(|(list, _)| match msgs {
+                Some(msgs) => list.push_sender(&entries[i], msgs[i]),
+                None => list.push(entries[i].share()),
+            });
+        }
+        entries
+    }
+
+    fn open_group() -> Group {
+        Group::new(futures::task::noop_waker_ref())
+    }
+
+    /// A sender: hands `msg` to a waiting receiver, or buffers it.
+    fn send(chan: &Chan, msg: u32) {
+        let waker = chan.side.with(|(list, buffer)| match list.hand_off(msg) {
+            Ok(waker) => waker,
+            Err(msg) => {
+                buffer.push(msg);
+                None
+            }
+        });
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// A receiver: takes a waiting sender's message, if one may be taken.
+    fn receive(chan: &Chan) -> Option<u32> {
+        let (msg, waker) = chan.side.with(|(list, _)| list.pop_sender())?;
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        Some(msg)
+    }
+
+    /// The owner, a blocked thread (the crate's blocking driver, with the
+    /// thread's waker, parking between polls), waits until a channel
+    /// claimed one of its entries and recorded the outcome there.
+    struct WaitWon<'a> {
+        group: &'a Group,
+        entries: &'a [Grouped<u32>; 2],
+    }
+
+    impl WaitWon<'_> {
+        fn won(&self, decided: Decided) -> Poll<usize> {
+            match decided {
+                Decided::Won(i) if self.entries[i].state() != WAITING => Poll::Ready(i),
+                Decided::Open | Decided::Won(_) => Poll::Pending,
+                Decided::GaveUp => unreachable!("the owner did not give up"),
+            }
+        }
+    }
+
+    impl Op for WaitWon<'_> {
+        type Output = usize;
+        type TimedOut = ();
+
+        fn try_now(&mut self) -> Poll<usize> {
+            self.won(self.group.decided())
+        }
+
+        fn poll(&mut self, cx: &mut Context<'_>, _tried: bool) -> Poll<usize> {
+            self.won(self.group.reregister(cx.waker()))
+        }
+
+        fn cancel(&mut self) -> Result<usize, ()> {
+            unreachable!("no deadline")
+        }
+
+        fn abandon(&mut self) {}
+    }
+
+    /// Returns the index of the entry that won.
+    fn wait_won(group: &Group, entries: &[Grouped<u32>; 2]) -> usize {
+        run(&mut WaitWon { group, entries }, None).expect("no deadline")
+    }
+
+    /// The owner takes a losing entry off its channel's list, or finds it
+    /// passed over; returns a waiting sender's message back.
+    fn withdraw(chan: &Chan, entry: &Grouped<u32>, sender: bool) -> Option<u32> {
+        let listed = chan.side.with(|(list, _)| {
+            if sender {
+                list.withdraw(entry).map(Some)
+            } else {
+                list.remove(entry).then_some(None)
+            }
+        });
+        match listed {
+            Some(msg) => msg,
+            None => {
+                assert_eq!(
+                    entry.state(),
+                    PASSED,
+                    "a loser off its list was passed over"
+                );
+                entry.take_owned()
+            }
+        }
+    }
+
+    fn buffered(chan: &Chan) -> Vec<u32> {
+        chan.side.with(|(_, buffer)| buffer.clone())
+    }
+
+    /// Runs the owner on a thread of its own. (A thread blocked in loom's
+    /// `join` must not be unparked: a late wake of the owner's thread
+    /// waker would, if the owner were the thread that joins.)
+    fn spawn<R: 'static>(f: impl FnOnce() -> R + 'static) -> loom::thread::JoinHandle<R> {
+        loom::thread::spawn(f)
+    }
+
+    /// Lists the owner's two entries and returns them with their group.
+    fn waiter(
+        chans: [&Arc<Chan>; 2],
+        accepts: bool,
+        msgs: Option<[u32; 2]>,
+    ) -> (Group, [Grouped<u32>; 2]) {
+        let group = open_group();
+        let entries = list(&group, chans, accepts, msgs);
+        (group, entries)
+    }
+
+    /// Two senders, one on each channel, race to hand their message to
+    /// one receiver waiting on both: it gets exactly one, and the other
+    /// message is buffered on its own channel.
+    #[test]
+    fn two_channels_race_to_claim_one_waiter() {
+        loom::model(|| {
+            let (a, b) = (chan(), chan());
+            let (group, entries) = waiter([&a, &b], true, None);
+            let owner = {
+                let (a, b) = (a.clone(), b.clone());
+                spawn(move || {
+                    let won = wait_won(&group, &entries);
+                    let got = entries[won].take_owned().expect("handed over");
+                    let lost = 1 - won;
+                    assert_eq!(withdraw([&a, &b][lost], &entries[lost], false), None);
+                    (won, got)
+                })
+            };
+            let sender = {
+                let b = b.clone();
+                spawn(move || send(&b, 2))
+            };
+            send(&a, 1);
+            sender.join().unwrap();
+            let (won, got) = owner.join().unwrap();
+            let lost = 1 - won;
+            assert_eq!(got, [1, 2][won]);
+            assert!(buffered([&a, &b][won]).is_empty());
+            assert_eq!(buffered([&a, &b][lost]), [[1, 2][lost]]);
+        });
+    }
+
+    /// Two receivers, one on each channel, race to take from one sender
+    /// waiting on both with a message on each: exactly one message is
+    /// taken, and the owner gets the other back.
+    #[test]
+    fn two_channels_race_to_claim_one_waiting_sender() {
+        loom::model(|| {
+            let (a, b) = (chan(), chan());
+            let (group, entries) = waiter([&a, &b], false, Some([1, 2]));
+            let owner = {
+                let (a, b) = (a.clone(), b.clone());
+                spawn(move || {
+                    let won = wait_won(&group, &entries);
+                    assert_eq!(entries[won].send_outcome(), Ok(()));
+                    let lost = 1 - won;
+                    let back = withdraw([&a, &b][lost], &entries[lost], true);
+                    assert_eq!(back, Some([1, 2][lost]), "the loser's message is back");
+                    won
+                })
+            };
+            let receiver = {
+                let b = b.clone();
+                spawn(move || receive(&b))
+            };
+            let taken = [receive(&a), receiver.join().unwrap()];
+            let won = owner.join().unwrap();
+            assert_eq!(taken[won], Some([1, 2][won]));
+            assert_eq!(taken[1 - won], None, "nothing taken through the loser");
+        });
+    }
+
+    /// A sender races the owner giving up: the message is either the
+    /// owner's (the channel claimed first) or buffered, never both.
+    #[test]
+    fn a_claim_races_the_owner_giving_up() {
+        loom::model(|| {
+            let (a, b) = (chan(), chan());
+            let (group, entries) = waiter([&a, &b], true, None);
+            let owner = {
+                let (a, b) = (a.clone(), b.clone());
+                spawn(move || {
+                    let got = match group.give_up() {
+                        Decided::GaveUp => withdraw(&a, &entries[0], false),
+                        Decided::Won(won) => {
+                            assert_eq!(won, 0, "only a sends");
+                            // The winner records the outcome under a's lock.
+                            a.side.with(|_| ());
+                            entries[0].take_owned()
+                        }
+                        Decided::Open => unreachable!("give_up decides"),
+                    };
+                    assert_eq!(withdraw(&b, &entries[1], false), None);
+                    assert_ne!(group.decided(), Decided::Open);
+                    got
+                })
+            };
+            send(&a, 1);
+            let got = owner.join().unwrap();
+            let buffered = buffered(&a);
+            match got {
+                Some(msg) => assert!(msg == 1 && buffered.is_empty()),
+                None => assert_eq!(buffered, [1]),
+            }
+        });
+    }
+
+    /// A close of one channel races a send on the other: whichever
+    /// claims first completes the wait (the close as a notification to
+    /// look again), and the send's message is the owner's or buffered.
+    #[test]
+    fn a_claim_races_a_close() {
+        loom::model(|| {
+            let (a, b) = (chan(), chan());
+            let (group, entries) = waiter([&a, &b], true, None);
+            let owner = {
+                let (a, b) = (a.clone(), b.clone());
+                spawn(move || {
+                    let won = wait_won(&group, &entries);
+                    let got = match won {
+                        0 => {
+                            assert_eq!(entries[0].state(), NOTIFIED);
+                            withdraw(&b, &entries[1], false)
+                        }
+                        _ => {
+                            let got = entries[1].take_owned();
+                            assert_eq!(withdraw(&a, &entries[0], false), None);
+                            got
+                        }
+                    };
+                    (won, got)
+                })
+            };
+            let sender = {
+                let b = b.clone();
+                spawn(move || send(&b, 2))
+            };
+            let mut wakers = Wakers::new();
+            a.side
+                .with(|(list, _)| list.notify_all(NOTIFIED, &mut wakers));
+            wakers.wake();
+            sender.join().unwrap();
+            let (won, got) = owner.join().unwrap();
+            match got {
+                Some(msg) => assert!(msg == 2 && won == 1 && buffered(&b).is_empty()),
+                None => assert!(won == 0 && buffered(&b) == [2]),
+            }
+        });
     }
 }
