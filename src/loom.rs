@@ -60,7 +60,7 @@ mod imp {
 
     #[cfg(feature = "std")]
     pub(crate) mod thread {
-        pub(crate) use std::thread::{current, park, park_timeout, Thread};
+        pub(crate) use std::thread::{current, park, park_timeout, yield_now, Thread};
 
         /// Sleeps for about `time` (the queues' lock, waiting for a holder
         /// that was descheduled). A park with a timeout, which may spend
@@ -179,7 +179,7 @@ mod imp {
     }
 
     pub(crate) mod thread {
-        pub(crate) use loom::thread::{current, park, Thread};
+        pub(crate) use loom::thread::{current, park, yield_now, Thread};
 
         /// loom has no clock: a timed park yields instead, and the caller's
         /// deadline check (taken with the real clock) decides when to stop.
