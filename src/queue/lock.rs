@@ -14,19 +14,13 @@
 //! `LOCKED → UNLOCKED` by a store of the holder (Release: it publishes what
 //! it wrote). The value is touched only between the two, by the holder.
 //!
-//! A thread that finds the lock taken waits in three stages, each for a
-//! holder that is further from done:
-//!
-//! 1. It spins briefly (`SPIN_STEPS` steps of `Spin`, about 1.5 us on the
-//!    machine the benchmarks ran on): the holder is usually a few
-//!    instructions from done.
-//! 2. It yields the processor, up to [`YIELDS`] times: the holder may be
-//!    waiting for a core, and a yield hands it one.
-//! 3. It naps: parks with a timeout, [`FIRST_NAP`] at first and twice as
-//!    long each time after, up to [`LONGEST_NAP`], looking at the lock
-//!    after each. A holder that is still not done has been descheduled,
-//!    and a thread that spun or yielded on it would only take processor
-//!    time from it.
+//! A thread that finds the lock taken waits with `loom::Spin`, looking at
+//! the lock after each step, in its three stages, each for a holder that
+//! is further from done: it spins briefly (the holder is usually a few
+//! instructions from done), yields up to 128 times (the holder may be
+//! waiting for a core), then naps, 50 us at first and growing to 1 ms (the
+//! holder was descheduled, and a thread that spun or yielded on it would
+//! only take processor time from it).
 //!
 //! Why naps, and not a sleep until the holder wakes the sleeper: a wake
 //! needs the unlock to look for sleepers, with a read-modify-write or a
@@ -37,10 +31,8 @@
 //! unlock is no longer a single store that the compiler copies into each
 //! outcome of a critical section. A thread reaches the naps only when the
 //! holder was descheduled, which costs milliseconds anyway; a nap adds at
-//! most [`LONGEST_NAP`] to that wait, and the thread burns no processor
-//! time meanwhile. (A nap is a park with a timeout: an unpark meant for
-//! another park of the thread only shortens it, and one it spends is
-//! given back, `loom::thread::nap`.)
+//! most a millisecond to that wait, and the thread burns no processor
+//! time meanwhile.
 //!
 //! Without `std` (alloc only) there is no thread to yield to or park, so
 //! a contended lock spins: do not use a queued channel from an interrupt
@@ -78,18 +70,6 @@ const BACKOFF: u32 = 256;
 /// backs off. Measured: 4 backed off in hand-offs too (a `bounded(1)`
 /// stream got 3x slower); 32 keeps hand-offs as they were.
 const STREAK: u32 = 32;
-/// Yields after the spin, before the naps. Measured on 2 cores: with 2,
-/// 8 or 32, threads took naps while the holder was only waiting its turn
-/// for a core, and the unbounded rows with many threads got 10 to 40%
-/// slower than with yields alone; 128 matched them.
-#[cfg(feature = "std")]
-const YIELDS: u32 = 128;
-/// The first nap (Linux stretches a short timed sleep to about 50 us).
-#[cfg(feature = "std")]
-const FIRST_NAP: std::time::Duration = std::time::Duration::from_micros(50);
-/// The longest nap: the most a thread may oversleep a lock that was freed.
-#[cfg(feature = "std")]
-const LONGEST_NAP: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// A spin lock for critical sections of a few instructions.
 pub(crate) struct Lock<T> {
@@ -138,8 +118,6 @@ impl<T> Lock<T> {
             crate::loom::back_off(BACKOFF);
         }
         let mut spin = Spin::new();
-        #[cfg(feature = "std")]
-        let mut nap = FIRST_NAP;
         loop {
             // ORDERING: as in `with`.
             if self.state.load(Relaxed) == UNLOCKED
@@ -150,13 +128,6 @@ impl<T> Lock<T> {
             {
                 return;
             }
-            #[cfg(feature = "std")]
-            if !spin.wait_at_most(crate::loom::SPIN_STEPS + YIELDS) {
-                crate::loom::thread::nap(nap);
-                nap = (nap * 2).min(LONGEST_NAP);
-            }
-            // Without std, `wait` spins on without end.
-            #[cfg(not(feature = "std"))]
             spin.wait();
         }
     }

@@ -220,7 +220,8 @@ pub(crate) fn run<O: Op>(op: &mut O, deadline: Option<Instant>) -> Result<O::Out
     }
     let mut spinning = Spinning::join();
     if op.snoozes() && spinning.crowded {
-        for _ in 0..CROWDED_YIELDS {
+        // (`take`, not a range: the range is empty under loom and miri.)
+        for _ in (0..).take(CROWDED_YIELDS as usize) {
             if past(deadline) {
                 break;
             }
