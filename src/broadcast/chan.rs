@@ -384,6 +384,11 @@ impl<T> Chan<T> {
     /// A receiver's clone of message `pos` panicked: clears the mark (waking
     /// the receivers that waited for it) and undoes the read (the receiver
     /// counts itself back on and steps back, to read it again next time).
+    ///
+    /// Runs while the clone's panic unwinds, so a wake or a drop that
+    /// panics here aborts the process (two panics at once, as in `Vec`'s
+    /// drop): the rule the module docs give. Skipping the wakes instead
+    /// would leave the receivers that waited for this clone asleep.
     #[cold]
     fn undo_clone(&self, marked: Marked<T>, pos: u64, next: &mut u64) {
         let mut after = After::new();

@@ -49,7 +49,10 @@
 //! code that a receive or a send may run. If it panics, the panic reaches
 //! that call's caller, and nothing is lost:
 //!
-//! - a receive whose clone panics reads that message again next time;
+//! - a receive whose clone panics reads that message again next time; while
+//!   it unwinds it still wakes the receivers that waited for that clone
+//!   (if one of those wakes panics too, the process aborts: two panics at
+//!   once, as in `Vec`);
 //! - a receive that read a message and then panics (waking the senders or
 //!   receivers its read let go on, or dropping a message nobody reads any
 //!   more) keeps the message: the receiver's next receive returns it (it
