@@ -781,15 +781,45 @@ mod claim_tests {
         list.push(entry.share());
     }
 
-    #[test]
-    fn the_first_channel_wins_the_others_pass_over() {
+    /// A wait on two channels: its group, its two entries (not listed
+    /// yet), and the two channels' lists.
+    struct TwoChannels {
+        spare: Spare<u32>,
+        group: Group,
+        wakes: StdArc<Count>,
+        a: Grouped<u32>,
+        b: Grouped<u32>,
+        list_a: WaitList<u32>,
+        list_b: WaitList<u32>,
+    }
+
+    fn two_channels() -> TwoChannels {
         let spare = Spare::new();
         let (group, wakes) = group();
-        let (a, b) = (
-            Waiting::grouped(&spare, false, &group, 0),
-            Waiting::grouped(&spare, false, &group, 1),
-        );
-        let (mut list_a, mut list_b) = (WaitList::new(), WaitList::new());
+        let a = Waiting::grouped(&spare, false, &group, 0);
+        let b = Waiting::grouped(&spare, false, &group, 1);
+        TwoChannels {
+            spare,
+            group,
+            wakes,
+            a,
+            b,
+            list_a: WaitList::new(),
+            list_b: WaitList::new(),
+        }
+    }
+
+    #[test]
+    fn the_first_channel_wins_the_others_pass_over() {
+        let TwoChannels {
+            spare,
+            group,
+            wakes,
+            a,
+            b,
+            mut list_a,
+            mut list_b,
+        } = two_channels();
         listed(&mut list_a, &a);
         listed(&mut list_b, &b);
         let (plain, plain_wakes) = counting_waker::new();
@@ -817,13 +847,15 @@ mod claim_tests {
 
     #[test]
     fn a_passed_sender_keeps_its_message() {
-        let spare = Spare::new();
-        let (group, wakes) = group();
-        let (a, b) = (
-            Waiting::grouped(&spare, false, &group, 0),
-            Waiting::grouped(&spare, false, &group, 1),
-        );
-        let (mut list_a, mut list_b) = (WaitList::new(), WaitList::new());
+        let TwoChannels {
+            group,
+            wakes,
+            a,
+            b,
+            mut list_a,
+            mut list_b,
+            ..
+        } = two_channels();
         list_a.push_sender(&a, 1);
         list_b.push_sender(&b, 2);
 
@@ -1088,22 +1120,31 @@ mod claim_models {
         chan.side.with(|(_, buffer)| buffer.clone())
     }
 
-    /// Runs the owner on a thread of its own. (A thread blocked in loom's
-    /// `join` must not be unparked: a late wake of the owner's thread
-    /// waker would, if the owner were the thread that joins.)
-    fn spawn<R: 'static>(f: impl FnOnce() -> R + 'static) -> loom::thread::JoinHandle<R> {
-        loom::thread::spawn(f)
-    }
+    type Owner<R> = loom::thread::JoinHandle<R>;
 
-    /// Lists the owner's two entries and returns them with their group.
-    fn waiter(
-        chans: [&Arc<Chan>; 2],
+    /// Two channels and the owner of a wait on both: its entries listed as
+    /// receivers (`accepts`: that take a hand-off) or as senders of `msgs`,
+    /// then `owner` run on a thread of its own with the group and the
+    /// entries. (A thread blocked in loom's `join` must not be unparked: a
+    /// late wake of the owner's thread waker would, if the owner were the
+    /// thread that joins.)
+    fn owner<R: 'static>(
         accepts: bool,
         msgs: Option<[u32; 2]>,
-    ) -> (Group, [Grouped<u32>; 2]) {
+        owner: impl FnOnce([&Chan; 2], Group, [Grouped<u32>; 2]) -> R + 'static,
+    ) -> ([Arc<Chan>; 2], Owner<R>) {
+        let chans = [chan(), chan()];
         let group = open_group();
-        let entries = list(&group, chans, accepts, msgs);
-        (group, entries)
+        let entries = list(&group, [&chans[0], &chans[1]], accepts, msgs);
+        let mine = chans.clone();
+        let handle = loom::thread::spawn(move || owner([&mine[0], &mine[1]], group, entries));
+        (chans, handle)
+    }
+
+    /// Runs `f` on a thread of its own, with its own handle to `chan`.
+    fn on_thread<R: 'static>(chan: &Arc<Chan>, f: fn(&Chan) -> R) -> Owner<R> {
+        let chan = chan.clone();
+        loom::thread::spawn(move || f(&chan))
     }
 
     /// Two senders, one on each channel, race to hand their message to
@@ -1112,29 +1153,21 @@ mod claim_models {
     #[test]
     fn two_channels_race_to_claim_one_waiter() {
         loom::model(|| {
-            let (a, b) = (chan(), chan());
-            let (group, entries) = waiter([&a, &b], true, None);
-            let owner = {
-                let (a, b) = (a.clone(), b.clone());
-                spawn(move || {
-                    let won = wait_won(&group, &entries);
-                    let got = entries[won].take_owned().expect("handed over");
-                    let lost = 1 - won;
-                    assert_eq!(withdraw([&a, &b][lost], &entries[lost], false), None);
-                    (won, got)
-                })
-            };
-            let sender = {
-                let b = b.clone();
-                spawn(move || send(&b, 2))
-            };
-            send(&a, 1);
+            let (chans, owner) = owner(true, None, |chans, group, entries| {
+                let won = wait_won(&group, &entries);
+                let got = entries[won].take_owned().expect("handed over");
+                let lost = 1 - won;
+                assert_eq!(withdraw(chans[lost], &entries[lost], false), None);
+                (won, got)
+            });
+            let sender = on_thread(&chans[1], |b| send(b, 2));
+            send(&chans[0], 1);
             sender.join().unwrap();
             let (won, got) = owner.join().unwrap();
             let lost = 1 - won;
             assert_eq!(got, [1, 2][won]);
-            assert!(buffered([&a, &b][won]).is_empty());
-            assert_eq!(buffered([&a, &b][lost]), [[1, 2][lost]]);
+            assert!(buffered(&chans[won]).is_empty());
+            assert_eq!(buffered(&chans[lost]), [[1, 2][lost]]);
         });
     }
 
@@ -1144,24 +1177,16 @@ mod claim_models {
     #[test]
     fn two_channels_race_to_claim_one_waiting_sender() {
         loom::model(|| {
-            let (a, b) = (chan(), chan());
-            let (group, entries) = waiter([&a, &b], false, Some([1, 2]));
-            let owner = {
-                let (a, b) = (a.clone(), b.clone());
-                spawn(move || {
-                    let won = wait_won(&group, &entries);
-                    assert_eq!(entries[won].send_outcome(), Ok(()));
-                    let lost = 1 - won;
-                    let back = withdraw([&a, &b][lost], &entries[lost], true);
-                    assert_eq!(back, Some([1, 2][lost]), "the loser's message is back");
-                    won
-                })
-            };
-            let receiver = {
-                let b = b.clone();
-                spawn(move || receive(&b))
-            };
-            let taken = [receive(&a), receiver.join().unwrap()];
+            let (chans, owner) = owner(false, Some([1, 2]), |chans, group, entries| {
+                let won = wait_won(&group, &entries);
+                assert_eq!(entries[won].send_outcome(), Ok(()));
+                let lost = 1 - won;
+                let back = withdraw(chans[lost], &entries[lost], true);
+                assert_eq!(back, Some([1, 2][lost]), "the loser's message is back");
+                won
+            });
+            let receiver = on_thread(&chans[1], receive);
+            let taken = [receive(&chans[0]), receiver.join().unwrap()];
             let won = owner.join().unwrap();
             assert_eq!(taken[won], Some([1, 2][won]));
             assert_eq!(taken[1 - won], None, "nothing taken through the loser");
@@ -1173,29 +1198,24 @@ mod claim_models {
     #[test]
     fn a_claim_races_the_owner_giving_up() {
         loom::model(|| {
-            let (a, b) = (chan(), chan());
-            let (group, entries) = waiter([&a, &b], true, None);
-            let owner = {
-                let (a, b) = (a.clone(), b.clone());
-                spawn(move || {
-                    let got = match group.give_up() {
-                        Decided::GaveUp => withdraw(&a, &entries[0], false),
-                        Decided::Won(won) => {
-                            assert_eq!(won, 0, "only a sends");
-                            // The winner records the outcome under a's lock.
-                            a.side.with(|_| ());
-                            entries[0].take_owned()
-                        }
-                        Decided::Open => unreachable!("give_up decides"),
-                    };
-                    assert_eq!(withdraw(&b, &entries[1], false), None);
-                    assert_ne!(group.decided(), Decided::Open);
-                    got
-                })
-            };
-            send(&a, 1);
+            let (chans, owner) = owner(true, None, |[a, b], group, entries| {
+                let got = match group.give_up() {
+                    Decided::GaveUp => withdraw(a, &entries[0], false),
+                    Decided::Won(won) => {
+                        assert_eq!(won, 0, "only a sends");
+                        // The winner records the outcome under a's lock.
+                        a.side.with(|_| ());
+                        entries[0].take_owned()
+                    }
+                    Decided::Open => unreachable!("give_up decides"),
+                };
+                assert_eq!(withdraw(b, &entries[1], false), None);
+                assert_ne!(group.decided(), Decided::Open);
+                got
+            });
+            send(&chans[0], 1);
             let got = owner.join().unwrap();
-            let buffered = buffered(&a);
+            let buffered = buffered(&chans[0]);
             match got {
                 Some(msg) => assert!(msg == 1 && buffered.is_empty()),
                 None => assert_eq!(buffered, [1]),
@@ -1209,39 +1229,32 @@ mod claim_models {
     #[test]
     fn a_claim_races_a_close() {
         loom::model(|| {
-            let (a, b) = (chan(), chan());
-            let (group, entries) = waiter([&a, &b], true, None);
-            let owner = {
-                let (a, b) = (a.clone(), b.clone());
-                spawn(move || {
-                    let won = wait_won(&group, &entries);
-                    let got = match won {
-                        0 => {
-                            assert_eq!(entries[0].state(), NOTIFIED);
-                            withdraw(&b, &entries[1], false)
-                        }
-                        _ => {
-                            let got = entries[1].take_owned();
-                            assert_eq!(withdraw(&a, &entries[0], false), None);
-                            got
-                        }
-                    };
-                    (won, got)
-                })
-            };
-            let sender = {
-                let b = b.clone();
-                spawn(move || send(&b, 2))
-            };
+            let (chans, owner) = owner(true, None, |[a, b], group, entries| {
+                let won = wait_won(&group, &entries);
+                let got = match won {
+                    0 => {
+                        assert_eq!(entries[0].state(), NOTIFIED);
+                        withdraw(b, &entries[1], false)
+                    }
+                    _ => {
+                        let got = entries[1].take_owned();
+                        assert_eq!(withdraw(a, &entries[0], false), None);
+                        got
+                    }
+                };
+                (won, got)
+            });
+            let sender = on_thread(&chans[1], |b| send(b, 2));
             let mut wakers = Wakers::new();
-            a.side
+            chans[0]
+                .side
                 .with(|(list, _)| list.notify_all(NOTIFIED, &mut wakers));
             wakers.wake();
             sender.join().unwrap();
             let (won, got) = owner.join().unwrap();
             match got {
-                Some(msg) => assert!(msg == 2 && won == 1 && buffered(&b).is_empty()),
-                None => assert!(won == 0 && buffered(&b) == [2]),
+                Some(msg) => assert!(msg == 2 && won == 1 && buffered(&chans[1]).is_empty()),
+                None => assert!(won == 0 && buffered(&chans[1]) == [2]),
             }
         });
     }
