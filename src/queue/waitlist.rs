@@ -380,7 +380,10 @@ impl<T> Waiting<T> {
 }
 
 /// The owner's handle to one entry of a wait on several channels
-/// ([`Waiting::grouped`]): a [`Waiting`] that is never recycled.
+/// ([`Waiting::grouped`]): a [`Waiting`] that is never recycled. As with
+/// every entry, its owner takes it off its list (or finds it claimed or
+/// passed over) before letting go, so that no list holds the last
+/// reference to an entry that may hold a message.
 pub(crate) struct Grouped<T>(Waiting<T>);
 
 impl<T> core::ops::Deref for Grouped<T> {
@@ -556,8 +559,7 @@ impl<T> WaitList<T> {
     /// claim: that one, if its claim is won, else the next that may.
     #[cold]
     #[inline(never)]
-    fn pop_claimed_grouped(&mut self, entry: Arc<Entry<T>>) -> Option<Arc<Entry<T>>> {
-        let mut entry = entry;
+    fn pop_claimed_grouped(&mut self, mut entry: Arc<Entry<T>>) -> Option<Arc<Entry<T>>> {
         loop {
             if let Some(entry) = Entry::claimed(entry) {
                 return Some(entry);
