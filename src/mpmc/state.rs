@@ -265,7 +265,8 @@ impl Woken {
 mod tests {
     use super::*;
     use crate::queue::waitlist::counting_waker::{self, Count};
-    use crate::queue::waitlist::{Waiting, FILLED, SENT, WAITING};
+    use crate::queue::waitlist::{Grouped, Spare, Waiting, FILLED, PASSED, SENT, WAITING};
+    use crate::wait::claim::{Decided, Group};
     use alloc::vec::Vec;
     use std::sync::Arc; // shim-exempt: the test wakers' counts
 
@@ -282,6 +283,10 @@ mod tests {
         state(Buffer::Bounded(Ring::new(cap)))
     }
 
+    fn state_rendezvous() -> State<u32> {
+        state(Buffer::Rendezvous(Zero::new()))
+    }
+
     /// A new waiter's entry: a receiving thread's (accepts a hand-off) or
     /// a future's; and the count of its waker's wakes.
     fn entry(accepts_handoff: bool) -> (Waiting<u32>, Arc<Count>) {
@@ -294,6 +299,47 @@ mod tests {
         let n = usize::from(wake.first.is_some()) + usize::from(wake.second.is_some());
         wake.wake();
         n
+    }
+
+    /// An entry of a wait on several channels whose claim was given up
+    /// (another channel won it, say): every pop passes over it.
+    fn passed_over(accepts_handoff: bool) -> (Group, Grouped<u32>) {
+        let (waker, _) = counting_waker::new();
+        let group = Group::new(&waker);
+        let entry = Waiting::grouped(&Spare::new(), accepts_handoff, &group, 0);
+        assert_eq!(group.give_up(), Decided::GaveUp);
+        (group, entry)
+    }
+
+    #[test]
+    fn a_send_buffers_what_a_passed_over_receiver_cannot_take() {
+        let mut state = bounded(4);
+        let (_group, thread) = passed_over(true);
+        state.receivers.push(thread.share());
+        assert_eq!(woken(state.offer(5).ok().unwrap()), 0, "nobody to wake");
+        assert_eq!(thread.state(), PASSED);
+        assert_eq!(state.buffer.len(), 1, "buffered instead");
+        assert_eq!(state.take().map(|(msg, _)| msg), Some(5));
+
+        let mut state = state_rendezvous();
+        let (_group, thread) = passed_over(true);
+        state.receivers.push(thread.share());
+        assert_eq!(state.offer(6).err(), Some(6), "no buffer: it comes back");
+        assert_eq!(thread.state(), PASSED);
+    }
+
+    #[test]
+    fn a_receive_passes_over_a_waiting_sender_whose_claim_is_decided() {
+        let mut state = bounded(1);
+        assert!(state.offer(1).is_ok());
+        let (_group, sender) = passed_over(false);
+        state.senders.push_sender(&sender, 2);
+        let (msg, wake) = state.take().expect("buffered");
+        assert_eq!(msg, 1);
+        assert_eq!(woken(wake), 0);
+        assert_eq!(sender.state(), PASSED);
+        assert_eq!(sender.take_owned(), Some(2), "its message stays its own");
+        assert_eq!(state.buffer.len(), 0, "nothing moved in");
     }
 
     #[test]

@@ -772,7 +772,7 @@ mod claim_tests {
     use crate::wait::claim::{Decided, Group};
     use std::sync::Arc as StdArc; // shim-exempt: the test waker's count
 
-    /// A group, its waker's count, and one spare per list.
+    /// A group and its waker's count.
     fn group() -> (Group, StdArc<Count>) {
         let (waker, wakes) = counting_waker::new();
         (Group::new(&waker), wakes)
@@ -781,6 +781,31 @@ mod claim_tests {
     /// Lists `entry` as a waiting receiver.
     fn listed(list: &mut WaitList<u32>, entry: &Grouped<u32>) {
         list.push(entry.share());
+    }
+
+    /// A wait through one channel: its group, its entry listed as a
+    /// receiver (`accepts`: one that takes a hand-off), and the list.
+    struct OneChannel {
+        spare: Spare<u32>,
+        group: Group,
+        wakes: StdArc<Count>,
+        a: Grouped<u32>,
+        list: WaitList<u32>,
+    }
+
+    fn one_channel(accepts: bool) -> OneChannel {
+        let spare = Spare::new();
+        let (group, wakes) = group();
+        let a = Waiting::grouped(&spare, accepts, &group, 0);
+        let mut list = WaitList::new();
+        listed(&mut list, &a);
+        OneChannel {
+            spare,
+            group,
+            wakes,
+            a,
+            list,
+        }
     }
 
     /// A wait on two channels: its group, its two entries (not listed
@@ -879,11 +904,13 @@ mod claim_tests {
 
     #[test]
     fn a_hand_off_passes_over_a_claim_given_up() {
-        let spare = Spare::new();
-        let (group, wakes) = group();
-        let a = Waiting::grouped(&spare, true, &group, 0);
-        let mut list = WaitList::new();
-        listed(&mut list, &a);
+        let OneChannel {
+            group,
+            wakes,
+            a,
+            mut list,
+            ..
+        } = one_channel(true);
         assert!(list.has_accepting());
         assert_eq!(group.give_up(), Decided::GaveUp);
         assert_eq!(group.give_up(), Decided::GaveUp, "once given up, always");
@@ -897,11 +924,13 @@ mod claim_tests {
 
     #[test]
     fn a_hand_off_goes_to_the_next_receiver_that_may_take_it() {
-        let spare = Spare::new();
-        let (group, _wakes) = group();
-        let mut list = WaitList::new();
-        let a = Waiting::grouped(&spare, true, &group, 0);
-        listed(&mut list, &a);
+        let OneChannel {
+            spare,
+            group,
+            a,
+            mut list,
+            ..
+        } = one_channel(true);
         let (waker, plain_wakes) = counting_waker::new();
         let plain = Waiting::from_spare(&spare, true, &waker);
         list.push(plain.share());
@@ -941,11 +970,13 @@ mod claim_tests {
 
     #[test]
     fn the_winner_wakes_the_waker_registered_last() {
-        let spare = Spare::new();
-        let (group, first) = group();
-        let a = Waiting::grouped(&spare, false, &group, 0);
-        let mut list = WaitList::new();
-        listed(&mut list, &a);
+        let OneChannel {
+            group,
+            wakes: first,
+            a,
+            mut list,
+            ..
+        } = one_channel(false);
         let (waker, second) = counting_waker::new();
         assert_eq!(group.reregister(&waker), Decided::Open);
         list.notify_first(NOTIFIED).expect("a waker").wake();
