@@ -298,6 +298,8 @@ pub mod mpmc;
 #[path = "oneshot/multishot.rs"]
 pub mod multishot;
 pub mod oneshot;
+#[cfg(feature = "alloc")]
+pub mod watch;
 
 pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,

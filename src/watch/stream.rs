@@ -1,0 +1,108 @@
+//! The `Stream` adapter of a watch receiver (the `futures` feature).
+
+use core::fmt;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use super::shared::List;
+use super::{borrow_and_mark, changed_or_closed, Receiver};
+use crate::queue::recv::RecvOp;
+
+impl<T: Clone> Receiver<T> {
+    /// A [`Stream`](futures_core::Stream) of the values, borrowing the
+    /// receiver: a clone of the current value first, then a clone of the
+    /// value after each change (many changes between two polls are one
+    /// item: the latest value), each marked seen; it ends once the last
+    /// sender is gone and the current value is seen. (tokio-stream's
+    /// `WatchStream`.)
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the stream, or a `next()` future of it, loses no change: a
+    /// value is marked seen only in the poll that returns it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    ///
+    /// # pollster::block_on(async {
+    /// let (tx, mut rx) = tidings::watch::channel(0);
+    /// let mut values = rx.stream();
+    /// assert_eq!(values.next().await, Some(0));
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(values.next().await, Some(2));
+    /// drop(tx);
+    /// assert_eq!(values.next().await, None);
+    /// # });
+    /// ```
+    pub fn stream(&mut self) -> ValueStream<'_, T> {
+        ValueStream {
+            rx: self,
+            first: true,
+            op: RecvOp::new(),
+        }
+    }
+}
+
+/// A [`Stream`](futures_core::Stream) of a watch receiver's values; see
+/// [`Receiver::stream`].
+///
+/// # Cancel safety
+///
+/// Dropping it loses no change.
+#[must_use = "streams do nothing unless polled"]
+pub struct ValueStream<'a, T> {
+    rx: &'a mut Receiver<T>,
+    /// The current value is still to come, changed or not.
+    first: bool,
+    op: RecvOp<()>,
+}
+
+impl<T: Clone> futures_core::Stream for ValueStream<'_, T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        if core::mem::take(&mut this.first) {
+            return Poll::Ready(Some(this.rx.borrow_and_update().clone()));
+        }
+        let Receiver { shared, seen } = &mut *this.rx;
+        let shared = &**shared;
+        let at = *seen;
+        this.op.poll_next(
+            |entry| {
+                shared.poll_until(cx, List::Changed, entry, || {
+                    changed_or_closed(shared.version(), at)
+                })
+            },
+            |()| {
+                // A change (marked seen with the value it brings), or the end.
+                let value = borrow_and_mark(shared, seen);
+                value.has_changed().then(|| T::clone(&value))
+            },
+        )
+    }
+}
+
+impl<T: Clone> futures_core::FusedStream for ValueStream<'_, T> {
+    fn is_terminated(&self) -> bool {
+        self.op.is_done()
+    }
+}
+
+impl<T> Drop for ValueStream<'_, T> {
+    fn drop(&mut self) {
+        let shared = &*self.rx.shared;
+        self.op.cancel(|entry| shared.cancel(List::Changed, entry));
+    }
+}
+
+impl<T> fmt::Debug for ValueStream<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ValueStream")
+            .field("op", &self.op)
+            .finish_non_exhaustive()
+    }
+}
