@@ -1,7 +1,8 @@
 //! A short printed tour of tidings: a thread sends to a task, a task sends
 //! to a thread, a receive times out, a sender hangs up (the oneshot
 //! channel), then a queue that threads and tasks share (mpmc), then a
-//! broadcast that a thread and a task both read in full.
+//! broadcast that a thread and a task both read in full, then a watched
+//! value that a thread and a task wait on.
 //!
 //! Run it with `cargo run --example tour`.
 
@@ -135,6 +136,26 @@ fn main() {
     let sums = (reader.join().unwrap(), task.join().unwrap());
     println!("one sender -> a thread and a task over broadcast(4): sums {sums:?}");
     assert_eq!(sums, (4950, 4950));
+
+    // 7. A watched value: not a queue, the latest value. A thread waits
+    //    for a change it has not seen, a task for a value it wants; many
+    //    changes between two looks are one.
+    let (tx, mut rx) = tidings::watch::channel(0_u32);
+    let mut task_rx = tx.subscribe();
+    let watcher = thread::spawn(move || {
+        rx.changed().unwrap();
+        *rx.borrow_and_update()
+    });
+    let task = thread::spawn(move || {
+        pollster::block_on(async move { *task_rx.wait_for_async(|v| *v == 3).await.unwrap() })
+    });
+    for v in 1..=3 {
+        tx.send(v).unwrap();
+    }
+    let (seen, wanted) = (watcher.join().unwrap(), task.join().unwrap());
+    println!("a thread saw the value change to {seen}; a task waited for {wanted}");
+    assert!((1..=3).contains(&seen));
+    assert_eq!(wanted, 3);
 
     println!("tour complete");
 }

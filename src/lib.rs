@@ -23,6 +23,7 @@
 //! | one reply per round, reusing the allocation | [`multishot`] (`alloc`) | available |
 //! | a queue, many senders and receivers | [`mpmc::bounded`], [`mpmc::unbounded`], [`mpmc::rendezvous`] (`alloc`) | available |
 //! | every receiver sees every message, with backpressure or lagging | [`broadcast::channel`], [`broadcast::lagging`] (`alloc`) | available |
+//! | the latest value, every receiver told when it changes | [`watch::channel`] (`alloc`) | available |
 //!
 //! # Features
 //!
@@ -30,7 +31,7 @@
 //! |---|---|---|
 //! | `std` | yes | blocking operations, `_timeout` / `_deadline` variants, `std::error::Error`; implies `alloc` |
 //! | `alloc` | via `std` | the heap-allocated channels in `no_std` builds (async operations only) |
-//! | `futures` | no | `Stream` / `FusedStream` for mpmc and broadcast receivers, `Sink` for mpmc senders, `FusedFuture` for the futures |
+//! | `futures` | no | `Stream` / `FusedStream` for mpmc, broadcast and watch receivers, `Sink` for mpmc senders, `FusedFuture` for the futures |
 //! | `portable-atomic` | no | atomics from `portable-atomic`, for targets without compare-and-swap |
 //!
 //! With no features at all the crate is `#![no_std]` without an allocator
@@ -64,12 +65,12 @@
 #![cfg_attr(
     feature = "alloc",
     doc = "",
-    doc = "[`oneshot::channel`]: oneshot::channel\n[`multishot`]: multishot\n[`mpmc::bounded`]: fn@mpmc::bounded\n[`mpmc::unbounded`]: fn@mpmc::unbounded\n[`mpmc::rendezvous`]: fn@mpmc::rendezvous\n[`broadcast::channel`]: broadcast::channel\n[`broadcast::lagging`]: broadcast::lagging"
+    doc = "[`oneshot::channel`]: oneshot::channel\n[`multishot`]: multishot\n[`mpmc::bounded`]: fn@mpmc::bounded\n[`mpmc::unbounded`]: fn@mpmc::unbounded\n[`mpmc::rendezvous`]: fn@mpmc::rendezvous\n[`broadcast::channel`]: broadcast::channel\n[`broadcast::lagging`]: broadcast::lagging\n[`watch::channel`]: watch::channel"
 )]
 #![cfg_attr(
     not(feature = "alloc"),
     doc = "",
-    doc = "[`oneshot::channel`]: crate#features\n[`multishot`]: crate#features\n[`mpmc::bounded`]: crate#features\n[`mpmc::unbounded`]: crate#features\n[`mpmc::rendezvous`]: crate#features\n[`broadcast::channel`]: crate#features\n[`broadcast::lagging`]: crate#features"
+    doc = "[`oneshot::channel`]: crate#features\n[`multishot`]: crate#features\n[`mpmc::bounded`]: crate#features\n[`mpmc::unbounded`]: crate#features\n[`mpmc::rendezvous`]: crate#features\n[`broadcast::channel`]: crate#features\n[`broadcast::lagging`]: crate#features\n[`watch::channel`]: crate#features"
 )]
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]

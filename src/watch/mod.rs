@@ -86,6 +86,7 @@ use crate::error::RecvTimeoutError;
 use crate::error::{RecvError, SendError};
 use crate::loom::sync::Arc;
 use crate::queue::recv::RecvOp;
+use crate::queue::waitlist::Spare;
 use shared::{List, Shared, CLOSED, STEP};
 #[cfg(feature = "futures")]
 pub use stream::ValueStream;
@@ -103,10 +104,7 @@ use value::ReadGuard;
 /// ```
 pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
     let shared = Arc::new(Shared::new(init));
-    let rx = Receiver {
-        shared: shared.clone(),
-        seen: 0,
-    };
+    let rx = Receiver::new(shared.clone(), 0);
     (Sender { shared }, rx)
 }
 
@@ -174,6 +172,8 @@ pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
     /// The version this receiver has seen (never with [`CLOSED`]).
     seen: usize,
+    /// The entry of this receiver's waits, kept between them.
+    spare: Spare<()>,
 }
 
 /// The value, borrowed: holds a read lock on it until dropped (see the
@@ -339,10 +339,7 @@ impl<T> Sender<T> {
     /// ```
     pub fn subscribe(&self) -> Receiver<T> {
         self.shared.add_receiver();
-        Receiver {
-            shared: self.shared.clone(),
-            seen: self.shared.version() & !CLOSED,
-        }
+        Receiver::new(self.shared.clone(), self.shared.version() & !CLOSED)
     }
 
     /// How many receivers the channel has.
@@ -443,7 +440,7 @@ impl<T> Sender<T> {
         let shared = &*self.shared;
         shared::Until {
             shared,
-            list: List::Closed,
+            list: (List::Closed, shared.spare_closed()),
             ready: || shared.receiver_count() == 0,
             entry: None,
         }
@@ -477,6 +474,15 @@ impl<T> Sender<T> {
 }
 
 impl<T> Receiver<T> {
+    /// A receiver (counted already) that has seen `seen`.
+    fn new(shared: Arc<Shared<T>>, seen: usize) -> Self {
+        Self {
+            shared,
+            seen,
+            spare: Spare::new(),
+        }
+    }
+
     /// Borrows the value, without marking it seen (see the
     /// [module docs](self#borrowing) for what a borrow holds up).
     ///
@@ -640,7 +646,7 @@ impl<T> Receiver<T> {
         let seen = self.seen;
         shared::Until {
             shared,
-            list: List::Changed,
+            list: (List::Changed, &self.spare),
             ready: || changed_or_closed(shared.version(), seen),
             entry: None,
         }
@@ -672,6 +678,7 @@ impl<T> Receiver<T> {
         Changed {
             shared: &self.shared,
             seen: &mut self.seen,
+            spare: &self.spare,
             op: RecvOp::new(),
         }
     }
@@ -752,7 +759,7 @@ impl<T> Receiver<T> {
             let seen = self.seen;
             shared::Until {
                 shared,
-                list: List::Changed,
+                list: (List::Changed, &self.spare),
                 ready: || changed_or_closed(shared.version(), seen),
                 entry: None,
             }
@@ -782,6 +789,7 @@ impl<T> Receiver<T> {
         WaitFor {
             shared: &self.shared,
             seen: &mut self.seen,
+            spare: &self.spare,
             pred,
             op: RecvOp::new(),
         }
@@ -806,10 +814,7 @@ impl<T> Drop for Sender<T> {
 impl<T> Clone for Receiver<T> {
     fn clone(&self) -> Self {
         self.shared.add_receiver();
-        Self {
-            shared: self.shared.clone(),
-            seen: self.seen,
-        }
+        Self::new(self.shared.clone(), self.seen)
     }
 }
 
@@ -847,6 +852,7 @@ impl<T> fmt::Debug for Receiver<T> {
 pub struct Changed<'a, T> {
     shared: &'a Shared<T>,
     seen: &'a mut usize,
+    spare: &'a Spare<()>,
     op: RecvOp<()>,
 }
 
@@ -854,12 +860,17 @@ impl<T> Future for Changed<'_, T> {
     type Output = Result<(), RecvError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Self { shared, seen, op } = self.get_mut();
+        let Self {
+            shared,
+            seen,
+            spare,
+            op,
+        } = self.get_mut();
         let shared = *shared;
         let at = **seen;
         op.poll(|entry| {
             shared
-                .poll_until(cx, List::Changed, entry, || {
+                .poll_until(cx, (List::Changed, spare), entry, || {
                     changed_or_closed(shared.version(), at)
                 })
                 .map(|()| finish_changed(shared, seen))
@@ -876,8 +887,9 @@ impl<T> futures_core::FusedFuture for Changed<'_, T> {
 
 impl<T> Drop for Changed<'_, T> {
     fn drop(&mut self) {
-        let shared = self.shared;
-        self.op.cancel(|entry| shared.cancel(List::Changed, entry));
+        let (shared, spare) = (self.shared, self.spare);
+        self.op
+            .cancel(|entry| shared.cancel((List::Changed, spare), entry));
     }
 }
 
@@ -901,6 +913,7 @@ impl<T> fmt::Debug for Changed<'_, T> {
 pub struct WaitFor<'a, T, F> {
     shared: &'a Shared<T>,
     seen: &'a mut usize,
+    spare: &'a Spare<()>,
     pred: F,
     op: RecvOp<()>,
 }
@@ -915,6 +928,7 @@ impl<'a, T, F: FnMut(&T) -> bool> Future for WaitFor<'a, T, F> {
         let Self {
             shared,
             seen,
+            spare,
             pred,
             op,
         } = self.get_mut();
@@ -928,7 +942,7 @@ impl<'a, T, F: FnMut(&T) -> bool> Future for WaitFor<'a, T, F> {
             }
             let at = **seen;
             if shared
-                .poll_until(cx, List::Changed, entry, || {
+                .poll_until(cx, (List::Changed, spare), entry, || {
                     changed_or_closed(shared.version(), at)
                 })
                 .is_pending()
@@ -948,8 +962,9 @@ impl<T, F: FnMut(&T) -> bool> futures_core::FusedFuture for WaitFor<'_, T, F> {
 
 impl<T, F> Drop for WaitFor<'_, T, F> {
     fn drop(&mut self) {
-        let shared = self.shared;
-        self.op.cancel(|entry| shared.cancel(List::Changed, entry));
+        let (shared, spare) = (self.shared, self.spare);
+        self.op
+            .cancel(|entry| shared.cancel((List::Changed, spare), entry));
     }
 }
 
@@ -980,7 +995,11 @@ impl<T> Future for Closed<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let Self { shared, op } = self.get_mut();
         let shared = *shared;
-        op.poll(|entry| shared.poll_until(cx, List::Closed, entry, || shared.receiver_count() == 0))
+        op.poll(|entry| {
+            shared.poll_until(cx, (List::Closed, shared.spare_closed()), entry, || {
+                shared.receiver_count() == 0
+            })
+        })
     }
 }
 
@@ -994,7 +1013,8 @@ impl<T> futures_core::FusedFuture for Closed<'_, T> {
 impl<T> Drop for Closed<'_, T> {
     fn drop(&mut self) {
         let shared = self.shared;
-        self.op.cancel(|entry| shared.cancel(List::Closed, entry));
+        self.op
+            .cancel(|entry| shared.cancel((List::Closed, shared.spare_closed()), entry));
     }
 }
 

@@ -55,7 +55,7 @@ pub(crate) struct Shared<T> {
     senders: AtomicUsize,
     receivers: AtomicUsize,
     waits: Lock<Waits>,
-    spare_changed: Spare<()>,
+    /// The senders' spare entry; each receiver keeps its own.
     spare_closed: Spare<()>,
 }
 
@@ -89,7 +89,6 @@ impl<T> Shared<T> {
                 changed: WaitList::new(),
                 closed: WaitList::new(),
             }),
-            spare_changed: Spare::new(),
             spare_closed: Spare::new(),
         }
     }
@@ -162,14 +161,21 @@ impl<T> Shared<T> {
         woken.wake();
     }
 
+    /// The spare entry of the senders' waits.
+    pub(crate) fn spare_closed(&self) -> &Spare<()> {
+        &self.spare_closed
+    }
+
     /// One poll of a wait on `list` until `ready` holds: `Ready` once it
     /// does (the caller looks at why), `Pending` with `entry` listed to
     /// wake `cx`'s waker. `ready` only reads atomics: it runs under the
-    /// lock too.
+    /// lock too. `spare` is the waiter's spare entry: each receiver keeps
+    /// its own, so that receivers waiting at once (every receiver, for
+    /// each change) allocate nothing once each has waited.
     pub(crate) fn poll_until(
         &self,
         cx: &mut Context<'_>,
-        list: List,
+        (list, spare): (List, &Spare<()>),
         entry: &mut Option<Waiting<()>>,
         ready: impl Fn() -> bool,
     ) -> Poll<()> {
@@ -178,14 +184,14 @@ impl<T> Shared<T> {
             if waiting.state() == WAITING && waiting.reregister(cx.waker()) == WAITING {
                 return Poll::Pending;
             }
-            self.recycle(list, entry.take().expect("checked above"));
+            self.recycle(spare, entry.take().expect("checked above"));
         }
         if ready() {
             return Poll::Ready(());
         }
         // Wait, with an entry made outside the lock; the condition is
         // looked at again inside it before the entry is listed.
-        let waiting = Waiting::from_spare(self.spare(list), false, cx.waker());
+        let waiting = Waiting::from_spare(spare, false, cx.waker());
         let listed = self.waits.with(|waits| {
             if ready() {
                 return false;
@@ -198,7 +204,7 @@ impl<T> Shared<T> {
             return Poll::Pending;
         }
         // Not listed after all: the entry is spare again.
-        self.recycle(list, waiting);
+        self.recycle(spare, waiting);
         Poll::Ready(())
     }
 
@@ -206,23 +212,16 @@ impl<T> Shared<T> {
     /// passed, or it unwound). A notification it got is nobody else's
     /// (every waiter of a list is notified alike), so nothing is passed
     /// on.
-    pub(crate) fn cancel(&self, list: List, entry: Waiting<()>) {
+    pub(crate) fn cancel(&self, (list, spare): (List, &Spare<()>), entry: Waiting<()>) {
         if entry.state() == WAITING {
             self.waits.with(|waits| waits.list(list).remove(&entry));
         }
-        self.recycle(list, entry);
+        self.recycle(spare, entry);
     }
 
-    /// A wait is over: its entry goes to its side's spare.
-    fn recycle(&self, list: List, waiting: Waiting<()>) {
-        waiting.recycle(self.spare(list), || self.waits.with(|_| ()));
-    }
-
-    fn spare(&self, list: List) -> &Spare<()> {
-        match list {
-            List::Changed => &self.spare_changed,
-            List::Closed => &self.spare_closed,
-        }
+    /// A wait is over: its entry goes to the waiter's spare.
+    fn recycle(&self, spare: &Spare<()>, waiting: Waiting<()>) {
+        waiting.recycle(spare, || self.waits.with(|_| ()));
     }
 }
 
@@ -240,7 +239,8 @@ impl Waits {
 #[cfg(feature = "std")]
 pub(crate) struct Until<'a, T, F: Fn() -> bool> {
     pub(crate) shared: &'a Shared<T>,
-    pub(crate) list: List,
+    /// The list, and the waiter's spare entry.
+    pub(crate) list: (List, &'a Spare<()>),
     pub(crate) ready: F,
     pub(crate) entry: Option<Waiting<()>>,
 }

@@ -68,12 +68,16 @@ impl<T: Clone> futures_core::Stream for ValueStream<'_, T> {
         if core::mem::take(&mut this.first) {
             return Poll::Ready(Some(this.rx.borrow_and_update().clone()));
         }
-        let Receiver { shared, seen } = &mut *this.rx;
+        let Receiver {
+            shared,
+            seen,
+            spare,
+        } = &mut *this.rx;
         let shared = &**shared;
         let at = *seen;
         this.op.poll_next(
             |entry| {
-                shared.poll_until(cx, List::Changed, entry, || {
+                shared.poll_until(cx, (List::Changed, spare), entry, || {
                     changed_or_closed(shared.version(), at)
                 })
             },
@@ -94,8 +98,9 @@ impl<T: Clone> futures_core::FusedStream for ValueStream<'_, T> {
 
 impl<T> Drop for ValueStream<'_, T> {
     fn drop(&mut self) {
-        let shared = &*self.rx.shared;
-        self.op.cancel(|entry| shared.cancel(List::Changed, entry));
+        let (shared, spare) = (&*self.rx.shared, &self.rx.spare);
+        self.op
+            .cancel(|entry| shared.cancel((List::Changed, spare), entry));
     }
 }
 
