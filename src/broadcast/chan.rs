@@ -105,7 +105,7 @@ use super::state::{After, State};
 #[cfg(feature = "std")]
 use super::RecvTimeoutError;
 use super::{RecvError, TryRecvError};
-use crate::loom::atomic::{AtomicUsize, Ordering::*};
+use crate::queue::handles::Handles;
 use crate::queue::lock::Lock;
 use crate::queue::send::{AfterUnlock, Offered, Queue, Refused};
 use crate::queue::waitlist::{Spare, WaitList, Waiting, WAITING};
@@ -137,7 +137,7 @@ pub(crate) struct Chan<T> {
     state: Lock<State<T>>,
     cap: usize,
     lagging: bool,
-    senders: AtomicUsize,
+    senders: Handles,
     /// A spare entry for each side's waits (`waitlist::Spare`).
     spare_senders: Spare<T>,
     spare_receivers: Spare<T>,
@@ -162,7 +162,7 @@ impl<T> Chan<T> {
             }),
             cap,
             lagging,
-            senders: AtomicUsize::new(1),
+            senders: Handles::one(),
             spare_senders: Spare::new(),
             spare_receivers: Spare::new(),
         }
@@ -171,21 +171,16 @@ impl<T> Chan<T> {
     // ---- handles ----
 
     pub(crate) fn sender_count(&self) -> usize {
-        self.senders.load(Relaxed)
+        self.senders.count()
     }
 
     pub(crate) fn add_sender(&self) {
-        // ORDERING: a new handle is made from an existing one, which keeps
-        // the count above zero; nothing is published.
-        let old = self.senders.fetch_add(1, Relaxed);
-        assert!(old < usize::MAX / 2, "too many senders");
+        self.senders.add();
     }
 
     /// A sender is gone; the last one closes the channel.
     pub(crate) fn drop_sender(&self) {
-        // ORDERING: AcqRel so the last one to leave sees every other
-        // sender's work (the lock orders the rest).
-        if self.senders.fetch_sub(1, AcqRel) == 1 {
+        if self.senders.remove() {
             self.close();
         }
     }

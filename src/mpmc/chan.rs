@@ -54,7 +54,7 @@ use super::state::{State, Wake};
 #[cfg(feature = "std")]
 use crate::error::RecvTimeoutError;
 use crate::error::TryRecvError;
-use crate::loom::atomic::{AtomicUsize, Ordering::*};
+use crate::queue::handles::Handles;
 use crate::queue::lock::Lock;
 use crate::queue::send::{AfterUnlock, Offered, Queue, Refused};
 use crate::queue::waitlist::{Spare, WaitList, Waiting, Wakers, WAITING};
@@ -67,8 +67,8 @@ pub(crate) struct Chan<T> {
     /// Whether blocking calls snooze before they wait (`block::batches`).
     #[cfg(feature = "std")]
     batches: bool,
-    senders: AtomicUsize,
-    receivers: AtomicUsize,
+    senders: Handles,
+    receivers: Handles,
     /// A spare entry for each side's waits (`waitlist::Spare`).
     spare_senders: Spare<T>,
     spare_receivers: Spare<T>,
@@ -87,8 +87,8 @@ impl<T> Chan<T> {
                 senders: WaitList::new(),
                 receivers: WaitList::new(),
             }),
-            senders: AtomicUsize::new(1),
-            receivers: AtomicUsize::new(1),
+            senders: Handles::one(),
+            receivers: Handles::one(),
             spare_senders: Spare::new(),
             spare_receivers: Spare::new(),
         }
@@ -97,50 +97,29 @@ impl<T> Chan<T> {
     // ---- handle counts ----
 
     pub(crate) fn sender_count(&self) -> usize {
-        self.senders.load(Relaxed)
+        self.senders.count()
     }
 
     pub(crate) fn receiver_count(&self) -> usize {
-        self.receivers.load(Relaxed)
+        self.receivers.count()
     }
 
     pub(crate) fn add_sender(&self) {
-        // ORDERING: a new handle is made from an existing one, which keeps
-        // the count above zero; nothing is published.
-        let old = self.senders.fetch_add(1, Relaxed);
-        assert!(old < usize::MAX / 2, "too many senders");
+        self.senders.add();
     }
 
     /// For a weak sender: a new sender if any sender is still alive.
     pub(crate) fn try_add_sender(&self) -> bool {
-        let mut count = self.senders.load(Relaxed);
-        loop {
-            if count == 0 {
-                return false;
-            }
-            assert!(count < usize::MAX / 2, "too many senders");
-            // ORDERING: as in `add_sender`; the failure load is Relaxed too.
-            match self
-                .senders
-                .compare_exchange_weak(count, count + 1, Relaxed, Relaxed)
-            {
-                Ok(_) => return true,
-                Err(now) => count = now,
-            }
-        }
+        self.senders.try_add()
     }
 
     pub(crate) fn add_receiver(&self) {
-        // ORDERING: as in `add_sender`.
-        let old = self.receivers.fetch_add(1, Relaxed);
-        assert!(old < usize::MAX / 2, "too many receivers");
+        self.receivers.add();
     }
 
     /// A sender is gone; the last one closes the channel.
     pub(crate) fn drop_sender(&self) {
-        // ORDERING: AcqRel so the last one to leave sees every other
-        // sender's work (the lock below orders the rest).
-        if self.senders.fetch_sub(1, AcqRel) == 1 {
+        if self.senders.remove() {
             self.close();
         }
     }
@@ -148,8 +127,7 @@ impl<T> Chan<T> {
     /// A receiver is gone; the last one closes the channel and drops what
     /// is buffered, at once.
     pub(crate) fn drop_receiver(&self) {
-        // ORDERING: as in `drop_sender`.
-        if self.receivers.fetch_sub(1, AcqRel) == 1 {
+        if self.receivers.remove() {
             let (woken, taken) = self.state.with(|state| {
                 let (_, woken) = state.close();
                 (woken, state.buffer.take_all())

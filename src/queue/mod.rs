@@ -1,5 +1,8 @@
-//! What the queued kinds (`mpmc`, `broadcast`) share. Knows no kind.
+//! What the queued kinds (`mpmc`, `broadcast`) share, and the `watch`
+//! channel uses too (the lock, the wait lists, the handle counts, the
+//! receive-op shell). Knows no kind.
 //!
+//! - [`handles`]: how many senders or receivers a channel has.
 //! - [`lock`]: the short critical section over a channel's plain state.
 //! - [`waitlist`]: the waiters of a queue's sides (an entry per waiting
 //!   operation, holding a waiting sender's message) and their lists; an
@@ -11,6 +14,7 @@
 //! - [`recv`]: the receive-op shell of the futures and streams: the entry
 //!   while they wait, when they are done, and their withdrawal.
 
+pub(crate) mod handles;
 pub(crate) mod lock;
 pub(crate) mod recv;
 pub(crate) mod send;

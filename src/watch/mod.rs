@@ -85,9 +85,8 @@ use std::time::{Duration, Instant};
 use crate::error::RecvTimeoutError;
 use crate::error::{RecvError, SendError};
 use crate::loom::sync::Arc;
-use crate::queue::recv::RecvOp;
 use crate::queue::waitlist::Spare;
-use shared::{List, Shared, CLOSED, STEP};
+use shared::{List, Shared, Wait, CLOSED, STEP};
 #[cfg(feature = "futures")]
 pub use stream::ValueStream;
 use value::ReadGuard;
@@ -467,8 +466,7 @@ impl<T> Sender<T> {
     /// ```
     pub fn closed_async(&self) -> Closed<'_, T> {
         Closed {
-            shared: &self.shared,
-            op: RecvOp::new(),
+            wait: Wait::new(&self.shared, (List::Closed, self.shared.spare_closed())),
         }
     }
 }
@@ -676,10 +674,8 @@ impl<T> Receiver<T> {
     /// ```
     pub fn changed_async(&mut self) -> Changed<'_, T> {
         Changed {
-            shared: &self.shared,
+            wait: Wait::new(&self.shared, (List::Changed, &self.spare)),
             seen: &mut self.seen,
-            spare: &self.spare,
-            op: RecvOp::new(),
         }
     }
 
@@ -787,11 +783,9 @@ impl<T> Receiver<T> {
     /// ```
     pub fn wait_for_async<F: FnMut(&T) -> bool>(&mut self, pred: F) -> WaitFor<'_, T, F> {
         WaitFor {
-            shared: &self.shared,
+            wait: Wait::new(&self.shared, (List::Changed, &self.spare)),
             seen: &mut self.seen,
-            spare: &self.spare,
             pred,
-            op: RecvOp::new(),
         }
     }
 }
@@ -850,29 +844,20 @@ impl<T> fmt::Debug for Receiver<T> {
 /// that returns.
 #[must_use = "futures do nothing unless polled"]
 pub struct Changed<'a, T> {
-    shared: &'a Shared<T>,
+    wait: Wait<'a, T>,
     seen: &'a mut usize,
-    spare: &'a Spare<()>,
-    op: RecvOp<()>,
 }
 
 impl<T> Future for Changed<'_, T> {
     type Output = Result<(), RecvError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Self {
-            shared,
-            seen,
-            spare,
-            op,
-        } = self.get_mut();
-        let shared = *shared;
-        let at = **seen;
+        let Self { wait, seen } = self.get_mut();
+        let Wait { shared, list, op } = wait;
+        let (shared, at) = (*shared, **seen);
         op.poll(|entry| {
             shared
-                .poll_until(cx, (List::Changed, spare), entry, || {
-                    changed_or_closed(shared.version(), at)
-                })
+                .poll_until(cx, *list, entry, || changed_or_closed(shared.version(), at))
                 .map(|()| finish_changed(shared, seen))
         })
     }
@@ -881,23 +866,7 @@ impl<T> Future for Changed<'_, T> {
 #[cfg(feature = "futures")]
 impl<T> futures_core::FusedFuture for Changed<'_, T> {
     fn is_terminated(&self) -> bool {
-        self.op.is_done()
-    }
-}
-
-impl<T> Drop for Changed<'_, T> {
-    fn drop(&mut self) {
-        let (shared, spare) = (self.shared, self.spare);
-        self.op
-            .cancel(|entry| shared.cancel((List::Changed, spare), entry));
-    }
-}
-
-impl<T> fmt::Debug for Changed<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Changed")
-            .field("op", &self.op)
-            .finish_non_exhaustive()
+        self.wait.op.is_done()
     }
 }
 
@@ -911,11 +880,9 @@ impl<T> fmt::Debug for Changed<'_, T> {
 /// others are not.
 #[must_use = "futures do nothing unless polled"]
 pub struct WaitFor<'a, T, F> {
-    shared: &'a Shared<T>,
+    wait: Wait<'a, T>,
     seen: &'a mut usize,
-    spare: &'a Spare<()>,
     pred: F,
-    op: RecvOp<()>,
 }
 
 // The predicate is only ever called through `&mut`, never pinned.
@@ -925,13 +892,8 @@ impl<'a, T, F: FnMut(&T) -> bool> Future for WaitFor<'a, T, F> {
     type Output = Result<Ref<'a, T>, RecvError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Self {
-            shared,
-            seen,
-            spare,
-            pred,
-            op,
-        } = self.get_mut();
+        let Self { wait, seen, pred } = self.get_mut();
+        let Wait { shared, list, op } = wait;
         let shared: &'a Shared<T> = shared;
         op.poll(|entry| loop {
             // Not waiting: look at the value first.
@@ -942,9 +904,7 @@ impl<'a, T, F: FnMut(&T) -> bool> Future for WaitFor<'a, T, F> {
             }
             let at = **seen;
             if shared
-                .poll_until(cx, (List::Changed, spare), entry, || {
-                    changed_or_closed(shared.version(), at)
-                })
+                .poll_until(cx, *list, entry, || changed_or_closed(shared.version(), at))
                 .is_pending()
             {
                 return Poll::Pending;
@@ -956,25 +916,28 @@ impl<'a, T, F: FnMut(&T) -> bool> Future for WaitFor<'a, T, F> {
 #[cfg(feature = "futures")]
 impl<T, F: FnMut(&T) -> bool> futures_core::FusedFuture for WaitFor<'_, T, F> {
     fn is_terminated(&self) -> bool {
-        self.op.is_done()
+        self.wait.op.is_done()
     }
 }
 
-impl<T, F> Drop for WaitFor<'_, T, F> {
-    fn drop(&mut self) {
-        let (shared, spare) = (self.shared, self.spare);
-        self.op
-            .cancel(|entry| shared.cancel((List::Changed, spare), entry));
-    }
+/// The `Debug` of a watch future or stream: its wait (no `T: Debug`
+/// needed).
+macro_rules! debug_wait {
+    ($name:ident<$($param:ident),+>) => {
+        impl<$($param),+> fmt::Debug for $name<'_, $($param),+> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("wait", &self.wait)
+                    .finish_non_exhaustive()
+            }
+        }
+    };
 }
+use debug_wait;
 
-impl<T, F> fmt::Debug for WaitFor<'_, T, F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WaitFor")
-            .field("op", &self.op)
-            .finish_non_exhaustive()
-    }
-}
+debug_wait!(Changed<T>);
+debug_wait!(WaitFor<T, F>);
+debug_wait!(Closed<T>);
 
 /// The future of [`Sender::closed_async`].
 ///
@@ -985,43 +948,22 @@ impl<T, F> fmt::Debug for WaitFor<'_, T, F> {
 /// Dropping it has no effect on the channel.
 #[must_use = "futures do nothing unless polled"]
 pub struct Closed<'a, T> {
-    shared: &'a Shared<T>,
-    op: RecvOp<()>,
+    wait: Wait<'a, T>,
 }
 
 impl<T> Future for Closed<'_, T> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let Self { shared, op } = self.get_mut();
+        let Wait { shared, list, op } = &mut self.get_mut().wait;
         let shared = *shared;
-        op.poll(|entry| {
-            shared.poll_until(cx, (List::Closed, shared.spare_closed()), entry, || {
-                shared.receiver_count() == 0
-            })
-        })
+        op.poll(|entry| shared.poll_until(cx, *list, entry, || shared.receiver_count() == 0))
     }
 }
 
 #[cfg(feature = "futures")]
 impl<T> futures_core::FusedFuture for Closed<'_, T> {
     fn is_terminated(&self) -> bool {
-        self.op.is_done()
-    }
-}
-
-impl<T> Drop for Closed<'_, T> {
-    fn drop(&mut self) {
-        let shared = self.shared;
-        self.op
-            .cancel(|entry| shared.cancel((List::Closed, shared.spare_closed()), entry));
-    }
-}
-
-impl<T> fmt::Debug for Closed<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Closed")
-            .field("op", &self.op)
-            .finish_non_exhaustive()
+        self.wait.op.is_done()
     }
 }

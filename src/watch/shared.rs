@@ -36,7 +36,9 @@
 use core::task::{Context, Poll};
 
 use crate::loom::atomic::{AtomicUsize, Ordering::*};
+use crate::queue::handles::Handles;
 use crate::queue::lock::Lock;
+use crate::queue::recv::RecvOp;
 use crate::queue::waitlist::{Spare, WaitList, Waiting, Wakers, NOTIFIED, WAITING};
 
 use super::value::Value;
@@ -52,8 +54,8 @@ pub(crate) struct Shared<T> {
     pub(crate) value: Value<T>,
     /// Changes times [`STEP`], plus [`CLOSED`].
     version: AtomicUsize,
-    senders: AtomicUsize,
-    receivers: AtomicUsize,
+    senders: Handles,
+    receivers: Handles,
     waits: Lock<Waits>,
     /// The senders' spare entry; each receiver keeps its own.
     spare_closed: Spare<()>,
@@ -83,8 +85,8 @@ impl<T> Shared<T> {
         Self {
             value: Value::new(init),
             version: AtomicUsize::new(0),
-            senders: AtomicUsize::new(1),
-            receivers: AtomicUsize::new(1),
+            senders: Handles::one(),
+            receivers: Handles::one(),
             waits: Lock::new(Waits {
                 changed: WaitList::new(),
                 closed: WaitList::new(),
@@ -111,32 +113,27 @@ impl<T> Shared<T> {
     // ---- handle counts ----
 
     pub(crate) fn sender_count(&self) -> usize {
-        self.senders.load(Relaxed)
+        self.senders.count()
     }
 
     pub(crate) fn receiver_count(&self) -> usize {
-        self.receivers.load(Relaxed)
+        self.receivers.count()
     }
 
     pub(crate) fn add_sender(&self) {
-        // ORDERING: a new handle is made from a live one; nothing is
-        // published.
-        let old = self.senders.fetch_add(1, Relaxed);
-        assert!(old < usize::MAX / 2, "too many senders");
+        self.senders.add();
     }
 
     pub(crate) fn add_receiver(&self) {
-        // ORDERING: as in `add_sender`.
-        let old = self.receivers.fetch_add(1, Relaxed);
-        assert!(old < usize::MAX / 2, "too many receivers");
+        self.receivers.add();
     }
 
     /// A sender is gone; the last one closes the channel and wakes every
     /// waiting receiver.
     pub(crate) fn drop_sender(&self) {
-        // ORDERING: AcqRel, so the last sender sees the others' work; the
-        // Release of CLOSED publishes it to receivers that see the end.
-        if self.senders.fetch_sub(1, AcqRel) == 1 {
+        if self.senders.remove() {
+            // ORDERING: Release publishes the senders' work to receivers
+            // that see the end.
             self.version.fetch_or(CLOSED, Release);
             self.notify(List::Changed);
         }
@@ -145,8 +142,7 @@ impl<T> Shared<T> {
     /// A receiver is gone; the last one wakes every sender waiting for
     /// that.
     pub(crate) fn drop_receiver(&self) {
-        // ORDERING: as in `drop_sender`.
-        if self.receivers.fetch_sub(1, AcqRel) == 1 {
+        if self.receivers.remove() {
             self.notify(List::Closed);
         }
     }
@@ -231,6 +227,42 @@ impl Waits {
             List::Changed => &mut self.changed,
             List::Closed => &mut self.closed,
         }
+    }
+}
+
+/// A wait as a future or a stream holds it: the channel, its list and
+/// the waiter's spare entry, and the receive-op shell (`queue::recv`: the
+/// entry while it waits, whether it is done). Dropped while waiting, it
+/// withdraws the entry.
+pub(crate) struct Wait<'a, T> {
+    pub(crate) shared: &'a Shared<T>,
+    pub(crate) list: (List, &'a Spare<()>),
+    pub(crate) op: RecvOp<()>,
+}
+
+impl<'a, T> Wait<'a, T> {
+    pub(crate) fn new(shared: &'a Shared<T>, list: (List, &'a Spare<()>)) -> Self {
+        Self {
+            shared,
+            list,
+            op: RecvOp::new(),
+        }
+    }
+}
+
+impl<T> Drop for Wait<'_, T> {
+    fn drop(&mut self) {
+        let (shared, list) = (self.shared, self.list);
+        self.op.cancel(|entry| shared.cancel(list, entry));
+    }
+}
+
+impl<T> core::fmt::Debug for Wait<'_, T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Wait")
+            .field("list", &self.list.0)
+            .field("op", &self.op)
+            .finish_non_exhaustive()
     }
 }
 

@@ -4,9 +4,8 @@ use core::fmt;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use super::shared::List;
+use super::shared::{List, Wait};
 use super::{borrow_and_mark, changed_or_closed, Receiver};
-use crate::queue::recv::RecvOp;
 
 impl<T: Clone> Receiver<T> {
     /// A [`Stream`](futures_core::Stream) of the values, borrowing the
@@ -39,9 +38,9 @@ impl<T: Clone> Receiver<T> {
     /// ```
     pub fn stream(&mut self) -> ValueStream<'_, T> {
         ValueStream {
-            rx: self,
+            wait: Wait::new(&self.shared, (List::Changed, &self.spare)),
+            seen: &mut self.seen,
             first: true,
-            op: RecvOp::new(),
         }
     }
 }
@@ -54,33 +53,25 @@ impl<T: Clone> Receiver<T> {
 /// Dropping it loses no change.
 #[must_use = "streams do nothing unless polled"]
 pub struct ValueStream<'a, T> {
-    rx: &'a mut Receiver<T>,
+    wait: Wait<'a, T>,
+    seen: &'a mut usize,
     /// The current value is still to come, changed or not.
     first: bool,
-    op: RecvOp<()>,
 }
 
 impl<T: Clone> futures_core::Stream for ValueStream<'_, T> {
     type Item = T;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let this = self.get_mut();
-        if core::mem::take(&mut this.first) {
-            return Poll::Ready(Some(this.rx.borrow_and_update().clone()));
+        let Self { wait, seen, first } = self.get_mut();
+        let Wait { shared, list, op } = wait;
+        let shared = *shared;
+        if core::mem::take(first) {
+            return Poll::Ready(Some(T::clone(&borrow_and_mark(shared, seen))));
         }
-        let Receiver {
-            shared,
-            seen,
-            spare,
-        } = &mut *this.rx;
-        let shared = &**shared;
-        let at = *seen;
-        this.op.poll_next(
-            |entry| {
-                shared.poll_until(cx, (List::Changed, spare), entry, || {
-                    changed_or_closed(shared.version(), at)
-                })
-            },
+        let at = **seen;
+        op.poll_next(
+            |entry| shared.poll_until(cx, *list, entry, || changed_or_closed(shared.version(), at)),
             |()| {
                 // A change (marked seen with the value it brings), or the end.
                 let value = borrow_and_mark(shared, seen);
@@ -92,22 +83,8 @@ impl<T: Clone> futures_core::Stream for ValueStream<'_, T> {
 
 impl<T: Clone> futures_core::FusedStream for ValueStream<'_, T> {
     fn is_terminated(&self) -> bool {
-        self.op.is_done()
+        self.wait.op.is_done()
     }
 }
 
-impl<T> Drop for ValueStream<'_, T> {
-    fn drop(&mut self) {
-        let (shared, spare) = (&*self.rx.shared, &self.rx.spare);
-        self.op
-            .cancel(|entry| shared.cancel((List::Changed, spare), entry));
-    }
-}
-
-impl<T> fmt::Debug for ValueStream<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ValueStream")
-            .field("op", &self.op)
-            .finish_non_exhaustive()
-    }
-}
+super::debug_wait!(ValueStream<T>);
