@@ -6,8 +6,8 @@
 //! cargo run --release -p tidings-bench -- --help
 //! ```
 //!
-//! Families: [`mpmc_blocking`], [`mpmc_async`], [`mixed`], [`oneshot`]
-//! and [`broadcast`]. The harness ([`harness`]) times
+//! Families: [`mpmc_blocking`], [`mpmc_async`], [`mixed`], [`oneshot`],
+//! [`broadcast`] and [`watch`]. The harness ([`harness`]) times
 //! them, interleaving the implementations, and writes a table, a CSV, a
 //! markdown summary and one SVG plot per family.
 
@@ -18,6 +18,7 @@ mod mixed;
 mod mpmc_async;
 mod mpmc_blocking;
 mod oneshot;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -100,6 +101,7 @@ fn all_scenarios(cfg: &Config) -> Vec<Scenario> {
         mixed::scenarios,
         oneshot::scenarios,
         broadcast::scenarios,
+        watch::scenarios,
     ];
     families.iter().flat_map(|family| family(cfg)).collect()
 }
