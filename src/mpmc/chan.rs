@@ -45,6 +45,7 @@
 //!   waiting receiver; receivers drain the buffer, then see the end.
 
 use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 use core::task::{Context, Poll};
 #[cfg(feature = "std")]
 use std::time::Instant;
@@ -259,22 +260,51 @@ impl<T> Chan<T> {
     pub(crate) fn drain(&self) -> VecDeque<T> {
         let mut msgs = VecDeque::new();
         let mut woken = Wakers::new();
-        let mut none = true;
         self.state.with(|state| {
             let len = state.buffer.len();
             msgs.reserve_exact(len);
-            for _ in 0..len {
-                let (msg, wake) = state.take().expect("buffered");
-                msgs.push_back(msg);
-                none &= wake.is_empty();
-                woken.extend(wake.first);
-                woken.extend(wake.second);
-            }
+            state.take_up_to(len, |msg| msgs.push_back(msg), &mut woken);
         });
-        if none {
+        if woken.is_empty() {
             return msgs;
         }
         self.deliver_after(msgs, || woken.wake())
+    }
+
+    /// Takes up to `room` messages that are ready now into `buf`, in one
+    /// locked section, as that many receives would: `Ok(n)` with `n >= 1`,
+    /// or why there is none. `buf` has room for them already (`room >= 1`
+    /// spare capacity: no allocation under the lock). The messages from
+    /// `buf[start..]` on are this receive's: if a wake it owes panics, they
+    /// all go back to the channel, in order, before the panic goes on.
+    pub(crate) fn try_recv_many(
+        &self,
+        buf: &mut Vec<T>,
+        start: usize,
+        room: usize,
+    ) -> Result<usize, TryRecvError> {
+        debug_assert!(room >= 1 && buf.capacity() - buf.len() >= room);
+        let mut woken = Wakers::new();
+        let got = self.state.with(|state| {
+            match state.take_up_to(room, |msg| buf.push(msg), &mut woken) {
+                0 if state.closed => Err(TryRecvError::Disconnected),
+                0 => Err(TryRecvError::Empty),
+                got => Ok(got),
+            }
+        })?;
+        if !woken.is_empty() {
+            /// Puts `buf[start..]` back while a wake unwinds.
+            struct Held<'a, T>(&'a Chan<T>, &'a mut Vec<T>, usize);
+            impl<T> Drop for Held<'_, T> {
+                fn drop(&mut self) {
+                    self.0.put_back(self.1.drain(self.2..));
+                }
+            }
+            let held = Held(self, buf, start);
+            woken.wake();
+            core::mem::forget(held);
+        }
+        Ok(got)
     }
 
     /// One poll of a receive. `entry` holds the waiter while it waits;
@@ -398,7 +428,7 @@ impl<T> Chan<T> {
     /// runs the receive as an [`Op`](crate::wait::block::Op).
     #[cfg(feature = "std")]
     #[inline(never)]
-    fn recv_slow(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+    pub(crate) fn recv_slow(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
         let mut op = BlockingRecv {
             chan: self,
             entry: None,

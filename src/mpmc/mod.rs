@@ -78,6 +78,7 @@
 //!   others are still dropped (a second panic aborts, as in `Vec`).
 
 use crate::loom::sync::Arc;
+use alloc::vec::Vec;
 use core::fmt;
 use core::future::Future;
 use core::marker::PhantomData;
@@ -506,6 +507,175 @@ impl<T> Receiver<T> {
         }
     }
 
+    /// Receives up to `limit` messages into `buf`, blocking until at least
+    /// one is ready (or the channel is closed and drained); returns how
+    /// many it appended. It takes what is ready then in one locked
+    /// section, not a lock round trip per message.
+    ///
+    /// It returns 0 only for a `limit` of 0 (at once) or once the channel
+    /// is closed and drained. It does not grow a `buf` that still has
+    /// spare capacity: it then takes at most that many; a full `buf`
+    /// first reserves room for `limit` (tokio's `recv_many` rule).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::bounded(8);
+    /// for i in 0..5 {
+    ///     tx.send(i).unwrap();
+    /// }
+    /// let mut buf = Vec::with_capacity(8);
+    /// assert_eq!(rx.recv_many(&mut buf, 3), 3);
+    /// assert_eq!(rx.recv_many(&mut buf, 3), 2);
+    /// assert_eq!(buf, [0, 1, 2, 3, 4]);
+    /// drop(tx);
+    /// assert_eq!(rx.recv_many(&mut buf, 3), 0, "closed and drained");
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn recv_many(&self, buf: &mut Vec<T>, limit: usize) -> usize {
+        self.recv_many_until(buf, limit, None).unwrap_or(0)
+    }
+
+    /// Receives up to `limit` messages that are ready now into `buf`, in
+    /// one locked section: `Ok(n)` with `n >= 1`, `Ok(0)` for a `limit` of
+    /// 0, or why there is none (`Empty`, or `Disconnected` once closed and
+    /// drained). `buf` grows as for [`recv_many`](Self::recv_many).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tidings::TryRecvError;
+    ///
+    /// let (tx, rx) = tidings::unbounded();
+    /// let mut buf = Vec::with_capacity(2);
+    /// assert_eq!(rx.try_recv_many(&mut buf, 4), Err(TryRecvError::Empty));
+    /// tx.send('a').unwrap();
+    /// tx.send('b').unwrap();
+    /// tx.send('c').unwrap();
+    /// // Two fit in `buf`'s spare capacity: it takes those.
+    /// assert_eq!(rx.try_recv_many(&mut buf, 4), Ok(2));
+    /// assert_eq!(buf, ['a', 'b']);
+    /// ```
+    pub fn try_recv_many(&self, buf: &mut Vec<T>, limit: usize) -> Result<usize, TryRecvError> {
+        match room(buf, limit) {
+            0 => Ok(0),
+            room => self.chan.try_recv_many(buf, buf.len(), room),
+        }
+    }
+
+    /// Like [`recv_many`](Self::recv_many), waiting at most `timeout`:
+    /// `Ok(n)` (`n >= 1`, or 0 for a `limit` of 0), `Timeout` if nothing
+    /// came in time, `Disconnected` once closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tidings::RecvTimeoutError;
+    ///
+    /// let (tx, rx) = tidings::unbounded();
+    /// let mut buf = Vec::new();
+    /// let wait = Duration::from_millis(1);
+    /// assert_eq!(rx.recv_many_timeout(&mut buf, 4, wait), Err(RecvTimeoutError::Timeout));
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.recv_many_timeout(&mut buf, 4, wait), Ok(1));
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn recv_many_timeout(
+        &self,
+        buf: &mut Vec<T>,
+        limit: usize,
+        timeout: Duration,
+    ) -> Result<usize, RecvTimeoutError> {
+        self.recv_many_until(buf, limit, crate::wait::block::deadline_after(timeout))
+    }
+
+    /// Like [`recv_many`](Self::recv_many), waiting until `deadline` at
+    /// most; as [`recv_many_timeout`](Self::recv_many_timeout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let (tx, rx) = tidings::unbounded();
+    /// tx.send(1).unwrap();
+    /// let mut buf = Vec::new();
+    /// let deadline = Instant::now() + Duration::from_secs(1);
+    /// assert_eq!(rx.recv_many_deadline(&mut buf, 4, deadline), Ok(1));
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn recv_many_deadline(
+        &self,
+        buf: &mut Vec<T>,
+        limit: usize,
+        deadline: Instant,
+    ) -> Result<usize, RecvTimeoutError> {
+        self.recv_many_until(buf, limit, Some(deadline))
+    }
+
+    #[cfg(feature = "std")]
+    fn recv_many_until(
+        &self,
+        buf: &mut Vec<T>,
+        limit: usize,
+        deadline: Option<Instant>,
+    ) -> Result<usize, RecvTimeoutError> {
+        let room = room(buf, limit);
+        if room == 0 {
+            return Ok(0);
+        }
+        let start = buf.len();
+        match self.chan.try_recv_many(buf, start, room) {
+            Ok(got) => return Ok(got),
+            Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
+            Err(TryRecvError::Empty) => {}
+        }
+        // Nothing ready: wait for one message, then take what came with
+        // it (one more locked section).
+        buf.push(self.chan.recv_slow(deadline)?);
+        Ok(1 + more(&self.chan, buf, start, room))
+    }
+
+    /// Receives up to `limit` messages into `buf` asynchronously: ready
+    /// once at least one is (or the channel is closed and drained), with
+    /// how many it appended; as [`recv_many`](Self::recv_many).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future never loses a message: messages leave the
+    /// channel (into `buf`) only in the poll that returns. A wake it was
+    /// given passes on to another waiting receiver, as for
+    /// [`recv_async`](Self::recv_async).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # pollster::block_on(async {
+    /// let (tx, rx) = tidings::unbounded();
+    /// std::thread::spawn(move || {
+    ///     for i in 0..3 {
+    ///         tx.send(i).unwrap();
+    ///     }
+    /// });
+    /// let mut buf = Vec::new();
+    /// while rx.recv_many_async(&mut buf, 8).await > 0 {}
+    /// assert_eq!(buf, [0, 1, 2]);
+    /// # });
+    /// ```
+    pub fn recv_many_async<'a>(
+        &'a self,
+        buf: &'a mut Vec<T>,
+        limit: usize,
+    ) -> RecvManyFuture<'a, T> {
+        RecvManyFuture {
+            chan: &self.chan,
+            buf,
+            limit,
+            op: RecvOp::new(),
+        }
+    }
+
     /// A blocking iterator over the messages; it ends when the channel is
     /// closed and drained.
     ///
@@ -772,6 +942,107 @@ impl<T> Drop for RecvFuture<'_, T> {
 impl<T> fmt::Debug for RecvFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RecvFuture")
+            .field("op", &self.op)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The room a `recv_many` takes into `buf`: none for a `limit` of 0;
+/// else at most `limit`, within `buf`'s spare capacity, reserving room for
+/// `limit` first if it has none.
+fn room<T>(buf: &mut Vec<T>, limit: usize) -> usize {
+    if limit == 0 {
+        return 0;
+    }
+    if buf.len() == buf.capacity() {
+        buf.reserve(limit);
+    }
+    limit.min(buf.capacity() - buf.len())
+}
+
+/// After a `recv_many` waited for one message (at `buf[start]`): what else
+/// is ready now, up to the rest of `room`, in one locked section.
+fn more<T>(chan: &Chan<T>, buf: &mut Vec<T>, start: usize, room: usize) -> usize {
+    if room == 1 {
+        return 0;
+    }
+    chan.try_recv_many(buf, start, room - 1).unwrap_or(0)
+}
+
+/// The future of [`Receiver::recv_many_async`]: the number of messages it
+/// appended to the buffer.
+///
+/// With the `futures` feature it implements `FusedFuture`.
+///
+/// # Cancel safety
+///
+/// Dropping it never loses a message; a wake it was given passes on to
+/// another waiting receiver.
+#[must_use = "futures do nothing unless polled"]
+pub struct RecvManyFuture<'a, T> {
+    chan: &'a Chan<T>,
+    buf: &'a mut Vec<T>,
+    limit: usize,
+    op: RecvOp<T>,
+}
+
+impl<T> Future for RecvManyFuture<'_, T> {
+    type Output = usize;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
+        let Self {
+            chan,
+            buf,
+            limit,
+            op,
+        } = self.get_mut();
+        let chan = *chan;
+        op.poll(|entry| {
+            let room = room(buf, *limit);
+            if room == 0 {
+                return Poll::Ready(0);
+            }
+            let start = buf.len();
+            if entry.is_none() {
+                match chan.try_recv_many(buf, start, room) {
+                    Ok(got) => return Poll::Ready(got),
+                    Err(TryRecvError::Disconnected) => return Poll::Ready(0),
+                    Err(TryRecvError::Empty) => {}
+                }
+            }
+            // Not listed, just found empty: `tried` (go straight to
+            // registering); listed: looks at its entry first.
+            chan.poll_recv(cx, entry, false, true).map(|got| match got {
+                Some(msg) => {
+                    buf.push(msg);
+                    1 + more(chan, buf, start, room)
+                }
+                None => 0,
+            })
+        })
+    }
+}
+
+#[cfg(feature = "futures")]
+impl<T> futures_core::FusedFuture for RecvManyFuture<'_, T> {
+    fn is_terminated(&self) -> bool {
+        self.op.is_done()
+    }
+}
+
+impl<T> Drop for RecvManyFuture<'_, T> {
+    fn drop(&mut self) {
+        let chan = self.chan;
+        self.op.cancel(|entry| {
+            let handed = chan.cancel_recv(entry);
+            debug_assert!(handed.is_none(), "futures accept no hand-off");
+        });
+    }
+}
+
+impl<T> fmt::Debug for RecvManyFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvManyFuture")
             .field("op", &self.op)
             .finish_non_exhaustive()
     }

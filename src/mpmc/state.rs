@@ -219,6 +219,26 @@ impl<T> State<T> {
         Some((msg, Wake::one(sender)))
     }
 
+    /// Takes up to `n` messages, as that many [`take`](Self::take)s would,
+    /// handing each to `out` in order; the wakes they owe go to `woken`.
+    /// Returns how many it took (fewer than `n` once nothing is ready).
+    pub(super) fn take_up_to(
+        &mut self,
+        n: usize,
+        mut out: impl FnMut(T),
+        woken: &mut Wakers,
+    ) -> usize {
+        for taken in 0..n {
+            let Some((msg, wake)) = self.take() else {
+                return taken;
+            };
+            out(msg);
+            woken.extend(wake.first);
+            woken.extend(wake.second);
+        }
+        n
+    }
+
     /// `take`, or why there is nothing: the locked part of a `try_recv`.
     #[inline(always)]
     pub(super) fn try_take(&mut self) -> Result<(T, Wake), TryRecvError> {

@@ -688,6 +688,11 @@ impl Wakers {
         }
     }
 
+    /// Whether there is nobody to wake.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.inline[0].is_none()
+    }
+
     pub(crate) fn push(&mut self, waker: Waker) {
         match self.inline.iter_mut().find(|slot| slot.is_none()) {
             Some(slot) => *slot = Some(waker),
