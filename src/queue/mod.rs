@@ -11,6 +11,8 @@
 //!   (`wait/claim.rs`).
 //! - [`send`]: the send side, once for every queue: a send that may wait,
 //!   its blocking form, and its withdrawal.
+//! - [`until`]: waiting until a condition on a channel holds (a sender's
+//!   `closed`, a watch receiver's `changed`).
 //! - [`recv`]: the receive-op shell of the futures and streams: the entry
 //!   while they wait, when they are done, and their withdrawal.
 
@@ -18,4 +20,5 @@ pub(crate) mod handles;
 pub(crate) mod lock;
 pub(crate) mod recv;
 pub(crate) mod send;
+pub(crate) mod until;
 pub(crate) mod waitlist;

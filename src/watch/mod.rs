@@ -85,8 +85,11 @@ use std::time::{Duration, Instant};
 use crate::error::RecvTimeoutError;
 use crate::error::{RecvError, SendError};
 use crate::loom::sync::Arc;
+#[cfg(feature = "std")]
+use crate::queue::until::block_until;
+use crate::queue::until::Wait;
 use crate::queue::waitlist::Spare;
-use shared::{List, Shared, Wait, CLOSED, STEP};
+use shared::{List, Shared, Waits, CLOSED, STEP};
 #[cfg(feature = "futures")]
 pub use stream::ValueStream;
 use value::ReadGuard;
@@ -437,13 +440,11 @@ impl<T> Sender<T> {
     #[cfg(feature = "std")]
     fn closed_until(&self, deadline: Option<Instant>) -> bool {
         let shared = &*self.shared;
-        shared::Until {
-            shared,
-            list: (List::Closed, shared.spare_closed()),
-            ready: || shared.receiver_count() == 0,
-            entry: None,
-        }
-        .run(deadline)
+        block_until(
+            shared.place(List::Closed, shared.spare_closed()),
+            |_| shared.receiver_count() == 0,
+            deadline,
+        )
         .is_ok()
     }
 
@@ -466,7 +467,8 @@ impl<T> Sender<T> {
     /// ```
     pub fn closed_async(&self) -> Closed<'_, T> {
         Closed {
-            wait: Wait::new(&self.shared, (List::Closed, self.shared.spare_closed())),
+            shared: &self.shared,
+            wait: Wait::new(self.shared.place(List::Closed, self.shared.spare_closed())),
         }
     }
 }
@@ -642,13 +644,11 @@ impl<T> Receiver<T> {
     fn changed_until(&mut self, deadline: Option<Instant>) -> Result<(), RecvTimeoutError> {
         let shared = &*self.shared;
         let seen = self.seen;
-        shared::Until {
-            shared,
-            list: (List::Changed, &self.spare),
-            ready: || changed_or_closed(shared.version(), seen),
-            entry: None,
-        }
-        .run(deadline)
+        block_until(
+            shared.place(List::Changed, &self.spare),
+            |_| changed_or_closed(shared.version(), seen),
+            deadline,
+        )
         .map_err(|()| RecvTimeoutError::Timeout)?;
         finish_changed(shared, &mut self.seen).map_err(|_| RecvTimeoutError::Disconnected)
     }
@@ -674,7 +674,8 @@ impl<T> Receiver<T> {
     /// ```
     pub fn changed_async(&mut self) -> Changed<'_, T> {
         Changed {
-            wait: Wait::new(&self.shared, (List::Changed, &self.spare)),
+            shared: &self.shared,
+            wait: Wait::new(self.shared.place(List::Changed, &self.spare)),
             seen: &mut self.seen,
         }
     }
@@ -753,13 +754,11 @@ impl<T> Receiver<T> {
                 return done.map_err(|_| RecvTimeoutError::Disconnected);
             }
             let seen = self.seen;
-            shared::Until {
-                shared,
-                list: (List::Changed, &self.spare),
-                ready: || changed_or_closed(shared.version(), seen),
-                entry: None,
-            }
-            .run(deadline)
+            block_until(
+                shared.place(List::Changed, &self.spare),
+                |_| changed_or_closed(shared.version(), seen),
+                deadline,
+            )
             .map_err(|()| RecvTimeoutError::Timeout)?;
         }
     }
@@ -783,7 +782,8 @@ impl<T> Receiver<T> {
     /// ```
     pub fn wait_for_async<F: FnMut(&T) -> bool>(&mut self, pred: F) -> WaitFor<'_, T, F> {
         WaitFor {
-            wait: Wait::new(&self.shared, (List::Changed, &self.spare)),
+            shared: &self.shared,
+            wait: Wait::new(self.shared.place(List::Changed, &self.spare)),
             seen: &mut self.seen,
             pred,
         }
@@ -844,7 +844,8 @@ impl<T> fmt::Debug for Receiver<T> {
 /// that returns.
 #[must_use = "futures do nothing unless polled"]
 pub struct Changed<'a, T> {
-    wait: Wait<'a, T>,
+    shared: &'a Shared<T>,
+    wait: Wait<'a, Waits>,
     seen: &'a mut usize,
 }
 
@@ -852,12 +853,12 @@ impl<T> Future for Changed<'_, T> {
     type Output = Result<(), RecvError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Self { wait, seen } = self.get_mut();
-        let Wait { shared, list, op } = wait;
+        let Self { shared, wait, seen } = self.get_mut();
+        let Wait { place, op } = wait;
         let (shared, at) = (*shared, **seen);
         op.poll(|entry| {
-            shared
-                .poll_until(cx, *list, entry, || changed_or_closed(shared.version(), at))
+            place
+                .poll(cx, entry, |_| changed_or_closed(shared.version(), at))
                 .map(|()| finish_changed(shared, seen))
         })
     }
@@ -880,7 +881,8 @@ impl<T> futures_core::FusedFuture for Changed<'_, T> {
 /// others are not.
 #[must_use = "futures do nothing unless polled"]
 pub struct WaitFor<'a, T, F> {
-    wait: Wait<'a, T>,
+    shared: &'a Shared<T>,
+    wait: Wait<'a, Waits>,
     seen: &'a mut usize,
     pred: F,
 }
@@ -892,8 +894,13 @@ impl<'a, T, F: FnMut(&T) -> bool> Future for WaitFor<'a, T, F> {
     type Output = Result<Ref<'a, T>, RecvError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Self { wait, seen, pred } = self.get_mut();
-        let Wait { shared, list, op } = wait;
+        let Self {
+            shared,
+            wait,
+            seen,
+            pred,
+        } = self.get_mut();
+        let Wait { place, op } = wait;
         let shared: &'a Shared<T> = shared;
         op.poll(|entry| loop {
             // Not waiting: look at the value first.
@@ -903,8 +910,8 @@ impl<'a, T, F: FnMut(&T) -> bool> Future for WaitFor<'a, T, F> {
                 }
             }
             let at = **seen;
-            if shared
-                .poll_until(cx, *list, entry, || changed_or_closed(shared.version(), at))
+            if place
+                .poll(cx, entry, |_| changed_or_closed(shared.version(), at))
                 .is_pending()
             {
                 return Poll::Pending;
@@ -933,6 +940,8 @@ macro_rules! debug_wait {
         }
     };
 }
+// For `stream.rs`.
+#[cfg(feature = "futures")]
 use debug_wait;
 
 debug_wait!(Changed<T>);
@@ -948,16 +957,17 @@ debug_wait!(Closed<T>);
 /// Dropping it has no effect on the channel.
 #[must_use = "futures do nothing unless polled"]
 pub struct Closed<'a, T> {
-    wait: Wait<'a, T>,
+    shared: &'a Shared<T>,
+    wait: Wait<'a, Waits>,
 }
 
 impl<T> Future for Closed<'_, T> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let Wait { shared, list, op } = &mut self.get_mut().wait;
-        let shared = *shared;
-        op.poll(|entry| shared.poll_until(cx, *list, entry, || shared.receiver_count() == 0))
+        let Self { shared, wait } = self.get_mut();
+        let (shared, Wait { place, op }) = (*shared, wait);
+        op.poll(|entry| place.poll(cx, entry, |_| shared.receiver_count() == 0))
     }
 }
 

@@ -15,31 +15,24 @@
 //! - a receiver remembers the version it has seen; it has an unseen
 //!   change while the two differ (bit [`CLOSED`] aside).
 //!
-//! Waiting is one mechanism for both sides ([`Shared::poll_until`]): a
-//! receiver waits for "a version it has not seen, or closed" (the
-//! `changed` list), a sender for "no receiver left" (the `closed` list).
-//! A waiter lists a `queue::waitlist` entry in its list under the lock
-//! [`Shared::waits`], after looking at its condition again inside it; a
-//! notifier first makes its condition true (bumps or closes the version,
-//! drops the receiver count to zero), then takes the lock and notifies
-//! every entry of the list (`NOTIFIED`), and wakes them after unlocking.
-//! The lock orders the two: a waiter that lists itself before the
-//! notifier's locked section is notified by it, one that comes after
-//! sees the condition true. One wake per registration: a notified entry
-//! is off its list, and its owner lists a new one (the side's spare) if
-//! it has to wait again.
+//! Both sides wait with the crate's one mechanism for a condition
+//! (`queue::until`): a receiver for "a version it has not seen, or
+//! closed" (the `changed` list), a sender for "no receiver left" (the
+//! `closed` list), both under the lock `waits`. A notifier first makes
+//! its condition true in the atomics (bumps or closes the version, drops
+//! the receiver count to zero), then takes the lock and notifies every
+//! entry of the list, and wakes them after unlocking. The conditions
+//! read only atomics, so a waiter can tell without the lock too.
 //!
 //! No user code runs under the lock (wakers are woken, and entries
 //! recycled, after it); the value's lock (`value.rs`) is never held while
 //! this one is taken by the same call, and the other way round.
 
-use core::task::{Context, Poll};
-
 use crate::loom::atomic::{AtomicUsize, Ordering::*};
 use crate::queue::handles::Handles;
 use crate::queue::lock::Lock;
-use crate::queue::recv::RecvOp;
-use crate::queue::waitlist::{Spare, WaitList, Waiting, Wakers, NOTIFIED, WAITING};
+use crate::queue::until::{notify_all, Place};
+use crate::queue::waitlist::{Spare, WaitList, Wakers};
 
 use super::value::Value;
 
@@ -61,13 +54,29 @@ pub(crate) struct Shared<T> {
     spare_closed: Spare<()>,
 }
 
-/// The two wait lists.
+/// The two wait lists (`queue::until`).
 #[derive(Debug)]
-struct Waits {
+pub(crate) struct Waits {
     /// Receivers waiting for a change or the end.
     changed: WaitList<()>,
     /// Senders waiting for every receiver to go.
     closed: WaitList<()>,
+}
+
+impl List {
+    /// The list in the locked state.
+    fn of(self) -> fn(&mut Waits) -> &mut WaitList<()> {
+        fn changed(waits: &mut Waits) -> &mut WaitList<()> {
+            &mut waits.changed
+        }
+        fn closed(waits: &mut Waits) -> &mut WaitList<()> {
+            &mut waits.closed
+        }
+        match self {
+            Self::Changed => changed,
+            Self::Closed => closed,
+        }
+    }
 }
 
 /// Which of the two lists a wait is in.
@@ -149,12 +158,16 @@ impl<T> Shared<T> {
 
     // ---- waiting ----
 
-    /// Notifies every waiter of `list` (after its condition became true).
-    pub(crate) fn notify(&self, list: List) {
-        let mut woken = Wakers::new();
-        self.waits
-            .with(|waits| waits.list(list).notify_all(NOTIFIED, &mut woken));
-        woken.wake();
+    /// Where a wait on `list` is listed, with the waiter's spare entry
+    /// (each receiver keeps its own, so that receivers waiting at once,
+    /// every receiver for each change, allocate nothing once each has
+    /// waited; the senders share [`Shared::spare_closed`]).
+    pub(crate) fn place<'a>(&'a self, list: List, spare: &'a Spare<()>) -> Place<'a, Waits> {
+        Place {
+            lock: &self.waits,
+            list: list.of(),
+            spare,
+        }
     }
 
     /// The spare entry of the senders' waits.
@@ -162,164 +175,11 @@ impl<T> Shared<T> {
         &self.spare_closed
     }
 
-    /// One poll of a wait on `list` until `ready` holds: `Ready` once it
-    /// does (the caller looks at why), `Pending` with `entry` listed to
-    /// wake `cx`'s waker. `ready` only reads atomics: it runs under the
-    /// lock too. `spare` is the waiter's spare entry: each receiver keeps
-    /// its own, so that receivers waiting at once (every receiver, for
-    /// each change) allocate nothing once each has waited.
-    pub(crate) fn poll_until(
-        &self,
-        cx: &mut Context<'_>,
-        (list, spare): (List, &Spare<()>),
-        entry: &mut Option<Waiting<()>>,
-        ready: impl Fn() -> bool,
-    ) -> Poll<()> {
-        if let Some(waiting) = entry {
-            // Listed and not notified: nothing happened since.
-            if waiting.state() == WAITING && waiting.reregister(cx.waker()) == WAITING {
-                return Poll::Pending;
-            }
-            self.recycle(spare, entry.take().expect("checked above"));
-        }
-        if ready() {
-            return Poll::Ready(());
-        }
-        // Wait, with an entry made outside the lock; the condition is
-        // looked at again inside it before the entry is listed.
-        let waiting = Waiting::from_spare(spare, false, cx.waker());
-        let listed = self.waits.with(|waits| {
-            if ready() {
-                return false;
-            }
-            waits.list(list).push(waiting.share());
-            true
-        });
-        if listed {
-            *entry = Some(waiting);
-            return Poll::Pending;
-        }
-        // Not listed after all: the entry is spare again.
-        self.recycle(spare, waiting);
-        Poll::Ready(())
-    }
-
-    /// Withdraws a wait on `list` (its future was dropped, its deadline
-    /// passed, or it unwound). A notification it got is nobody else's
-    /// (every waiter of a list is notified alike), so nothing is passed
-    /// on.
-    pub(crate) fn cancel(&self, (list, spare): (List, &Spare<()>), entry: Waiting<()>) {
-        if entry.state() == WAITING {
-            self.waits.with(|waits| waits.list(list).remove(&entry));
-        }
-        self.recycle(spare, entry);
-    }
-
-    /// A wait is over: its entry goes to the waiter's spare.
-    fn recycle(&self, spare: &Spare<()>, waiting: Waiting<()>) {
-        waiting.recycle(spare, || self.waits.with(|_| ()));
-    }
-}
-
-impl Waits {
-    fn list(&mut self, list: List) -> &mut WaitList<()> {
-        match list {
-            List::Changed => &mut self.changed,
-            List::Closed => &mut self.closed,
-        }
-    }
-}
-
-/// A wait as a future or a stream holds it: the channel, its list and
-/// the waiter's spare entry, and the receive-op shell (`queue::recv`: the
-/// entry while it waits, whether it is done). Dropped while waiting, it
-/// withdraws the entry.
-pub(crate) struct Wait<'a, T> {
-    pub(crate) shared: &'a Shared<T>,
-    pub(crate) list: (List, &'a Spare<()>),
-    pub(crate) op: RecvOp<()>,
-}
-
-impl<'a, T> Wait<'a, T> {
-    pub(crate) fn new(shared: &'a Shared<T>, list: (List, &'a Spare<()>)) -> Self {
-        Self {
-            shared,
-            list,
-            op: RecvOp::new(),
-        }
-    }
-}
-
-impl<T> Drop for Wait<'_, T> {
-    fn drop(&mut self) {
-        let (shared, list) = (self.shared, self.list);
-        self.op.cancel(|entry| shared.cancel(list, entry));
-    }
-}
-
-impl<T> core::fmt::Debug for Wait<'_, T> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Wait")
-            .field("list", &self.list.0)
-            .field("op", &self.op)
-            .finish_non_exhaustive()
-    }
-}
-
-/// A blocking wait on a list until a condition holds: the blocking
-/// driver's op (`wait::block`).
-#[cfg(feature = "std")]
-pub(crate) struct Until<'a, T, F: Fn() -> bool> {
-    pub(crate) shared: &'a Shared<T>,
-    /// The list, and the waiter's spare entry.
-    pub(crate) list: (List, &'a Spare<()>),
-    pub(crate) ready: F,
-    pub(crate) entry: Option<Waiting<()>>,
-}
-
-#[cfg(feature = "std")]
-impl<T, F: Fn() -> bool> crate::wait::block::Op for Until<'_, T, F> {
-    type Output = ();
-    type TimedOut = ();
-
-    fn try_now(&mut self) -> Poll<()> {
-        if (self.ready)() {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    }
-
-    fn poll(&mut self, cx: &mut Context<'_>, _tried: bool) -> Poll<()> {
-        self.shared
-            .poll_until(cx, self.list, &mut self.entry, &self.ready)
-    }
-
-    fn cancel(&mut self) -> Result<(), ()> {
-        self.abandon();
-        // It may have become true meanwhile: then it is over after all.
-        if (self.ready)() {
-            Ok(())
-        } else {
-            Err(())
-        }
-    }
-
-    fn abandon(&mut self) {
-        if let Some(entry) = self.entry.take() {
-            self.shared.cancel(self.list, entry);
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl<T, F: Fn() -> bool> Until<'_, T, F> {
-    /// Blocks until the condition holds (`Ok`) or `deadline` passes
-    /// (`Err`); `None` waits for ever.
-    pub(crate) fn run(mut self, deadline: Option<std::time::Instant>) -> Result<(), ()> {
-        if (self.ready)() {
-            return Ok(());
-        }
-        crate::wait::block::run(&mut self, deadline)
+    /// Notifies every waiter of `list` (after its condition became true).
+    pub(crate) fn notify(&self, list: List) {
+        let mut woken = Wakers::new();
+        self.waits
+            .with(|waits| notify_all(list.of()(waits), &mut woken));
+        woken.wake();
     }
 }

@@ -4,8 +4,9 @@ use core::fmt;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use super::shared::{List, Wait};
+use super::shared::{List, Shared, Waits};
 use super::{borrow_and_mark, changed_or_closed, Receiver};
+use crate::queue::until::Wait;
 
 impl<T: Clone> Receiver<T> {
     /// A [`Stream`](futures_core::Stream) of the values, borrowing the
@@ -38,7 +39,8 @@ impl<T: Clone> Receiver<T> {
     /// ```
     pub fn stream(&mut self) -> ValueStream<'_, T> {
         ValueStream {
-            wait: Wait::new(&self.shared, (List::Changed, &self.spare)),
+            shared: &self.shared,
+            wait: Wait::new(self.shared.place(List::Changed, &self.spare)),
             seen: &mut self.seen,
             first: true,
         }
@@ -53,7 +55,8 @@ impl<T: Clone> Receiver<T> {
 /// Dropping it loses no change.
 #[must_use = "streams do nothing unless polled"]
 pub struct ValueStream<'a, T> {
-    wait: Wait<'a, T>,
+    shared: &'a Shared<T>,
+    wait: Wait<'a, Waits>,
     seen: &'a mut usize,
     /// The current value is still to come, changed or not.
     first: bool,
@@ -63,15 +66,19 @@ impl<T: Clone> futures_core::Stream for ValueStream<'_, T> {
     type Item = T;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let Self { wait, seen, first } = self.get_mut();
-        let Wait { shared, list, op } = wait;
-        let shared = *shared;
+        let Self {
+            shared,
+            wait,
+            seen,
+            first,
+        } = self.get_mut();
+        let (shared, Wait { place, op }) = (*shared, wait);
         if core::mem::take(first) {
             return Poll::Ready(Some(T::clone(&borrow_and_mark(shared, seen))));
         }
         let at = **seen;
         op.poll_next(
-            |entry| shared.poll_until(cx, *list, entry, || changed_or_closed(shared.version(), at)),
+            |entry| place.poll(cx, entry, |_| changed_or_closed(shared.version(), at)),
             |()| {
                 // A change (marked seen with the value it brings), or the end.
                 let value = borrow_and_mark(shared, seen);
