@@ -92,7 +92,8 @@ macro_rules! queue_send_methods {
         new: $new:literal,
         send: $send:literal,
         send_async: $send_async:literal,
-        cancel_safety: $cancel:literal $(,)?
+        cancel_safety: $cancel:literal,
+        closed: $closed:literal $(,)?
     ) => {
         #[doc = $send]
         ///
@@ -191,14 +192,130 @@ macro_rules! queue_send_methods {
                 op: crate::queue::send::SendOp::new(msg),
             }
         }
+
+        #[doc = concat!("Blocks until ", $closed, ".")]
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = concat!("let (tx, rx) = ", $new, ";")]
+        /// std::thread::spawn(move || drop(rx));
+        /// tx.closed();
+        /// assert!(tx.try_send(1).is_err());
+        /// ```
+        #[cfg(feature = "std")]
+        pub fn closed(&self) {
+            let _ = self.closed_until(None);
+        }
+
+        #[doc = concat!("Blocks until ", $closed, ", at most `timeout`; returns whether it is.")]
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::time::Duration;
+        ///
+        #[doc = concat!("let (tx, rx) = ", $new, ";")]
+        /// assert!(!tx.closed_timeout(Duration::from_millis(1)));
+        /// drop(rx);
+        /// assert!(tx.closed_timeout(Duration::from_millis(1)));
+        /// # tx.try_send(0).unwrap_err();
+        /// ```
+        #[cfg(feature = "std")]
+        pub fn closed_timeout(&self, timeout: Duration) -> bool {
+            self.closed_until(crate::wait::block::deadline_after(timeout))
+        }
+
+        #[doc = concat!("Blocks until ", $closed, ", at most until `deadline`; returns whether it is.")]
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::time::{Duration, Instant};
+        ///
+        #[doc = concat!("let (tx, _rx) = ", $new, ";")]
+        /// tx.close();
+        /// assert!(tx.closed_deadline(Instant::now() + Duration::from_secs(1)));
+        /// # tx.try_send(0).unwrap_err();
+        /// ```
+        #[cfg(feature = "std")]
+        pub fn closed_deadline(&self, deadline: Instant) -> bool {
+            self.closed_until(Some(deadline))
+        }
+
+        #[cfg(feature = "std")]
+        fn closed_until(&self, deadline: Option<Instant>) -> bool {
+            crate::queue::until::block_until(self.chan.closing(), Chan::<T>::has_closed, deadline)
+                .is_ok()
+        }
+
+        #[doc = concat!("Waits asynchronously until ", $closed, ": a producer can race its work against the other side leaving.")]
+        ///
+        /// # Cancel safety
+        ///
+        /// Dropping the future has no effect on the channel: it only stops
+        /// waiting.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # pollster::block_on(async {
+        #[doc = concat!("let (tx, rx) = ", $new, ";")]
+        /// std::thread::spawn(move || drop(rx));
+        /// tx.closed_async().await;
+        /// assert!(tx.try_send(1).is_err());
+        /// # });
+        /// ```
+        pub fn closed_async(&self) -> ClosedFuture<'_, T> {
+            ClosedFuture {
+                wait: crate::queue::until::Wait::new(self.chan.closing()),
+            }
+        }
     };
 }
 
 /// The trait impls of a queued kind's `SendFuture` (a `chan` and a send
-/// `op`), written once; each kind keeps the struct and its docs.
+/// `op`), written once; each kind keeps the struct and its docs. And its
+/// `ClosedFuture`, whole.
 #[cfg(feature = "alloc")]
 macro_rules! queue_send_future_impls {
     () => {
+        /// The future of [`Sender::closed_async`].
+        ///
+        /// With the `futures` feature it implements `FusedFuture`.
+        ///
+        /// # Cancel safety
+        ///
+        /// Dropping it has no effect on the channel.
+        #[must_use = "futures do nothing unless polled"]
+        pub struct ClosedFuture<'a, T> {
+            wait: chan::Closing<'a, T>,
+        }
+
+        impl<T> Future for ClosedFuture<'_, T> {
+            type Output = ();
+
+            fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+                let crate::queue::until::Wait { place, op } = &mut self.get_mut().wait;
+                op.poll(|entry| place.poll(cx, entry, Chan::<T>::has_closed))
+            }
+        }
+
+        #[cfg(feature = "futures")]
+        impl<T> futures_core::FusedFuture for ClosedFuture<'_, T> {
+            fn is_terminated(&self) -> bool {
+                self.wait.op.is_done()
+            }
+        }
+
+        impl<T> fmt::Debug for ClosedFuture<'_, T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct("ClosedFuture")
+                    .field("wait", &self.wait)
+                    .finish_non_exhaustive()
+            }
+        }
+
         // The message is never pinned: it is moved into the channel by value.
         impl<T> Unpin for SendFuture<'_, T> {}
 

@@ -108,6 +108,7 @@ use super::{RecvError, TryRecvError};
 use crate::queue::handles::Handles;
 use crate::queue::lock::Lock;
 use crate::queue::send::{AfterUnlock, Offered, Queue, Refused};
+use crate::queue::until::Place;
 use crate::queue::waitlist::{Spare, WaitList, Waiting, WAITING};
 
 /// One look at the ring by a receiver, under the lock.
@@ -132,6 +133,9 @@ enum Offer<T> {
     Disconnected(T),
 }
 
+/// A sender's wait for the close, as its future holds it.
+pub(crate) type Closing<'a, T> = crate::queue::until::Wait<'a, State<T>>;
+
 /// The shared core of a broadcast channel.
 pub(crate) struct Chan<T> {
     state: Lock<State<T>>,
@@ -141,6 +145,8 @@ pub(crate) struct Chan<T> {
     /// A spare entry for each side's waits (`waitlist::Spare`).
     spare_senders: Spare<T>,
     spare_receivers: Spare<T>,
+    /// The spare entry of senders waiting for the close.
+    spare_closing: Spare<()>,
 }
 
 impl<T> Chan<T> {
@@ -159,12 +165,14 @@ impl<T> Chan<T> {
                 closed: false,
                 waiting_senders: WaitList::new(),
                 waiting_receivers: WaitList::new(),
+                closing: WaitList::new(),
             }),
             cap,
             lagging,
             senders: Handles::one(),
             spare_senders: Spare::new(),
             spare_receivers: Spare::new(),
+            spare_closing: Spare::new(),
         }
     }
 
@@ -216,7 +224,7 @@ impl<T> Chan<T> {
     pub(crate) fn drop_receiver(&self, next: u64) {
         let mut after = After::new();
         self.state.with(|state| {
-            state.receivers -= 1;
+            state.drop_receiver(&mut after);
             let from = state.first_unread(next);
             for held in state.ring.range_mut(from..) {
                 held.unread -= 1;
@@ -253,6 +261,22 @@ impl<T> Chan<T> {
     pub(crate) fn is_disconnected(&self) -> bool {
         self.state
             .with(|state| state.closed || state.receivers == 0)
+    }
+
+    /// Where a sender waits for the close or the last receiver's leaving
+    /// (`queue::until`; the condition is `State::has_closed`).
+    pub(crate) fn closing(&self) -> Place<'_, State<T>> {
+        Place {
+            lock: &self.state,
+            list: State::closing,
+            spare: &self.spare_closing,
+        }
+    }
+
+    /// Whether a sender waiting at [`closing`](Self::closing) is done
+    /// (`None`: it cannot tell without the lock).
+    pub(crate) fn has_closed(state: Option<&State<T>>) -> bool {
+        State::has_closed(state)
     }
 
     /// Closes the channel; returns whether this call closed it.

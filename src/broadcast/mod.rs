@@ -224,6 +224,9 @@ impl<T> Sender<T> {
         send_async: "Sends `msg` to every receiver, waiting (asynchronously) for room.",
         cancel_safety: "Dropping the future before it completes means the message was
         either sent or never will be (it is dropped with the future).",
+        closed: "the channel is closed ([`close`](Self::close)) or has no
+        receiver left (sends fail then; a receiver that subscribes later
+        makes them succeed again)",
     }
 
     /// A new receiver that sees every message sent from now on.

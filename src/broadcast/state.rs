@@ -11,6 +11,7 @@ use core::mem::ManuallyDrop;
 use core::task::Waker;
 
 use super::slot::{Detached, Held, Spare};
+use crate::queue::until;
 use crate::queue::waitlist::{WaitList, Wakers, CLOSED, NOTIFIED};
 
 /// A receiver's place in the channel: the number of the next message it
@@ -72,6 +73,9 @@ pub(super) struct State<T> {
     pub(super) closed: bool,
     pub(super) waiting_senders: WaitList<T>,
     pub(super) waiting_receivers: WaitList<T>,
+    /// Senders waiting for the channel to close or lose its last receiver
+    /// (`queue::until`).
+    pub(super) closing: WaitList<()>,
 }
 
 /// What a locked section leaves to do after unlocking: wake entries, drop
@@ -248,7 +252,36 @@ impl<T> State<T> {
             self.waiting_senders.notify_all(CLOSED, after.wakers());
         }
         self.notify_receivers(after);
+        self.notify_closing(after);
         was_open
+    }
+
+    /// A receiver is gone; the last one wakes the senders waiting for
+    /// that (a send fails from then on, until a receiver subscribes).
+    pub(super) fn drop_receiver(&mut self, after: &mut After<T>) {
+        self.receivers -= 1;
+        if self.receivers == 0 {
+            self.notify_closing(after);
+        }
+    }
+
+    /// Notifies every sender waiting for the close.
+    fn notify_closing(&mut self, after: &mut After<T>) {
+        if !self.closing.is_empty() {
+            until::notify_all(&mut self.closing, after.wakers());
+        }
+    }
+
+    /// The list of senders waiting for the close.
+    pub(super) fn closing(&mut self) -> &mut WaitList<()> {
+        &mut self.closing
+    }
+
+    /// Whether a sender waiting for the close is done: the channel is
+    /// closed, or has no receiver (`None`: it cannot tell without the
+    /// lock).
+    pub(super) fn has_closed(state: Option<&Self>) -> bool {
+        state.is_some_and(|state| state.closed || state.receivers == 0)
     }
 }
 
@@ -269,6 +302,7 @@ mod tests {
             closed: false,
             waiting_senders: WaitList::new(),
             waiting_receivers: WaitList::new(),
+            closing: WaitList::new(),
         }
     }
 
@@ -372,6 +406,36 @@ mod tests {
         assert!(after.is_empty());
         // What was sent before is still there to read.
         assert_eq!(read_head(&mut state), 1);
+    }
+
+    #[test]
+    fn the_last_receiver_leaving_or_a_close_notifies_the_senders_waiting_for_it() {
+        let mut state = state(1);
+        state.receivers = 2;
+        let wait = |state: &mut State<u32>| {
+            let (waker, wakes) = counting_waker::new();
+            let waiting = Waiting::<()>::new(false, &waker);
+            state.closing().push(waiting.share());
+            (waiting, wakes)
+        };
+        let (waiting, wakes) = wait(&mut state);
+        let mut after = After::new();
+        state.drop_receiver(&mut after);
+        assert!(after.is_empty(), "one receiver left");
+        assert!(!State::has_closed(Some(&state)));
+        state.drop_receiver(&mut after);
+        after.finish();
+        assert_eq!((waiting.state(), wakes.get()), (NOTIFIED, 1));
+        assert!(State::has_closed(Some(&state)));
+
+        state.receivers = 1; // subscribed again
+        assert!(!State::has_closed(Some(&state)));
+        let (waiting, wakes) = wait(&mut state);
+        let mut after = After::new();
+        state.close(&mut after);
+        after.finish();
+        assert_eq!((waiting.state(), wakes.get()), (NOTIFIED, 1));
+        assert!(State::has_closed(Some(&state)));
     }
 
     #[test]

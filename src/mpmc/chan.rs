@@ -58,7 +58,11 @@ use crate::error::TryRecvError;
 use crate::queue::handles::Handles;
 use crate::queue::lock::Lock;
 use crate::queue::send::{AfterUnlock, Offered, Queue, Refused};
+use crate::queue::until::Place;
 use crate::queue::waitlist::{Spare, WaitList, Waiting, Wakers, WAITING};
+
+/// A sender's wait for the close, as its future holds it.
+pub(crate) type Closing<'a, T> = crate::queue::until::Wait<'a, State<T>>;
 
 /// The shared core of an mpmc channel.
 #[derive(Debug)]
@@ -73,6 +77,8 @@ pub(crate) struct Chan<T> {
     /// A spare entry for each side's waits (`waitlist::Spare`).
     spare_senders: Spare<T>,
     spare_receivers: Spare<T>,
+    /// The spare entry of senders waiting for the close.
+    spare_closing: Spare<()>,
 }
 
 impl<T> Chan<T> {
@@ -87,11 +93,13 @@ impl<T> Chan<T> {
                 closed: false,
                 senders: WaitList::new(),
                 receivers: WaitList::new(),
+                closing: WaitList::new(),
             }),
             senders: Handles::one(),
             receivers: Handles::one(),
             spare_senders: Spare::new(),
             spare_receivers: Spare::new(),
+            spare_closing: Spare::new(),
         }
     }
 
@@ -158,6 +166,22 @@ impl<T> Chan<T> {
 
     pub(crate) fn is_closed(&self) -> bool {
         self.state.with(|state| state.closed)
+    }
+
+    /// Where a sender waits for the close (`queue::until`; the condition
+    /// is `State::has_closed`).
+    pub(crate) fn closing(&self) -> Place<'_, State<T>> {
+        Place {
+            lock: &self.state,
+            list: State::closing,
+            spare: &self.spare_closing,
+        }
+    }
+
+    /// Whether a sender waiting at [`closing`](Self::closing) is done
+    /// (`None`: it cannot tell without the lock).
+    pub(crate) fn has_closed(state: Option<&State<T>>) -> bool {
+        State::has_closed(state)
     }
 
     /// Closes the channel; returns whether this call closed it.

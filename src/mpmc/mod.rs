@@ -333,6 +333,8 @@ impl<T> Sender<T> {
         delivered or never will be: if a receiver took it while the future
         waited, the send counts as done; otherwise the message is withdrawn
         and dropped with the future. It is never delivered twice.",
+        closed: "the channel is closed: by [`close`](Self::close) on either side, or
+        because every receiver is gone (sends fail from then on)",
     }
 
     /// Closes the channel for everyone: from now on every send fails with

@@ -12,6 +12,7 @@ use super::bounded::Ring;
 use super::rendezvous::Zero;
 use super::unbounded::Blocks;
 use crate::error::TryRecvError;
+use crate::queue::until;
 use crate::queue::waitlist::{wake_all, WaitList, Wakers, CLOSED, NOTIFIED};
 
 /// A flavor's buffer. The only place that tells the flavors apart.
@@ -134,6 +135,8 @@ pub(crate) struct State<T> {
     pub(super) closed: bool,
     pub(super) senders: WaitList<T>,
     pub(super) receivers: WaitList<T>,
+    /// Senders waiting for the channel to close (`queue::until`).
+    pub(super) closing: WaitList<()>,
 }
 
 impl<T> State<T> {
@@ -256,7 +259,7 @@ impl<T> State<T> {
     }
 
     /// Closes the channel: finishes every waiting sender and notifies every
-    /// waiting receiver. Returns them to be woken, and whether this call
+    /// waiting receiver and every sender waiting for the close. Returns them to be woken, and whether this call
     /// closed it.
     pub(super) fn close(&mut self) -> (bool, Woken) {
         let was_open = !self.closed;
@@ -264,7 +267,19 @@ impl<T> State<T> {
         let mut woken = Woken(Wakers::new());
         self.senders.notify_all(CLOSED, &mut woken.0);
         self.receivers.notify_all(NOTIFIED, &mut woken.0);
+        until::notify_all(&mut self.closing, &mut woken.0);
         (was_open, woken)
+    }
+
+    /// The list of senders waiting for the close.
+    pub(super) fn closing(&mut self) -> &mut WaitList<()> {
+        &mut self.closing
+    }
+
+    /// Whether a sender waiting for the close is done: the channel is
+    /// closed (`None`: it cannot tell without the lock).
+    pub(super) fn has_closed(state: Option<&Self>) -> bool {
+        state.is_some_and(|state| state.closed)
     }
 }
 
@@ -296,6 +311,7 @@ mod tests {
             closed: false,
             senders: WaitList::new(),
             receivers: WaitList::new(),
+            closing: WaitList::new(),
         }
     }
 
@@ -458,6 +474,25 @@ mod tests {
         // What was buffered is still received, then the end.
         assert_eq!(state.try_take().ok().map(|(msg, _)| msg), Some(1));
         assert!(matches!(state.try_take(), Err(TryRecvError::Disconnected)));
+    }
+
+    #[test]
+    fn close_notifies_the_senders_waiting_for_it() {
+        let mut state = bounded(1);
+        let (waker, wakes) = counting_waker::new();
+        let waiting = Waiting::<()>::new(false, &waker);
+        state.closing().push(waiting.share());
+        assert!(!State::has_closed(Some(&state)));
+        assert!(
+            !State::<u32>::has_closed(None),
+            "cannot tell without the lock"
+        );
+        let (_, woken) = state.close();
+        assert_eq!(waiting.state(), NOTIFIED);
+        assert!(State::has_closed(Some(&state)));
+        woken.wake();
+        assert_eq!(wakes.get(), 1);
+        assert!(state.closing.is_empty());
     }
 
     #[test]
