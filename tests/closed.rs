@@ -18,11 +18,11 @@ use tidings::{broadcast, mpmc};
 /// A short timeout, for waits that must time out.
 const SHORT: Duration = Duration::from_millis(5);
 
+/// An mpmc channel of some flavor.
+type Make = fn() -> (mpmc::Sender<u32>, mpmc::Receiver<u32>);
+
 /// Every mpmc flavor, as a constructor.
-fn flavors() -> [(
-    &'static str,
-    fn() -> (mpmc::Sender<u32>, mpmc::Receiver<u32>),
-); 4] {
+fn flavors() -> [(&'static str, Make); 4] {
     [
         ("rendezvous", || mpmc::rendezvous()),
         ("bounded(1)", || mpmc::bounded(1)),
