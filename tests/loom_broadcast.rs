@@ -15,7 +15,8 @@
 //! a blocked receiver and vs a blocked sender; a cancelled receive future
 //! vs the send that notifies it; a cancelled send future vs a receive that
 //! frees room; a receiver's clone vs a send; a panicking clone (the read
-//! undone) vs a receiver's drop and vs an overwrite.
+//! undone) vs a receiver's drop and vs an overwrite; a sender waiting in
+//! `closed` (blocking or async) vs the last receiver's drop.
 //!
 //! Every model also checks, per explored execution (see `loom_support`):
 //!
@@ -323,6 +324,50 @@ policies!(send_full_vs_recv(true, true):
 );
 
 // ----- 2. a waiting sender vs the slow receiver's drop -----
+
+/// A sender blocks in `closed()` while another thread drops the last
+/// receiver: the wait ends (a lost wake would be a loom deadlock), and a
+/// send then fails with its message back.
+fn closed_vs_receiver_drop(policy: Policy) {
+    model(move || {
+        let (tx, rx) = channel(policy, 1);
+        let dropper = thread::spawn(move || drop(rx));
+        tx.closed();
+        let m = CloneTally::new(1);
+        assert!(!m.sent_or_returned(tx.send(m.msg())));
+        dropper.join().unwrap();
+        m.assert_all_dropped();
+    });
+}
+
+policies!(closed_vs_receiver_drop():
+    closed_vs_receiver_drop_backpressure => Backpressure,
+    closed_vs_receiver_drop_lagging => Lagging,
+);
+
+/// A `closed_async` future waits with waker A while another thread drops
+/// the last receiver: A is woken, the future is ready, and no waker is
+/// kept.
+fn closed_async_vs_receiver_drop(policy: Policy) {
+    model(move || {
+        let a = TestWake::new();
+        let (tx, rx) = channel(policy, 1);
+        let mut fut = tx.closed_async();
+        register(&mut fut, &a);
+        let dropper = thread::spawn(move || drop(rx));
+        poll_until_woken_once(&mut fut, &a);
+        drop(fut);
+        dropper.join().unwrap();
+        // At most once per poll that registered it (two polls).
+        assert!(a.wakes() <= 2);
+        TestWake::assert_released(&a, "A");
+    });
+}
+
+policies!(closed_async_vs_receiver_drop():
+    closed_async_vs_receiver_drop_backpressure => Backpressure,
+    closed_async_vs_receiver_drop_lagging => Lagging,
+);
 
 /// Backpressure, capacity 1: m0 has been read by `fast` (cloned: `slow`
 /// has yet to read it) but not by `slow`, so a thread's send of m1

@@ -11,7 +11,8 @@
 //! to the other waiting receiver); a cancelled send future vs a receiver
 //! taking its message; a rendezvous hand-off to a blocked thread vs its
 //! `recv_timeout` expiring; two senders vs one receiver that moves a
-//! waiting sender's message into the buffer.
+//! waiting sender's message into the buffer; a sender waiting in `closed`
+//! (blocking or async) vs the last receiver's drop.
 //!
 //! Every model also checks, per explored execution (see `loom_support`):
 //!
@@ -367,6 +368,52 @@ flavors!(send_vs_two_receiver_drops():
 );
 
 // ----- 3. receive vs the last sender's drop -----
+
+/// A sender blocks in `closed()` while another thread drops the last
+/// receiver: the wait ends (a lost wake would be a loom deadlock), and a
+/// send then fails with its message back.
+fn closed_vs_receiver_drop(flavor: Flavor) {
+    model(move || {
+        let (tx, rx) = channel(flavor);
+        let dropper = thread::spawn(move || drop(rx));
+        tx.closed();
+        let m = Tally::new(1);
+        assert!(!m.sent_or_returned(tx.send(m.msg())));
+        dropper.join().unwrap();
+        m.assert_dropped_once();
+    });
+}
+
+flavors!(closed_vs_receiver_drop():
+    closed_vs_receiver_drop_bounded => Bounded,
+    closed_vs_receiver_drop_unbounded => Unbounded,
+    closed_vs_receiver_drop_rendezvous => Rendezvous,
+);
+
+/// A `closed_async` future waits with waker A while another thread drops
+/// the last receiver: A is woken, the future is ready, and no waker is
+/// kept.
+fn closed_async_vs_receiver_drop(flavor: Flavor) {
+    model(move || {
+        let a = TestWake::new();
+        let (tx, rx) = channel(flavor);
+        let mut fut = tx.closed_async();
+        register(&mut fut, &a);
+        let dropper = thread::spawn(move || drop(rx));
+        poll_until_woken_once(&mut fut, &a);
+        drop(fut);
+        dropper.join().unwrap();
+        // At most once per poll that registered it (two polls).
+        assert!(a.wakes() <= 2);
+        TestWake::assert_released(&a, "A");
+    });
+}
+
+flavors!(closed_async_vs_receiver_drop():
+    closed_async_vs_receiver_drop_bounded => Bounded,
+    closed_async_vs_receiver_drop_unbounded => Unbounded,
+    closed_async_vs_receiver_drop_rendezvous => Rendezvous,
+);
 
 /// The last sender is dropped unsent while a thread blocks in `recv`: it
 /// wakes to `RecvError`.
