@@ -18,13 +18,15 @@
 //!   leaves by subtracting it (Release).
 //! - A writer enters by a compare-and-swap from "no reader, no writer"
 //!   (`WRITER_WAITS` may be set) to `WRITER` (Acquire: it sees what the
-//!   last writer wrote, and no reader still reads), and leaves by storing
-//!   0 (Release: it publishes the new value). A writer that finds readers
-//!   sets `WRITER_WAITS`, which holds new readers back until a writer has
-//!   entered (which clears it), so a stream of overlapping readers cannot
-//!   keep the writer out for ever. A writer that leaves clears a bit set
-//!   by another waiting writer too; that writer sets it again on its next
-//!   look.
+//!   last writer wrote, and no reader still reads), and leaves by
+//!   subtracting `WRITER` (Release: it publishes the new value). A writer
+//!   that finds the lock taken sets `WRITER_WAITS`, which holds new
+//!   readers back until a writer has entered (which clears it), so a
+//!   stream of overlapping readers cannot keep the writer out for ever;
+//!   a leaving writer keeps the bit another writer set, so that one
+//!   enters before new readers. (Leaving with a read-modify-write, not a
+//!   plain store of 0, is also what loom can check: it does not order a
+//!   concurrent `fetch_or` against a plain store, tokio-rs/loom#254.)
 //!
 //! So a thread that holds a `Ref` and borrows again while a writer waits
 //! waits for itself: the deadlock that tokio's `watch` documents too, and
@@ -165,7 +167,7 @@ impl<T> DerefMut for WriteGuard<'_, T> {
 impl<T> Drop for WriteGuard<'_, T> {
     fn drop(&mut self) {
         // ORDERING: Release publishes what the writer wrote.
-        self.0.state.store(0, Release);
+        self.0.state.fetch_sub(WRITER, Release);
     }
 }
 
@@ -191,6 +193,14 @@ mod tests {
         *value.write() += 1;
         assert_eq!(*value.read(), 2);
         assert_eq!(value.state.load(Relaxed), 0);
+
+        // A leaving writer keeps the bit of a writer that waits.
+        let guard = value.write();
+        value.state.fetch_or(WRITER_WAITS, Relaxed);
+        drop(guard);
+        assert_eq!(value.state.load(Relaxed), WRITER_WAITS);
+        drop(value.write());
+        assert_eq!(value.state.load(Relaxed), 0, "the waiting writer entered");
     }
 
     #[test]
