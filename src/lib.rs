@@ -193,6 +193,34 @@ macro_rules! queue_send_methods {
             }
         }
 
+        /// Like [`send_async`](Self::send_async), with a future that owns
+        /// this sender: it is `'static`, so it can be spawned or stored,
+        /// and it keeps the channel open while it lives (flume's
+        /// `into_send_async`).
+        ///
+        /// # Cancel safety
+        ///
+        #[doc = $cancel]
+        /// [`OwnedSendFuture::into_inner`] gives an undelivered message
+        /// back instead.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # pollster::block_on(async {
+        #[doc = concat!("let (tx, mut rx) = ", $new, ";")]
+        /// let send = tx.clone().into_send_async(1);
+        /// std::thread::spawn(move || pollster::block_on(send)).join().unwrap().unwrap();
+        /// assert_eq!(rx.recv_async().await, Ok(1));
+        /// # });
+        /// ```
+        pub fn into_send_async(self, msg: T) -> OwnedSendFuture<T> {
+            OwnedSendFuture {
+                tx: self,
+                op: crate::queue::send::SendOp::new(msg),
+            }
+        }
+
         #[doc = concat!("Blocks until ", $closed, ".")]
         ///
         /// # Examples
@@ -279,7 +307,7 @@ macro_rules! queue_send_methods {
 /// `ClosedFuture`, whole.
 #[cfg(feature = "alloc")]
 macro_rules! queue_send_future_impls {
-    () => {
+    ($new:literal) => {
         /// The future of [`Sender::closed_async`].
         ///
         /// With the `futures` feature it implements `FusedFuture`.
@@ -316,37 +344,96 @@ macro_rules! queue_send_future_impls {
             }
         }
 
-        // The message is never pinned: it is moved into the channel by value.
-        impl<T> Unpin for SendFuture<'_, T> {}
+        /// The future of [`Sender::into_send_async`]: a
+        /// [`SendFuture`] that owns its sender, so it is `'static` (it can
+        /// be spawned) and keeps the channel open while it lives.
+        ///
+        /// With the `futures` feature it implements `FusedFuture`.
+        ///
+        /// # Cancel safety
+        ///
+        /// As [`SendFuture`]'s: dropping it before it completes means the
+        /// message was either delivered or never will be; never twice.
+        /// [`into_inner`](Self::into_inner) gives an undelivered message
+        /// back instead of dropping it.
+        #[must_use = "futures do nothing unless polled"]
+        pub struct OwnedSendFuture<T> {
+            tx: Sender<T>,
+            op: crate::queue::send::SendOp<T>,
+        }
 
-        impl<T> Future for SendFuture<'_, T> {
+        queue_send_future_impls!(@impls $new, SendFuture<'_, T>, |this| this.chan);
+        queue_send_future_impls!(@impls $new, OwnedSendFuture<T>, |this| &*this.tx.chan);
+    };
+    (@impls $new:literal, $future:ident $(<$lt:lifetime, T>)? $(<T>)?, |$this:ident| $chan:expr) => {
+        // The message is never pinned: it is moved into the channel by value.
+        impl<T> Unpin for $future<$($lt,)? T> {}
+
+        impl<T> Future for $future<$($lt,)? T> {
             type Output = Result<(), SendError<T>>;
 
             fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-                let this = self.get_mut();
-                this.op
-                    .poll(this.chan, cx, false)
+                let $this = self.get_mut();
+                let chan = $chan;
+                $this
+                    .op
+                    .poll(chan, cx, false)
                     .map(|sent| sent.map_err(SendError))
             }
         }
 
         #[cfg(feature = "futures")]
-        impl<T> futures_core::FusedFuture for SendFuture<'_, T> {
+        impl<T> futures_core::FusedFuture for $future<$($lt,)? T> {
             fn is_terminated(&self) -> bool {
                 self.op.is_done()
             }
         }
 
-        impl<T> Drop for SendFuture<'_, T> {
-            fn drop(&mut self) {
-                // An undelivered message is dropped here, outside the lock.
-                drop(self.op.cancel(self.chan));
+        impl<T> $future<$($lt,)? T> {
+            /// Gives up the send and gives its message back if it was not
+            /// delivered: `Some` if the future was never polled, is waiting
+            /// (the send is withdrawn), or found the channel closed while it
+            /// waited; `None` if a receiver took the message, or if the
+            /// future completed already (its output had the message then, if
+            /// the send failed). A send abandoned on a timeout need not lose
+            /// its message.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use std::future::Future;
+            /// use std::pin::Pin;
+            /// use std::task::Context;
+            ///
+            #[doc = concat!("let (tx, mut rx) = ", $new, ";")]
+            /// tx.send(1).unwrap();
+            /// let mut send = tx.send_async(2);
+            /// // Full: the send waits.
+            /// let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+            /// assert!(Pin::new(&mut send).poll(&mut cx).is_pending());
+            /// assert_eq!(send.into_inner(), Some(2));
+            /// assert_eq!(rx.try_recv(), Ok(1));
+            /// assert!(rx.try_recv().is_err(), "2 was withdrawn");
+            /// ```
+            pub fn into_inner(mut self) -> Option<T> {
+                let $this = &mut self;
+                let chan = $chan;
+                $this.op.take_back(chan)
             }
         }
 
-        impl<T> fmt::Debug for SendFuture<'_, T> {
+        impl<T> Drop for $future<$($lt,)? T> {
+            fn drop(&mut self) {
+                let $this = &mut *self;
+                let chan = $chan;
+                // An undelivered message is dropped here, outside the lock.
+                drop($this.op.cancel(chan));
+            }
+        }
+
+        impl<T> fmt::Debug for $future<$($lt,)? T> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_struct("SendFuture")
+                f.debug_struct(stringify!($future))
                     .field("op", &self.op)
                     .finish_non_exhaustive()
             }

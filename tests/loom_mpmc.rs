@@ -12,7 +12,8 @@
 //! taking its message; a rendezvous hand-off to a blocked thread vs its
 //! `recv_timeout` expiring; two senders vs one receiver that moves a
 //! waiting sender's message into the buffer; a sender waiting in `closed`
-//! (blocking or async) vs the last receiver's drop.
+//! (blocking or async) vs the last receiver's drop; a waiting send given
+//! up with `into_inner` vs a receiver taking its message.
 //!
 //! Every model also checks, per explored execution (see `loom_support`):
 //!
@@ -870,6 +871,54 @@ fn cancelled_send_vs_recv(flavor: Flavor, async_recv: bool) {
 flavors!(cancelled_send_vs_recv(false):
     cancelled_send_vs_blocking_recv_bounded_full => Bounded,
     cancelled_send_vs_blocking_recv_rendezvous => Rendezvous,
+);
+
+/// A waiting send future is given up with `into_inner` while a thread
+/// receives until the end: the message is either received (then
+/// `into_inner` says `None`) or given back (`Some`), never both, never
+/// neither.
+fn into_inner_vs_recv(flavor: Flavor) {
+    model(move || {
+        let m0 = Tally::new(0);
+        let m1 = Tally::new(1);
+        let a = TestWake::new();
+        let (tx, rx) = channel(flavor);
+        prefill(flavor, &tx, &m0);
+        let mut fut = tx.send_async(m1.msg());
+        register(&mut fut, &a);
+        let receiver = thread::spawn(move || {
+            let mut got = Vec::new();
+            while let Some(v) = value(rx.recv()) {
+                got.push(v);
+            }
+            got
+        });
+        let back = fut.into_inner();
+        drop(tx);
+        let got = receiver.join().unwrap();
+        let mut without = prefilled(flavor);
+        match back {
+            Some(msg) => {
+                assert_eq!(msg.value(), 1);
+                assert_eq!(got, without, "given back, yet received");
+            }
+            None => {
+                without.push(1);
+                assert_eq!(got, without, "neither given back nor received");
+            }
+        }
+        if flavor == Bounded {
+            m0.assert_dropped_once();
+        }
+        m1.assert_dropped_once();
+        assert!(a.wakes() <= 1);
+        TestWake::assert_released(&a, "A");
+    });
+}
+
+flavors!(into_inner_vs_recv():
+    into_inner_vs_recv_bounded_full => Bounded,
+    into_inner_vs_recv_rendezvous => Rendezvous,
 );
 
 flavors!(cancelled_send_vs_recv(true):

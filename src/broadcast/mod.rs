@@ -572,7 +572,7 @@ pub struct SendFuture<'a, T> {
     op: SendOp<T>,
 }
 
-queue_send_future_impls!();
+queue_send_future_impls!("tidings::broadcast::channel(1)");
 
 /// The future of [`Receiver::recv_async`].
 ///

@@ -678,6 +678,31 @@ impl<T> Receiver<T> {
         }
     }
 
+    /// Like [`recv_async`](Self::recv_async), with a future that owns this
+    /// receiver: it is `'static`, so it can be spawned or stored (flume's
+    /// `into_recv_async`).
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`recv_async`](Self::recv_async): dropping the future never
+    /// loses a message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::unbounded();
+    /// let recv = rx.clone().into_recv_async();
+    /// let task = std::thread::spawn(move || pollster::block_on(recv));
+    /// tx.send(5).unwrap();
+    /// assert_eq!(task.join().unwrap(), Ok(5));
+    /// ```
+    pub fn into_recv_async(self) -> OwnedRecvFuture<T> {
+        OwnedRecvFuture {
+            rx: self,
+            op: RecvOp::new(),
+        }
+    }
+
     /// A blocking iterator over the messages; it ends when the channel is
     /// closed and drained.
     ///
@@ -895,7 +920,7 @@ pub struct SendFuture<'a, T> {
     op: SendOp<T>,
 }
 
-queue_send_future_impls!();
+queue_send_future_impls!("tidings::mpmc::bounded(1)");
 
 /// The future of [`Receiver::recv_async`].
 ///
@@ -912,42 +937,68 @@ pub struct RecvFuture<'a, T> {
     op: RecvOp<T>,
 }
 
-impl<T> Future for RecvFuture<'_, T> {
-    type Output = Result<T, RecvError>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let chan = this.chan;
-        this.op
-            .poll(|entry| chan.poll_recv(cx, entry, false, false))
-            .map(|msg| msg.ok_or(RecvError))
-    }
+/// The future of [`Receiver::into_recv_async`]: a [`RecvFuture`] that
+/// owns its receiver, so it is `'static` (it can be spawned).
+///
+/// With the `futures` feature it implements `FusedFuture`.
+///
+/// # Cancel safety
+///
+/// As [`RecvFuture`]'s: dropping it never loses a message (the receiver
+/// it owns is dropped with it, as any receiver).
+#[must_use = "futures do nothing unless polled"]
+pub struct OwnedRecvFuture<T> {
+    rx: Receiver<T>,
+    op: RecvOp<T>,
 }
 
-#[cfg(feature = "futures")]
-impl<T> futures_core::FusedFuture for RecvFuture<'_, T> {
-    fn is_terminated(&self) -> bool {
-        self.op.is_done()
-    }
+/// The trait impls of the receive futures, written once: `$chan` is the
+/// channel of `$this`.
+macro_rules! recv_future_impls {
+    ($future:ident $(<$lt:lifetime, T>)? $(<T>)?, |$this:ident| $chan:expr) => {
+        impl<T> Future for $future<$($lt,)? T> {
+            type Output = Result<T, RecvError>;
+
+            fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+                let $this = self.get_mut();
+                let chan: &Chan<T> = $chan;
+                $this
+                    .op
+                    .poll(|entry| chan.poll_recv(cx, entry, false, false))
+                    .map(|msg| msg.ok_or(RecvError))
+            }
+        }
+
+        #[cfg(feature = "futures")]
+        impl<T> futures_core::FusedFuture for $future<$($lt,)? T> {
+            fn is_terminated(&self) -> bool {
+                self.op.is_done()
+            }
+        }
+
+        impl<T> Drop for $future<$($lt,)? T> {
+            fn drop(&mut self) {
+                let $this = &mut *self;
+                let chan: &Chan<T> = $chan;
+                $this.op.cancel(|entry| {
+                    let handed = chan.cancel_recv(entry);
+                    debug_assert!(handed.is_none(), "futures accept no hand-off");
+                });
+            }
+        }
+
+        impl<T> fmt::Debug for $future<$($lt,)? T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($future))
+                    .field("op", &self.op)
+                    .finish_non_exhaustive()
+            }
+        }
+    };
 }
 
-impl<T> Drop for RecvFuture<'_, T> {
-    fn drop(&mut self) {
-        let chan = self.chan;
-        self.op.cancel(|entry| {
-            let handed = chan.cancel_recv(entry);
-            debug_assert!(handed.is_none(), "futures accept no hand-off");
-        });
-    }
-}
-
-impl<T> fmt::Debug for RecvFuture<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RecvFuture")
-            .field("op", &self.op)
-            .finish_non_exhaustive()
-    }
-}
+recv_future_impls!(RecvFuture<'_, T>, |this| this.chan);
+recv_future_impls!(OwnedRecvFuture<T>, |this| &this.rx.chan);
 
 /// The room a `recv_many` takes into `buf`: none for a `limit` of 0;
 /// else at most `limit`, within `buf`'s spare capacity, reserving room for

@@ -222,6 +222,20 @@ impl<T> SendOp<T> {
         Some(Self::withdraw(queue, entry))
     }
 
+    /// Gives the send up and takes its message back if it was not
+    /// delivered: not sent yet (or waiting: withdrawn), or handed back by a
+    /// close while it waited. `None` once a receiver took it, or once the
+    /// send is over (its outcome had the message then).
+    pub(crate) fn take_back<Q: Queue<T>>(&mut self, queue: &Q) -> Option<T> {
+        if let Some(msg) = self.msg.take() {
+            return Some(msg);
+        }
+        match self.cancel(queue)? {
+            SendEnd::Sent => None,
+            SendEnd::Closed(msg) | SendEnd::Withdrawn(msg) => Some(msg),
+        }
+    }
+
     #[inline(never)]
     fn withdraw<Q: Queue<T>>(queue: &Q, entry: Waiting<T>) -> SendEnd<T> {
         if entry.state() == WAITING {
