@@ -61,6 +61,15 @@ impl<T> Ring<T> {
         self.buf.push_front(msg);
     }
 
+    /// Evicts the oldest message and appends `msg` in its place, full or
+    /// not (`force_send` on a full ring; after a put-back it may hold
+    /// `cap + 1`, and still does). `None`, with `msg` pushed, if empty.
+    pub(crate) fn replace_oldest(&mut self, msg: T) -> Option<T> {
+        let oldest = self.buf.pop_front();
+        self.buf.push_back(msg);
+        oldest
+    }
+
     #[inline]
     pub(crate) fn pop(&mut self) -> Option<T> {
         self.buf.pop_front()

@@ -168,6 +168,20 @@ impl<T> Chan<T> {
         self.state.with(|state| state.closed)
     }
 
+    /// Sends without waiting, making room if need be (`State::force`):
+    /// `Ok` with what did not fit, or `Err` with `msg` if the channel is
+    /// closed. What comes back is dropped by the caller, outside the lock.
+    pub(crate) fn force_send(&self, msg: T) -> Result<Option<T>, T> {
+        let (back, wake) = self.state.with(|state| {
+            if state.closed {
+                return Err(msg);
+            }
+            Ok(state.force(msg))
+        })?;
+        wake.wake();
+        Ok(back)
+    }
+
     /// Where a sender waits for the close (`queue::until`; the condition
     /// is `State::has_closed`).
     pub(crate) fn closing(&self) -> Place<'_, State<T>> {

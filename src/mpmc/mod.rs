@@ -371,6 +371,35 @@ impl<T> Sender<T> {
         self.chan.is_closed()
     }
 
+    /// Sends `msg` without waiting, making room if the channel is full
+    /// (async-channel's `force_send`): `Ok(None)` when it went in as a
+    /// `try_send` would; on a full bounded channel the oldest message is
+    /// evicted to make room and handed back, `Ok(Some(oldest))` (nothing
+    /// is dropped). An unbounded channel is never full. A rendezvous
+    /// channel has no room to make: `msg` goes to a receiving thread that
+    /// is blocked in a receive (not to a waiting receive future, which
+    /// might never be polled again), or comes back itself,
+    /// `Ok(Some(msg))`. Fails, with the message back, if the channel is
+    /// closed.
+    ///
+    /// Senders waiting for room keep waiting: the evicted message makes
+    /// no room.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::bounded(2);
+    /// assert_eq!(tx.force_send(1), Ok(None));
+    /// assert_eq!(tx.force_send(2), Ok(None));
+    /// assert_eq!(tx.force_send(3), Ok(Some(1)), "full: the oldest is evicted");
+    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [2, 3]);
+    /// drop(rx);
+    /// assert_eq!(tx.force_send(4), Err(tidings::SendError(4)));
+    /// ```
+    pub fn force_send(&self, msg: T) -> Result<Option<T>, SendError<T>> {
+        self.chan.force_send(msg).map_err(SendError)
+    }
+
     /// Makes a [`WeakSender`], which does not keep the channel open.
     ///
     /// # Examples

@@ -164,6 +164,26 @@ impl<T> State<T> {
         Ok(Wake::one(self.notify_receiver()))
     }
 
+    /// `offer` that makes room (`force_send`): when the buffer is full,
+    /// the oldest message is evicted and comes back with the wakes; on a
+    /// rendezvous with nobody to take it, `msg` itself comes back. The
+    /// channel must be open.
+    pub(super) fn force(&mut self, msg: T) -> (Option<T>, Wake) {
+        let msg = match self.offer(msg) {
+            Ok(wake) => return (None, wake),
+            Err(msg) => msg,
+        };
+        // Full: nobody waits to receive (a receiver would have taken
+        // what is buffered), so the count of ready messages is unchanged
+        // and nobody is to be told.
+        match &mut self.buffer {
+            Buffer::Bounded(ring) => (ring.replace_oldest(msg), Wake::NONE),
+            // Nothing to evict: `msg` is what does not fit.
+            Buffer::Rendezvous(_) => (Some(msg), Wake::NONE),
+            Buffer::Unbounded(_) => unreachable!("an unbounded buffer takes every offer"),
+        }
+    }
+
     /// `offer`'s hand-off to a blocked receiving thread (one is listed,
     /// but might be passed over: the entry of a wait on several channels
     /// that another channel claimed; then the message goes to the buffer
@@ -474,6 +494,39 @@ mod tests {
         // What was buffered is still received, then the end.
         assert_eq!(state.try_take().ok().map(|(msg, _)| msg), Some(1));
         assert!(matches!(state.try_take(), Err(TryRecvError::Disconnected)));
+    }
+
+    #[test]
+    fn force_evicts_the_oldest_of_a_full_buffer_and_gives_a_rendezvous_message_back() {
+        let mut state = bounded(2);
+        assert_eq!(state.force(1).0, None);
+        assert_eq!(state.force(2).0, None);
+        assert_eq!(state.force(3).0, Some(1), "full: the oldest goes");
+        assert_eq!(state.buffer.len(), 2);
+        let taken: Vec<u32> = core::iter::from_fn(|| state.take().map(|(msg, _)| msg)).collect();
+        assert_eq!(taken, [2, 3]);
+
+        // Over capacity after a put-back: still one out, one in.
+        let mut state = bounded(1);
+        assert_eq!(state.force(1).0, None);
+        state.buffer.push_front(0);
+        assert_eq!(state.force(2).0, Some(0));
+        let taken: Vec<u32> = core::iter::from_fn(|| state.take().map(|(msg, _)| msg)).collect();
+        assert_eq!(taken, [1, 2]);
+
+        let mut state = state_rendezvous();
+        assert_eq!(state.force(1).0, Some(1), "nobody to take it");
+        let (receiver, wakes) = entry(true);
+        state.receivers.push(receiver.share());
+        let (back, wake) = state.force(2);
+        assert_eq!(back, None);
+        assert_eq!(woken(wake), 1);
+        assert_eq!(
+            receiver.take_owned(),
+            Some(2),
+            "handed to the blocked receiver"
+        );
+        assert_eq!(wakes.get(), 1);
     }
 
     #[test]
