@@ -142,6 +142,7 @@ pub(crate) struct Chan<T> {
     cap: usize,
     lagging: bool,
     senders: Handles,
+    weak_senders: Handles,
     /// A spare entry for each side's waits (`waitlist::Spare`).
     spare_senders: Spare<T>,
     spare_receivers: Spare<T>,
@@ -170,6 +171,7 @@ impl<T> Chan<T> {
             cap,
             lagging,
             senders: Handles::one(),
+            weak_senders: Handles::none(),
             spare_senders: Spare::new(),
             spare_receivers: Spare::new(),
             spare_closing: Spare::new(),
@@ -184,6 +186,17 @@ impl<T> Chan<T> {
 
     pub(crate) fn add_sender(&self) {
         self.senders.add();
+    }
+
+    /// For a weak sender: a new sender if any sender is still alive.
+    pub(crate) fn try_add_sender(&self) -> bool {
+        self.senders.try_add()
+    }
+
+    /// The weak senders (`WeakSender`), which keep the channel's memory but
+    /// not the channel open.
+    pub(crate) fn weak_senders(&self) -> &Handles {
+        &self.weak_senders
     }
 
     /// A sender is gone; the last one closes the channel.
@@ -255,6 +268,11 @@ impl<T> Chan<T> {
     pub(crate) fn backlog(&self, next: u64) -> usize {
         self.state
             .with(|state| state.ring.len() - state.first_unread(next))
+    }
+
+    /// Closed: by `close`, or because every sender is gone.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.state.with(|state| state.closed)
     }
 
     /// Closed, or no receiver left to read a send.

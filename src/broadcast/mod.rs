@@ -214,6 +214,24 @@ pub struct Receiver<T> {
     at: Cursor<T>,
 }
 
+/// A sender that does not keep the channel open: it can be
+/// [upgraded](WeakSender::upgrade) to a [`Sender`] while another sender
+/// lives (tokio's `broadcast::WeakSender`).
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = tidings::broadcast::channel(4);
+/// let weak = tx.downgrade();
+/// weak.upgrade().unwrap().send(1).unwrap();
+/// drop(tx);
+/// assert!(weak.upgrade().is_none(), "the last sender is gone");
+/// assert_eq!(rx.recv(), Ok(1));
+/// ```
+pub struct WeakSender<T> {
+    chan: Arc<Chan<T>>,
+}
+
 impl<T> Sender<T> {
     queue_send_methods! {
         new: "tidings::broadcast::channel(1)",
@@ -246,6 +264,59 @@ impl<T> Sender<T> {
             at: Cursor::at(self.chan.subscribe()),
             chan: self.chan.clone(),
         }
+    }
+
+    /// Makes a [`WeakSender`], which does not keep the channel open.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = tidings::broadcast::channel::<u8>(4);
+    /// let weak = tx.downgrade();
+    /// assert_eq!((tx.strong_count(), tx.weak_count()), (1, 1));
+    /// assert!(weak.upgrade().is_some());
+    /// ```
+    pub fn downgrade(&self) -> WeakSender<T> {
+        self.chan.weak_senders().add();
+        WeakSender {
+            chan: self.chan.clone(),
+        }
+    }
+
+    /// How many senders the channel has (tokio's name; the same as
+    /// [`sender_count`](Self::sender_count)).
+    ///
+    /// ```
+    /// let (tx, _rx) = tidings::broadcast::channel::<u8>(4);
+    /// let _tx2 = tx.clone();
+    /// assert_eq!(tx.strong_count(), 2);
+    /// ```
+    pub fn strong_count(&self) -> usize {
+        self.chan.sender_count()
+    }
+
+    /// How many weak senders the channel has.
+    ///
+    /// ```
+    /// let (tx, _rx) = tidings::broadcast::channel::<u8>(4);
+    /// let weak = tx.downgrade();
+    /// let _weak2 = weak.clone();
+    /// assert_eq!(tx.weak_count(), 2);
+    /// ```
+    pub fn weak_count(&self) -> usize {
+        self.chan.weak_senders().count()
+    }
+
+    /// Whether `other` sends on the same channel.
+    ///
+    /// ```
+    /// let (tx, _rx) = tidings::broadcast::channel::<u8>(4);
+    /// let (other, _rx2) = tidings::broadcast::channel::<u8>(4);
+    /// assert!(tx.same_channel(&tx.clone()));
+    /// assert!(!tx.same_channel(&other));
+    /// ```
+    pub fn same_channel(&self, other: &Sender<T>) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
     }
 
     /// How many receivers the channel has.
@@ -471,6 +542,54 @@ impl<T: Clone> Receiver<T> {
 }
 
 impl<T> Receiver<T> {
+    /// A new receiver that sees every message sent from now on, as
+    /// [`Sender::subscribe`] makes (tokio's `resubscribe`): not a copy of
+    /// this one's position, which [`clone`](Clone::clone) makes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = tidings::broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// let mut fresh = rx.resubscribe();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(fresh.try_recv(), Ok(2));
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    pub fn resubscribe(&self) -> Receiver<T> {
+        Receiver {
+            at: Cursor::at(self.chan.subscribe()),
+            chan: self.chan.clone(),
+        }
+    }
+
+    /// Whether the channel is closed: by [`close`](Sender::close), or
+    /// because every sender is gone. Messages may still be left to read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = tidings::broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// assert!(!rx.is_closed());
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// assert_eq!(rx.recv(), Ok(1), "still there to read");
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.chan.is_closed()
+    }
+
+    /// Whether `other` receives from the same channel.
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::broadcast::channel::<u8>(4);
+    /// assert!(rx.same_channel(&tx.subscribe()));
+    /// ```
+    pub fn same_channel(&self, other: &Receiver<T>) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+
     /// How many messages this receiver has yet to read.
     ///
     /// ```
@@ -533,6 +652,74 @@ impl<T> Drop for Sender<T> {
         self.chan.drop_sender();
     }
 }
+
+impl<T> WeakSender<T> {
+    /// A [`Sender`], if any sender is still alive (a channel whose senders
+    /// are all gone stays closed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = tidings::broadcast::channel::<u8>(4);
+    /// let weak = tx.downgrade();
+    /// assert!(weak.upgrade().is_some());
+    /// drop(tx);
+    /// assert!(weak.upgrade().is_none());
+    /// ```
+    pub fn upgrade(&self) -> Option<Sender<T>> {
+        self.chan.try_add_sender().then(|| Sender {
+            chan: self.chan.clone(),
+        })
+    }
+
+    /// How many senders the channel has.
+    ///
+    /// ```
+    /// let (tx, _rx) = tidings::broadcast::channel::<u8>(4);
+    /// let weak = tx.downgrade();
+    /// assert_eq!(weak.strong_count(), 1);
+    /// drop(tx);
+    /// assert_eq!(weak.strong_count(), 0);
+    /// ```
+    pub fn strong_count(&self) -> usize {
+        self.chan.sender_count()
+    }
+
+    /// How many weak senders the channel has, this one included.
+    ///
+    /// ```
+    /// let (tx, _rx) = tidings::broadcast::channel::<u8>(4);
+    /// let weak = tx.downgrade();
+    /// assert_eq!(weak.weak_count(), 1);
+    /// ```
+    pub fn weak_count(&self) -> usize {
+        self.chan.weak_senders().count()
+    }
+}
+
+impl<T> Clone for WeakSender<T> {
+    fn clone(&self) -> Self {
+        self.chan.weak_senders().add();
+        Self {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> Drop for WeakSender<T> {
+    fn drop(&mut self) {
+        self.chan.weak_senders().remove();
+    }
+}
+
+impl<T> fmt::Debug for WeakSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakSender").finish_non_exhaustive()
+    }
+}
+
+impl<T> core::panic::UnwindSafe for WeakSender<T> {}
+impl<T> core::panic::RefUnwindSafe for WeakSender<T> {}
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {

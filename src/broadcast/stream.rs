@@ -36,30 +36,79 @@ impl<T: Clone> Receiver<T> {
     /// ```
     pub fn stream(&mut self) -> RecvStream<'_, T> {
         RecvStream {
-            rx: self,
+            rx: Handle::Borrowed(self),
+            op: RecvOp::new(),
+        }
+    }
+
+    /// [`stream`](Self::stream), owning the receiver: a `'static` stream
+    /// that can be spawned or stored. Its items, lags included, are
+    /// [`stream`](Self::stream)'s.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`stream`](Self::stream).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use tidings::broadcast::RecvError;
+    ///
+    /// let (tx, rx) = tidings::broadcast::lagging(2);
+    /// for i in 0..4 {
+    ///     tx.send(i).unwrap();
+    /// }
+    /// drop(tx);
+    /// let reader = std::thread::spawn(move || pollster::block_on(rx.into_stream().collect::<Vec<_>>()));
+    /// // A lagging receiver learns what it missed.
+    /// assert_eq!(reader.join().unwrap(), [Err(RecvError::Lagged(2)), Ok(2), Ok(3)]);
+    /// ```
+    pub fn into_stream(self) -> RecvStream<'static, T> {
+        RecvStream {
+            rx: Handle::Owned(self),
             op: RecvOp::new(),
         }
     }
 }
 
+/// A borrowed or owned receiver.
+enum Handle<'a, T> {
+    Borrowed(&'a mut Receiver<T>),
+    Owned(Receiver<T>),
+}
+
+impl<T> Handle<'_, T> {
+    fn get(&mut self) -> &mut Receiver<T> {
+        match self {
+            Self::Borrowed(rx) => rx,
+            Self::Owned(rx) => rx,
+        }
+    }
+}
+
 /// A [`Stream`](futures_core::Stream) of a broadcast receiver's messages;
-/// see [`Receiver::stream`].
+/// see [`Receiver::stream`] and [`Receiver::into_stream`].
 ///
 /// # Cancel safety
 ///
 /// Dropping it never loses a message.
 #[must_use = "streams do nothing unless polled"]
 pub struct RecvStream<'a, T> {
-    rx: &'a mut Receiver<T>,
+    rx: Handle<'a, T>,
     op: RecvOp<T>,
 }
+
+// The receiver (and a message it keeps) is never pinned: the stream only
+// reaches it through `&mut`.
+impl<T> Unpin for RecvStream<'_, T> {}
 
 impl<T: Clone> futures_core::Stream for RecvStream<'_, T> {
     type Item = Result<T, RecvError>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        let rx = &mut *this.rx;
+        let rx = this.rx.get();
         // Every outcome is an item (a message, or a lag) but the end.
         this.op.poll_next(
             |entry| rx.chan.poll_recv(cx, &mut rx.at, entry, false),
@@ -79,7 +128,7 @@ impl<T: Clone> futures_core::FusedStream for RecvStream<'_, T> {
 
 impl<T> Drop for RecvStream<'_, T> {
     fn drop(&mut self) {
-        let chan = &*self.rx.chan;
+        let chan = &*self.rx.get().chan;
         self.op.cancel(|entry| chan.cancel_recv(entry));
     }
 }

@@ -23,12 +23,18 @@ impl Handles {
         Self(AtomicUsize::new(1))
     }
 
+    /// No handle yet (weak senders, which a channel starts without).
+    pub(crate) fn none() -> Self {
+        Self(AtomicUsize::new(0))
+    }
+
     /// How many there are now (a hint: others may come and go).
     pub(crate) fn count(&self) -> usize {
         self.0.load(Relaxed)
     }
 
-    /// One more, made from a live handle.
+    /// One more, made from a live handle (of this side, or a strong one
+    /// for a weak side).
     ///
     /// # Panics
     ///
