@@ -545,8 +545,10 @@ impl<T> Receiver<T> {
     ///
     /// It returns 0 only for a `limit` of 0 (at once) or once the channel
     /// is closed and drained. It does not grow a `buf` that still has
-    /// spare capacity: it then takes at most that many; a full `buf`
-    /// first reserves room for `limit` (tokio's `recv_many` rule).
+    /// spare capacity: it then takes at most that many (tokio's
+    /// `recv_many` rule); a `buf` without spare capacity first reserves
+    /// room for `limit` messages (for what the channel holds now, if room
+    /// for `limit` cannot be had: `usize::MAX`, say).
     ///
     /// # Examples
     ///
@@ -588,7 +590,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(buf, ['a', 'b']);
     /// ```
     pub fn try_recv_many(&self, buf: &mut Vec<T>, limit: usize) -> Result<usize, TryRecvError> {
-        match room(buf, limit) {
+        match room(&self.chan, buf, limit) {
             0 => Ok(0),
             room => self.chan.try_recv_many(buf, buf.len(), room),
         }
@@ -652,7 +654,7 @@ impl<T> Receiver<T> {
         limit: usize,
         deadline: Option<Instant>,
     ) -> Result<usize, RecvTimeoutError> {
-        let room = room(buf, limit);
+        let room = room(&self.chan, buf, limit);
         if room == 0 {
             return Ok(0);
         }
@@ -1030,14 +1032,16 @@ recv_future_impls!(RecvFuture<'_, T>, |this| this.chan);
 recv_future_impls!(OwnedRecvFuture<T>, |this| &this.rx.chan);
 
 /// The room a `recv_many` takes into `buf`: none for a `limit` of 0;
-/// else at most `limit`, within `buf`'s spare capacity, reserving room for
-/// `limit` first if it has none.
-fn room<T>(buf: &mut Vec<T>, limit: usize) -> usize {
+/// else at most `limit`, within `buf`'s spare capacity. A `buf` without
+/// spare capacity first reserves room for `limit` messages, or, if that
+/// cannot be had (a `limit` like `usize::MAX`), for what the channel
+/// holds now (at least one).
+fn room<T>(chan: &Chan<T>, buf: &mut Vec<T>, limit: usize) -> usize {
     if limit == 0 {
         return 0;
     }
-    if buf.len() == buf.capacity() {
-        buf.reserve(limit);
+    if buf.len() == buf.capacity() && buf.try_reserve(limit).is_err() {
+        buf.reserve(limit.min(chan.len().max(1)));
     }
     limit.min(buf.capacity() - buf.len())
 }
@@ -1080,7 +1084,7 @@ impl<T> Future for RecvManyFuture<'_, T> {
         } = self.get_mut();
         let chan = *chan;
         op.poll(|entry| {
-            let room = room(buf, *limit);
+            let room = room(chan, buf, *limit);
             if room == 0 {
                 return Poll::Ready(0);
             }

@@ -77,6 +77,15 @@ impl<T> Buffer<T> {
         }
     }
 
+    /// Whether a push would be taken now.
+    pub(super) fn has_room(&self) -> bool {
+        match self {
+            Self::Bounded(ring) => ring.len() < ring.capacity(),
+            Self::Unbounded(_) => true,
+            Self::Rendezvous(_) => false,
+        }
+    }
+
     pub(super) fn is_rendezvous(&self) -> bool {
         matches!(self, Self::Rendezvous(_))
     }
@@ -216,9 +225,10 @@ impl<T> State<T> {
     #[inline(never)]
     fn take_with_senders(&mut self) -> Option<(T, Wake)> {
         if let Some(msg) = self.buffer.pop() {
-            if self.buffer.is_rendezvous() {
-                // A message put back (see `Chan::put_back`): no room was
-                // made, the senders wait on.
+            if !self.buffer.has_room() {
+                // The buffer held more than it may (messages put back, see
+                // `Chan::put_back`; a rendezvous holds only those): no room
+                // was made, the senders wait on.
                 return Some((msg, Wake::NONE));
             }
             // (None if every listed sender was passed over: the entries of
@@ -527,6 +537,28 @@ mod tests {
             "handed to the blocked receiver"
         );
         assert_eq!(wakes.get(), 1);
+    }
+
+    #[test]
+    fn a_take_from_a_buffer_over_capacity_moves_no_waiting_sender_in() {
+        // Full, with two senders waiting, and one message put back on top.
+        let mut state = bounded(1);
+        assert!(state.offer(1).is_ok());
+        let (first, first_wakes) = entry(false);
+        state.senders.push_sender(&first, 2);
+        let (second, _) = entry(false);
+        state.senders.push_sender(&second, 3);
+        state.buffer.push_front(0);
+        // The take leaves the buffer full: nobody moves in.
+        let (msg, wake) = state.take().expect("buffered");
+        assert_eq!((msg, woken(wake)), (0, 0));
+        assert_eq!((first.state(), second.state()), (WAITING, WAITING));
+        // The next one makes room: the first sender moves in.
+        let (msg, wake) = state.take().expect("buffered");
+        assert_eq!((msg, woken(wake)), (1, 1));
+        assert_eq!((first.state(), first_wakes.get()), (SENT, 1));
+        let taken: Vec<u32> = core::iter::from_fn(|| state.take().map(|(msg, _)| msg)).collect();
+        assert_eq!(taken, [2, 3], "nothing lost, in order");
     }
 
     #[test]
