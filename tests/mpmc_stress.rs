@@ -3,12 +3,17 @@
 //! half async tasks (on a tokio multi-thread runtime and on an
 //! async-executor thread), with random cancellation everywhere: tiny
 //! timeouts, send and receive futures dropped after a random number of
-//! polls. Every message carries a unique id and records its own drop, so
-//! the checks at the end prove that nothing was lost and nothing doubled:
-//! each message made was dropped exactly once, and was either received
-//! exactly once or given up by its producer (handed back by a timeout or a
-//! closed channel, or withdrawn when its send future was dropped), never
-//! both; the sums of the ids on each side add up to the sum of all ids.
+//! polls. The consumers also take batches (`recv_many`, its timed and
+//! `try_` forms, `recv_many_async` awaited, cancelled in a select or left
+//! after one poll) with random limits (now and then 0) into buffers of
+//! random capacity, checking tokio's buffer rule on every one; a batch's
+//! messages count as received one by one. Every message carries a unique
+//! id and records its own drop, so the checks at the end prove that
+//! nothing was lost and nothing doubled: each message made was dropped
+//! exactly once, and was either received exactly once or given up by its
+//! producer (handed back by a timeout or a closed channel, or withdrawn
+//! when its send future was dropped), never both; the sums of the ids on
+//! each side add up to the sum of all ids.
 //!
 //! Lost wakeups show as hangs, not as losses, and the ordinary traffic of a
 //! stress test hides them (the next message wakes someone who takes the
@@ -239,7 +244,7 @@ const DROPPED: u8 = 4;
 const GAVE_UP: u8 = 8;
 
 /// What each worker was doing last, for the report of a hung run.
-const PHASES: [&str; 20] = [
+const PHASES: [&str; 27] = [
     "starting",
     "send",
     "send_timeout",
@@ -260,6 +265,13 @@ const PHASES: [&str; 20] = [
     "recv_async polled once, then left",
     "waiting at the end of a round",
     "sitting out until the round ends",
+    "recv_many",
+    "recv_many_timeout",
+    "recv_many_deadline",
+    "try_recv_many",
+    "recv_many_async",
+    "recv_many_async in a select",
+    "recv_many_async polled once, then left",
 ];
 const SEND: u8 = 1;
 const SEND_TIMEOUT: u8 = 2;
@@ -280,6 +292,13 @@ const SEND_LEFT: u8 = 16;
 const RECV_LEFT: u8 = 17;
 const ROUND: u8 = 18;
 const SIT_OUT: u8 = 19;
+const RECV_MANY: u8 = 20;
+const RECV_MANY_TIMEOUT: u8 = 21;
+const RECV_MANY_DEADLINE: u8 = 22;
+const TRY_RECV_MANY: u8 = 23;
+const RECV_MANY_ASYNC: u8 = 24;
+const RECV_MANY_SELECT: u8 = 25;
+const RECV_MANY_LEFT: u8 = 26;
 
 const PRODUCERS: usize = 4;
 
@@ -507,6 +526,33 @@ struct Stats {
     woken_then_dropped: u64,
     /// Whether the worker saw the channel disconnected.
     disconnected: bool,
+    /// Consumers: batch receives made (whatever came of them).
+    batch_calls: u64,
+    /// Consumers: batch receives that took messages, and the most one took.
+    batches: u64,
+    largest_batch: u64,
+}
+
+/// A batch receive about to run: its limit, and its buffer's length and
+/// capacity before it, for the checks of the buffer rule after it.
+#[derive(Clone, Copy, Debug)]
+struct Batch {
+    limit: usize,
+    len: usize,
+    cap: usize,
+}
+
+/// How a batch receive came out, for the consumer's next step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Batched {
+    /// It took messages (recorded as received).
+    Took,
+    /// A `limit` of 0: it returned 0 at once.
+    LimitZero,
+    /// Nothing ready in time (`Empty` or `Timeout`).
+    Nothing,
+    /// The channel is closed and drained.
+    Drained,
 }
 
 /// One worker's view of the run: its ledger, its random choices, its
@@ -685,6 +731,147 @@ impl Worker {
         self.ledger.received.fetch_add(1, SeqCst);
         self.ledger.received_sum.fetch_add(msg.id, SeqCst);
         self.stats.messages += 1;
+    }
+
+    /// A batch receive into `buf` begins: a random limit (1 to 16, now and
+    /// then 0, never past the quota in DropReceivers mode) and, now and
+    /// then, a new buffer of a random capacity (0: full, so the receive
+    /// must reserve room for the limit first) instead of the worker's own
+    /// (empty, with the capacity the last batch left).
+    fn batch_start(&mut self, buf: &mut Vec<Msg>, quota: Option<u64>) -> Batch {
+        self.stats.batch_calls += 1;
+        let limit = if self.rng.below(32) == 0 {
+            0
+        } else {
+            1 + self.rng.below(16)
+        };
+        let left = quota.map_or(u64::MAX, |quota| quota - self.stats.messages);
+        if self.rng.below(4) == 0 {
+            *buf = Vec::with_capacity(self.rng.below(8) as usize);
+        }
+        if !buf.is_empty() {
+            self.error("a batch buffer was not emptied");
+        }
+        Batch {
+            limit: limit.min(left) as usize,
+            len: buf.len(),
+            cap: buf.capacity(),
+        }
+    }
+
+    /// A batch receive returned `got` (a count, `Timeout` for nothing in
+    /// time, `Disconnected` for closed and drained): checks the rules (a
+    /// limit of 0 returns 0 at once; otherwise 0 never; `buf` grew by the
+    /// count, at most `limit`; spare capacity not grown and the count
+    /// within it; a full `buf` reserved room for `limit`; nothing appended
+    /// on an error) and records the messages as received.
+    fn batch_done(
+        &mut self,
+        batch: Batch,
+        buf: &mut Vec<Msg>,
+        got: Result<usize, RecvTimeoutError>,
+    ) -> Batched {
+        let Batch { limit, len, cap } = batch;
+        let n = *got.as_ref().unwrap_or(&0);
+        if buf.len() != len + n {
+            self.error(&format!(
+                "a batch returned {got:?} but buf went from {len} to {} messages",
+                buf.len()
+            ));
+        }
+        if n > limit {
+            self.error(&format!("a batch took {n} with a limit of {limit}"));
+        }
+        if limit == 0 {
+            if got != Ok(0) {
+                self.error(&format!("a batch with a limit of 0 returned {got:?}"));
+            }
+            if buf.capacity() != cap {
+                self.error("a batch with a limit of 0 changed the capacity");
+            }
+        } else if got == Ok(0) {
+            self.error("a batch returned Ok(0) with a limit above 0");
+        } else if got.is_ok() && cap > len {
+            if buf.capacity() != cap {
+                self.error(&format!(
+                    "a batch grew a buf with spare capacity ({len} of {cap}, then {})",
+                    buf.capacity()
+                ));
+            }
+            if n > cap - len {
+                self.error(&format!("a batch took {n} into {} spare", cap - len));
+            }
+        } else if got.is_ok() && buf.capacity() < len + limit {
+            self.error(&format!(
+                "a batch into a full buf ({len} of {cap}) did not reserve room for {limit}"
+            ));
+        }
+        for msg in buf.drain(..) {
+            self.received(msg);
+        }
+        match got {
+            Ok(0) => Batched::LimitZero,
+            Ok(n) => {
+                self.stats.batches += 1;
+                self.stats.largest_batch = self.stats.largest_batch.max(n as u64);
+                Batched::Took
+            }
+            Err(RecvTimeoutError::Timeout) => Batched::Nothing,
+            Err(RecvTimeoutError::Disconnected) => Batched::Drained,
+        }
+    }
+
+    /// A batch receive future was dropped before it returned: nothing
+    /// left the channel into `buf`.
+    fn batch_cancelled(&mut self, batch: Batch, buf: &mut Vec<Msg>) {
+        if buf.len() != batch.len {
+            self.error(&format!(
+                "a dropped recv_many_async future left {} messages in buf",
+                buf.len() - batch.len
+            ));
+            for msg in buf.drain(..) {
+                self.received(msg);
+            }
+        }
+    }
+
+    /// A blocking batch receive of the kind `pick` picks (16 to 20).
+    fn batch_thread(
+        &mut self,
+        rx: &Receiver<Msg>,
+        buf: &mut Vec<Msg>,
+        quota: Option<u64>,
+        pick: u64,
+    ) -> Batched {
+        let batch = self.batch_start(buf, quota);
+        let limit = batch.limit;
+        let got = match pick {
+            16..=17 => {
+                self.phase(RECV_MANY);
+                match rx.recv_many(buf, limit) {
+                    0 if limit > 0 => Err(RecvTimeoutError::Disconnected),
+                    n => Ok(n),
+                }
+            }
+            18 => {
+                self.phase(RECV_MANY_TIMEOUT);
+                let timeout = self.rng.tiny();
+                rx.recv_many_timeout(buf, limit, timeout)
+            }
+            19 => {
+                self.phase(RECV_MANY_DEADLINE);
+                let deadline = Instant::now() + self.rng.tiny();
+                rx.recv_many_deadline(buf, limit, deadline)
+            }
+            _ => {
+                self.phase(TRY_RECV_MANY);
+                rx.try_recv_many(buf, limit).map_err(|err| match err {
+                    TryRecvError::Empty => RecvTimeoutError::Timeout,
+                    TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
+                })
+            }
+        };
+        self.batch_done(batch, buf, got)
     }
 
     /// Whether this consumer has received its quota (DropReceivers mode).
@@ -867,8 +1054,9 @@ async fn producer_task(
 }
 
 fn consumer_thread(rx: Receiver<Msg>, mut w: Worker, quota: Option<u64>) -> Stats {
+    let mut buf = Vec::new();
     while !w.quota_done(quota) {
-        let got = match w.rng.below(16) {
+        let got = match w.rng.below(21) {
             0..=7 => {
                 w.phase(RECV);
                 rx.recv()
@@ -884,7 +1072,7 @@ fn consumer_thread(rx: Receiver<Msg>, mut w: Worker, quota: Option<u64>) -> Stat
                 let deadline = Instant::now() + w.rng.tiny();
                 rx.recv_deadline(deadline)
             }
-            _ => {
+            13..=15 => {
                 w.phase(TRY_RECV);
                 match rx.try_recv() {
                     Ok(msg) => Ok(msg),
@@ -897,6 +1085,17 @@ fn consumer_thread(rx: Receiver<Msg>, mut w: Worker, quota: Option<u64>) -> Stat
                     }
                 }
             }
+            pick => match w.batch_thread(&rx, &mut buf, quota, pick) {
+                Batched::Took => {
+                    if let Some(round) = w.sit_out(64) {
+                        w.ledger.wait_round_blocking(round, true);
+                    }
+                    continue;
+                }
+                Batched::LimitZero => continue,
+                Batched::Nothing => Err(RecvTimeoutError::Timeout),
+                Batched::Drained => Err(RecvTimeoutError::Disconnected),
+            },
         };
         match got {
             Ok(msg) => {
@@ -924,8 +1123,9 @@ fn consumer_thread(rx: Receiver<Msg>, mut w: Worker, quota: Option<u64>) -> Stat
 }
 
 async fn consumer_task(rx: Receiver<Msg>, mut w: Worker, quota: Option<u64>) -> Stats {
+    let mut buf = Vec::new();
     while !w.quota_done(quota) {
-        let got = match w.rng.below(16) {
+        let got = match w.rng.below(21) {
             0..=6 => {
                 w.phase(RECV_ASYNC);
                 rx.recv_async().await
@@ -977,7 +1177,7 @@ async fn consumer_task(rx: Receiver<Msg>, mut w: Worker, quota: Option<u64>) -> 
                     }
                 }
             }
-            _ => {
+            14..=15 => {
                 w.phase(TRY_RECV);
                 match rx.try_recv() {
                     Ok(msg) => Ok(msg),
@@ -988,6 +1188,100 @@ async fn consumer_task(rx: Receiver<Msg>, mut w: Worker, quota: Option<u64>) -> 
                         YieldNow(1).await;
                         continue;
                     }
+                }
+            }
+            pick => {
+                let batch = w.batch_start(&mut buf, quota);
+                let limit = batch.limit;
+                let got = match pick {
+                    16..=17 => {
+                        w.phase(RECV_MANY_ASYNC);
+                        match rx.recv_many_async(&mut buf, limit).await {
+                            0 if limit > 0 => Err(RecvTimeoutError::Disconnected),
+                            n => Ok(n),
+                        }
+                    }
+                    18 => {
+                        // Cancelled after 1 to 4 polls, unless it returns
+                        // first: a dropped batch future takes nothing.
+                        w.phase(RECV_MANY_SELECT);
+                        let polls = w.rng.below(4);
+                        let raced = {
+                            let recv = rx.recv_many_async(&mut buf, limit);
+                            match select(recv, YieldNow(polls)).await {
+                                Either::Left((n, _)) => Some(n),
+                                Either::Right(((), recv)) => {
+                                    drop(recv);
+                                    None
+                                }
+                            }
+                        };
+                        match raced {
+                            Some(0) if limit > 0 => Err(RecvTimeoutError::Disconnected),
+                            Some(n) => Ok(n),
+                            None => {
+                                w.batch_cancelled(batch, &mut buf);
+                                w.cancelled_recv(false).await;
+                                continue;
+                            }
+                        }
+                    }
+                    19 => {
+                        // Polled once, then left alone until it is woken
+                        // (or as `recv_async` above) and dropped unpolled:
+                        // it took nothing, and passes its wake on.
+                        w.phase(RECV_MANY_LEFT);
+                        let mut recv = rx.recv_many_async(&mut buf, limit);
+                        let woken = Arc::new(WokenFlag::default());
+                        let first = poll_fn(|cx| Poll::Ready(woken.poll_with(&mut recv, cx))).await;
+                        match first {
+                            Poll::Ready(0) if limit > 0 => Err(RecvTimeoutError::Disconnected),
+                            Poll::Ready(n) => Ok(n),
+                            Poll::Pending => {
+                                if w.mode == Mode::Drain {
+                                    let round = w.ledger.rounds.load(SeqCst);
+                                    woken.or_round_over(&w.ledger, round).await;
+                                } else {
+                                    for _ in 0..w.rng.below(64) {
+                                        if woken.is_set() {
+                                            break;
+                                        }
+                                        YieldNow(1).await;
+                                    }
+                                }
+                                drop(recv);
+                                if woken.is_set() {
+                                    w.stats.woken_then_dropped += 1;
+                                }
+                                w.batch_cancelled(batch, &mut buf);
+                                w.cancelled_recv(woken.is_set()).await;
+                                continue;
+                            }
+                        }
+                    }
+                    _ => {
+                        w.phase(TRY_RECV_MANY);
+                        rx.try_recv_many(&mut buf, limit).map_err(|err| match err {
+                            TryRecvError::Empty => RecvTimeoutError::Timeout,
+                            TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
+                        })
+                    }
+                };
+                match w.batch_done(batch, &mut buf, got) {
+                    Batched::Took => {
+                        if let Some(round) = w.sit_out(64) {
+                            w.ledger.wait_round(round, true).await;
+                        }
+                        continue;
+                    }
+                    Batched::LimitZero => continue,
+                    Batched::Nothing => {
+                        w.stats.missed += 1;
+                        w.phase(YIELD);
+                        YieldNow(1).await;
+                        continue;
+                    }
+                    Batched::Drained => Err(RecvError),
                 }
             }
         };
@@ -1297,6 +1591,14 @@ fn check(
                 "{context}: no send saw the channel closed"
             );
             assert_eq!(ledger.closed_by_call.load(SeqCst), 0, "{context}");
+            // Each consumer picks a batch receive for about a quarter of
+            // its turns: with this many messages, every one made some.
+            if ledger.ids.len() >= 1000 {
+                assert!(
+                    stats[4..].iter().all(|s| s.batch_calls > 0),
+                    "{context}: every consumer made batch receives"
+                );
+            }
         }
         Mode::Close => {
             assert_eq!(

@@ -6,8 +6,8 @@
 //! cargo run --release -p tidings-bench -- --help
 //! ```
 //!
-//! Families: [`mpmc_blocking`], [`mpmc_async`], [`mixed`], [`oneshot`],
-//! [`broadcast`] and [`watch`]. The harness ([`harness`]) times
+//! Families: [`mpmc_blocking`], [`mpmc_async`], [`mpmc_batch`], [`mixed`],
+//! [`oneshot`], [`broadcast`] and [`watch`]. The harness ([`harness`]) times
 //! them, interleaving the implementations, and writes a table, a CSV, a
 //! markdown summary and one SVG plot per family.
 
@@ -16,6 +16,7 @@ mod channels;
 mod harness;
 mod mixed;
 mod mpmc_async;
+mod mpmc_batch;
 mod mpmc_blocking;
 mod oneshot;
 mod watch;
@@ -98,6 +99,7 @@ fn all_scenarios(cfg: &Config) -> Vec<Scenario> {
     let families = [
         mpmc_blocking::scenarios,
         mpmc_async::scenarios,
+        mpmc_batch::scenarios,
         mixed::scenarios,
         oneshot::scenarios,
         broadcast::scenarios,
