@@ -309,19 +309,20 @@ impl<T> Chan<T> {
         self.deliver_after(msgs, || woken.wake())
     }
 
-    /// Takes up to `room` messages that are ready now into `buf`, in one
-    /// locked section, as that many receives would: `Ok(n)` with `n >= 1`,
-    /// or why there is none. `buf` has room for them already (`room >= 1`
-    /// spare capacity: no allocation under the lock). The messages from
-    /// `buf[start..]` on are this receive's: if a wake it owes panics, they
-    /// all go back to the channel, in order, before the panic goes on.
+    /// Takes up to `room` (`>= 1`) messages that are ready now into `buf`,
+    /// in one locked section, as that many receives would: `Ok(n)` with
+    /// `n >= 1`, or why there is none. (`buf` grows under the lock only if
+    /// it had no spare capacity: `room` says how many fit otherwise.) The
+    /// messages from `buf[start..]` on are this receive's: if a wake it
+    /// owes panics, they all go back to the channel, in order, before the
+    /// panic goes on.
     pub(crate) fn try_recv_many(
         &self,
         buf: &mut Vec<T>,
         start: usize,
         room: usize,
     ) -> Result<usize, TryRecvError> {
-        debug_assert!(room >= 1 && buf.capacity() - buf.len() >= room);
+        debug_assert!(room >= 1);
         let mut woken = Wakers::new();
         let got = self.state.with(|state| {
             match state.take_up_to(room, |msg| buf.push(msg), &mut woken) {

@@ -545,10 +545,11 @@ impl<T> Receiver<T> {
     ///
     /// It returns 0 only for a `limit` of 0 (at once) or once the channel
     /// is closed and drained. It does not grow a `buf` that still has
-    /// spare capacity: it then takes at most that many (tokio's
-    /// `recv_many` rule); a `buf` without spare capacity first reserves
-    /// room for `limit` messages (for what the channel holds now, if room
-    /// for `limit` cannot be had: `usize::MAX`, say).
+    /// spare capacity: it then takes at most that many (so a buffer kept
+    /// between calls is never reallocated behind your back; clear it to
+    /// reuse its capacity). A `buf` without spare capacity (a new `Vec`,
+    /// say) first reserves room for `limit` messages, or, if that much
+    /// cannot be had (a `limit` of `usize::MAX`), grows as they come.
     ///
     /// # Examples
     ///
@@ -580,17 +581,17 @@ impl<T> Receiver<T> {
     /// use tidings::TryRecvError;
     ///
     /// let (tx, rx) = tidings::unbounded();
-    /// let mut buf = Vec::with_capacity(2);
+    /// let mut buf = Vec::new();
     /// assert_eq!(rx.try_recv_many(&mut buf, 4), Err(TryRecvError::Empty));
-    /// tx.send('a').unwrap();
-    /// tx.send('b').unwrap();
-    /// tx.send('c').unwrap();
-    /// // Two fit in `buf`'s spare capacity: it takes those.
-    /// assert_eq!(rx.try_recv_many(&mut buf, 4), Ok(2));
-    /// assert_eq!(buf, ['a', 'b']);
+    /// for c in ['a', 'b', 'c'] {
+    ///     tx.send(c).unwrap();
+    /// }
+    /// assert_eq!(rx.try_recv_many(&mut buf, 2), Ok(2));
+    /// assert_eq!(rx.try_recv_many(&mut buf, 2), Ok(1));
+    /// assert_eq!(buf, ['a', 'b', 'c']);
     /// ```
     pub fn try_recv_many(&self, buf: &mut Vec<T>, limit: usize) -> Result<usize, TryRecvError> {
-        match room(&self.chan, buf, limit) {
+        match room(buf, limit) {
             0 => Ok(0),
             room => self.chan.try_recv_many(buf, buf.len(), room),
         }
@@ -654,7 +655,7 @@ impl<T> Receiver<T> {
         limit: usize,
         deadline: Option<Instant>,
     ) -> Result<usize, RecvTimeoutError> {
-        let room = room(&self.chan, buf, limit);
+        let room = room(buf, limit);
         if room == 0 {
             return Ok(0);
         }
@@ -1031,17 +1032,14 @@ macro_rules! recv_future_impls {
 recv_future_impls!(RecvFuture<'_, T>, |this| this.chan);
 recv_future_impls!(OwnedRecvFuture<T>, |this| &this.rx.chan);
 
-/// The room a `recv_many` takes into `buf`: none for a `limit` of 0;
-/// else at most `limit`, within `buf`'s spare capacity. A `buf` without
-/// spare capacity first reserves room for `limit` messages, or, if that
-/// cannot be had (a `limit` like `usize::MAX`), for what the channel
-/// holds now (at least one).
-fn room<T>(chan: &Chan<T>, buf: &mut Vec<T>, limit: usize) -> usize {
-    if limit == 0 {
-        return 0;
-    }
-    if buf.len() == buf.capacity() && buf.try_reserve(limit).is_err() {
-        buf.reserve(limit.min(chan.len().max(1)));
+/// How many messages a `recv_many` may take into `buf`: at most `limit`,
+/// and, if `buf` has spare capacity, at most that (it is not grown). A
+/// `buf` without spare capacity first reserves room for `limit` messages,
+/// outside the lock; if that much cannot be had (`usize::MAX`, say), it
+/// grows as the messages come instead.
+fn room<T>(buf: &mut Vec<T>, limit: usize) -> usize {
+    if limit > 0 && buf.len() == buf.capacity() && buf.try_reserve(limit).is_err() {
+        return limit;
     }
     limit.min(buf.capacity() - buf.len())
 }
@@ -1084,7 +1082,7 @@ impl<T> Future for RecvManyFuture<'_, T> {
         } = self.get_mut();
         let chan = *chan;
         op.poll(|entry| {
-            let room = room(chan, buf, *limit);
+            let room = room(buf, *limit);
             if room == 0 {
                 return Poll::Ready(0);
             }

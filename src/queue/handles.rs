@@ -9,7 +9,8 @@
 //! can never wrap. Only a weak handle's upgrade starts from a handle that
 //! may be gone: `try_add` increments only a count above zero. `remove` is
 //! an AcqRel decrement: the handle that takes the count to zero sees every
-//! other handle's work, and closes the channel.
+//! other handle's work, and closes the channel; `count` reads with
+//! Acquire, so whoever sees zero sees that work too.
 
 use crate::loom::atomic::{AtomicUsize, Ordering::*};
 
@@ -28,9 +29,12 @@ impl Handles {
         Self(AtomicUsize::new(0))
     }
 
-    /// How many there are now (a hint: others may come and go).
+    /// How many there are now (others may come and go). Acquire: a count
+    /// of zero seen here comes after everything the last handle did
+    /// (its `remove` is a Release), so a wait for "no receiver left" that
+    /// returns sees the receivers' work.
     pub(crate) fn count(&self) -> usize {
-        self.0.load(Relaxed)
+        self.0.load(Acquire)
     }
 
     /// One more, made from a live handle (of this side, or a strong one

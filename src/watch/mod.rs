@@ -129,31 +129,39 @@ fn finish_changed<T>(shared: &Shared<T>, seen: &mut usize) -> Result<(), RecvErr
     Err(RecvError)
 }
 
+/// Borrows the value, with its version (without [`CLOSED`]): read under
+/// the read lock, so it is the version of the value the guard sees.
+fn look<T>(shared: &Shared<T>) -> (ReadGuard<'_, T>, usize) {
+    let guard = shared.value.read();
+    let version = shared.version() & !CLOSED;
+    (guard, version)
+}
+
 /// Borrows the value and marks it seen (`borrow_and_update`).
 fn borrow_and_mark<'a, T>(shared: &'a Shared<T>, seen: &mut usize) -> Ref<'a, T> {
-    let guard = shared.value.read();
-    // Read under the read lock: the version of the value the guard sees.
-    let version = shared.version() & !CLOSED;
+    let (guard, version) = look(shared);
     let has_changed = version != *seen;
     *seen = version;
     Ref { guard, has_changed }
 }
 
-/// Looks at the value for `wait_for`: `Some(Ok)` if `pred` holds for it
-/// (marked seen), `Some(Err)` if the channel is closed and the value was
-/// seen already, `None` to wait for a change.
+/// Looks at the value for `wait_for` (it is marked seen): `Some(Ok)` if
+/// `pred` holds for it, `Some(Err)` if the channel is closed and nothing
+/// is left to look at, `None` to wait for a change. The `first` look of a
+/// wait runs `pred` on the current value, seen or not (tokio's rule); a
+/// later one only on a value it has not seen, or while the channel is
+/// open (a wake with nothing new).
 fn check<'a, T>(
     shared: &'a Shared<T>,
     seen: &mut usize,
     pred: &mut impl FnMut(&T) -> bool,
+    first: bool,
 ) -> Option<Result<Ref<'a, T>, RecvError>> {
-    let guard = shared.value.read();
-    // Read under the read lock: the version of the value the guard sees.
-    let version = shared.version();
-    let unseen = version & !CLOSED != *seen;
-    let closed = version & CLOSED != 0;
-    *seen = version & !CLOSED;
-    if (unseen || !closed) && pred(&guard) {
+    let (guard, version) = look(shared);
+    let unseen = version != *seen;
+    let closed = shared.version() & CLOSED != 0;
+    *seen = version;
+    if (first || unseen || !closed) && pred(&guard) {
         return Some(Ok(Ref {
             guard,
             has_changed: unseen,
@@ -164,12 +172,35 @@ fn check<'a, T>(
 
 /// The sending half of a watch channel. `Clone`: the channel closes when
 /// the last sender is dropped.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = tidings::watch::channel(0);
+/// let tx2 = tx.clone();
+/// tx.send(1).unwrap();
+/// tx2.send_modify(|v| *v += 1);
+/// assert_eq!(*rx.borrow_and_update(), 2);
+/// drop((tx, tx2));
+/// assert!(rx.changed().is_err(), "closed, and the last value seen");
+/// ```
 pub struct Sender<T> {
     shared: Arc<Shared<T>>,
 }
 
 /// The receiving half of a watch channel: a reader of the value, with the
 /// version it has seen. `Clone`: a clone has seen what this one has.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = tidings::watch::channel("a");
+/// let mut other = rx.clone();
+/// tx.send("b").unwrap();
+/// assert_eq!(*rx.borrow_and_update(), "b");
+/// assert_eq!(rx.has_changed(), Ok(false));
+/// assert_eq!(other.has_changed(), Ok(true), "each receiver keeps its own");
+/// ```
 pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
     /// The version this receiver has seen (never with [`CLOSED`]).
@@ -180,6 +211,15 @@ pub struct Receiver<T> {
 
 /// The value, borrowed: holds a read lock on it until dropped (see the
 /// [module docs](self#borrowing) for what that holds up).
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = tidings::watch::channel(vec![1, 2]);
+/// let len = rx.borrow().len(); // the borrow ends with the statement
+/// assert_eq!(len, 2);
+/// tx.send(vec![]).unwrap(); // no borrow left to wait for
+/// ```
 pub struct Ref<'a, T> {
     guard: ReadGuard<'a, T>,
     has_changed: bool,
@@ -262,9 +302,9 @@ impl<T> Sender<T> {
     /// and tells every receiver.
     ///
     /// `modify` runs with the value locked for writing: receivers' borrows
-    /// wait meanwhile, and it must not borrow from this channel. If it
-    /// panics, the value stays as it left it, but that is no change:
-    /// nobody is told.
+    /// wait meanwhile, and it must not borrow from this channel nor send
+    /// on it (either would wait for itself). If it panics, the value stays
+    /// as it left it, but that is no change: nobody is told.
     ///
     /// # Examples
     ///
@@ -346,6 +386,8 @@ impl<T> Sender<T> {
 
     /// How many receivers the channel has.
     ///
+    /// # Examples
+    ///
     /// ```
     /// let (tx, rx) = tidings::watch::channel(0);
     /// let rx2 = rx.clone();
@@ -357,6 +399,8 @@ impl<T> Sender<T> {
 
     /// How many senders the channel has.
     ///
+    /// # Examples
+    ///
     /// ```
     /// let (tx, _rx) = tidings::watch::channel(0);
     /// let tx2 = tx.clone();
@@ -367,6 +411,8 @@ impl<T> Sender<T> {
     }
 
     /// Whether `other` sends on the same channel.
+    ///
+    /// # Examples
     ///
     /// ```
     /// let (tx, _rx) = tidings::watch::channel(0);
@@ -380,6 +426,8 @@ impl<T> Sender<T> {
 
     /// Whether every receiver is gone (until [`subscribe`](Self::subscribe)
     /// makes a new one).
+    ///
+    /// # Examples
     ///
     /// ```
     /// let (tx, rx) = tidings::watch::channel(0);
@@ -516,9 +564,10 @@ impl<T> Receiver<T> {
     }
 
     /// Whether the value changed since this receiver last saw it: `Ok`
-    /// with the answer, or `Err` once the last sender is gone and the
-    /// current value is seen (so a change made just before the end is
-    /// still reported).
+    /// with the answer while a sender is left, `Err` once the last sender
+    /// is gone (tokio's rule: a change made just before the end is still
+    /// there to [`borrow`](Self::borrow), and [`changed`](Self::changed)
+    /// still reports it once).
     ///
     /// # Examples
     ///
@@ -526,24 +575,24 @@ impl<T> Receiver<T> {
     /// let (tx, mut rx) = tidings::watch::channel(1);
     /// assert_eq!(rx.has_changed(), Ok(false));
     /// tx.send(2).unwrap();
-    /// drop(tx);
     /// assert_eq!(rx.has_changed(), Ok(true));
-    /// rx.mark_unchanged();
+    /// drop(tx);
     /// assert_eq!(rx.has_changed(), Err(tidings::RecvError));
+    /// assert_eq!(rx.changed(), Ok(()), "the last change, still unseen");
+    /// assert_eq!(*rx.borrow(), 2);
     /// ```
     pub fn has_changed(&self) -> Result<bool, RecvError> {
         let version = self.shared.version();
-        if version & !CLOSED != self.seen {
-            return Ok(true);
-        }
         if version & CLOSED != 0 {
             return Err(RecvError);
         }
-        Ok(false)
+        Ok(version != self.seen)
     }
 
     /// Marks the current value unseen: the next [`changed`](Self::changed)
     /// returns at once.
+    ///
+    /// # Examples
     ///
     /// ```
     /// let (_tx, mut rx) = tidings::watch::channel(1);
@@ -555,6 +604,8 @@ impl<T> Receiver<T> {
     }
 
     /// Marks the current value seen, without borrowing it.
+    ///
+    /// # Examples
     ///
     /// ```
     /// let (tx, mut rx) = tidings::watch::channel(1);
@@ -568,6 +619,8 @@ impl<T> Receiver<T> {
 
     /// Whether `other` receives from the same channel.
     ///
+    /// # Examples
+    ///
     /// ```
     /// let (tx, rx) = tidings::watch::channel(0);
     /// assert!(rx.same_channel(&tx.subscribe()));
@@ -577,6 +630,8 @@ impl<T> Receiver<T> {
     }
 
     /// Whether the last sender is gone (the value may still be unseen).
+    ///
+    /// # Examples
     ///
     /// ```
     /// let (tx, rx) = tidings::watch::channel(0);
@@ -681,11 +736,12 @@ impl<T> Receiver<T> {
     }
 
     /// Blocks until `pred` holds for the value, and returns it borrowed
-    /// (marked seen). It looks at the current value first, then at each
-    /// value it changes to; `Err` once the last sender is gone and no
-    /// value it has not looked at is left (a value seen before the call
-    /// is not looked at once the channel is closed). `pred` runs with the
-    /// value borrowed: it must not borrow from this channel.
+    /// (marked seen). It looks at the current value first (seen or not,
+    /// the channel open or not), then at the value after each change it
+    /// is told of (changes between two looks are one: it sees the latest
+    /// value, not every value); `Err` once the last sender is gone and no
+    /// value it has not looked at is left. `pred` runs with the value
+    /// borrowed: it must not borrow from this channel, nor send on it.
     ///
     /// # Examples
     ///
@@ -749,10 +805,17 @@ impl<T> Receiver<T> {
         deadline: Option<Instant>,
     ) -> Result<Ref<'_, T>, RecvTimeoutError> {
         let shared = &*self.shared;
+        let mut first = true;
         loop {
-            if let Some(done) = check(shared, &mut self.seen, &mut pred) {
+            if let Some(done) = check(shared, &mut self.seen, &mut pred, first) {
                 return done.map_err(|_| RecvTimeoutError::Disconnected);
             }
+            // Changes that keep coming, none of them the one awaited, do
+            // not keep the wait past its deadline.
+            if !first && deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                return Err(RecvTimeoutError::Timeout);
+            }
+            first = false;
             let seen = self.seen;
             block_until(
                 shared.place(List::Changed, &self.spare),
@@ -786,6 +849,7 @@ impl<T> Receiver<T> {
             wait: Wait::new(self.shared.place(List::Changed, &self.spare)),
             seen: &mut self.seen,
             pred,
+            looked: false,
         }
     }
 }
@@ -885,6 +949,8 @@ pub struct WaitFor<'a, T, F> {
     wait: Wait<'a, Waits>,
     seen: &'a mut usize,
     pred: F,
+    /// Whether the first look (at the current value, seen or not) is done.
+    looked: bool,
 }
 
 // The predicate is only ever called through `&mut`, never pinned.
@@ -899,13 +965,15 @@ impl<'a, T, F: FnMut(&T) -> bool> Future for WaitFor<'a, T, F> {
             wait,
             seen,
             pred,
+            looked,
         } = self.get_mut();
         let Wait { place, op } = wait;
         let shared: &'a Shared<T> = shared;
         op.poll(|entry| loop {
             // Not waiting: look at the value first.
             if entry.is_none() {
-                if let Some(done) = check(shared, seen, pred) {
+                let first = !core::mem::replace(looked, true);
+                if let Some(done) = check(shared, seen, pred, first) {
                     return Poll::Ready(done);
                 }
             }

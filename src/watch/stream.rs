@@ -5,7 +5,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::shared::{List, Shared, Waits};
-use super::{borrow_and_mark, changed_or_closed, Receiver};
+use super::{changed_or_closed, look, Receiver};
 use crate::queue::until::Wait;
 
 impl<T: Clone> Receiver<T> {
@@ -73,16 +73,25 @@ impl<T: Clone> futures_core::Stream for ValueStream<'_, T> {
             first,
         } = self.get_mut();
         let (shared, Wait { place, op }) = (*shared, wait);
-        if core::mem::take(first) {
-            return Poll::Ready(Some(T::clone(&borrow_and_mark(shared, seen))));
+        if *first {
+            // The clone first: a value is marked seen (and the first one
+            // given) only if it is returned.
+            let (value, version) = look(shared);
+            let item = T::clone(&value);
+            (*first, **seen) = (false, version);
+            return Poll::Ready(Some(item));
         }
         let at = **seen;
         op.poll_next(
             |entry| place.poll(cx, entry, |_| changed_or_closed(shared.version(), at)),
             |()| {
-                // A change (marked seen with the value it brings), or the end.
-                let value = borrow_and_mark(shared, seen);
-                value.has_changed().then(|| T::clone(&value))
+                // A change (marked seen once its value is cloned), or the end.
+                let (value, version) = look(shared);
+                (version != **seen).then(|| {
+                    let item = T::clone(&value);
+                    **seen = version;
+                    item
+                })
             },
         )
     }
