@@ -474,3 +474,222 @@ fn async_sends_that_wait_allocate_nothing() {
         );
     }
 }
+
+// ----- watch -----
+
+/// Makes what a watch channel allocates once, whatever the timing of the
+/// threads that use it next: the spare entry of its receivers' waits and
+/// the room of their wait list (a wait that lists itself and times out).
+fn warm_up_watch(rx: &mut tidings::watch::Receiver<u64>) {
+    warm_up_thread_waker();
+    assert_eq!(
+        rx.changed_timeout(Duration::from_millis(1)),
+        Err(tidings::RecvTimeoutError::Timeout),
+        "nothing changed"
+    );
+}
+
+/// Two threads pass a number back and forth over two watch channels: each
+/// `changed` (and, on the echo's side, every other round a `wait_for`)
+/// waits for the other thread. After the channels' one-time allocations
+/// ([`warm_up_watch`]) and a few round trips in which each side waits at
+/// least once (a sleep on the other side), each thread counts its
+/// allocations over `WAITS` more round trips.
+#[test]
+fn watch_blocking_waits_allocate_nothing() {
+    use tidings::watch;
+    let nap = || std::thread::sleep(Duration::from_millis(2));
+    let (ping_tx, mut ping_rx) = watch::channel(0u64);
+    let (pong_tx, mut pong_rx) = watch::channel(0u64);
+    warm_up_watch(&mut ping_rx);
+    warm_up_watch(&mut pong_rx);
+    let echo = std::thread::spawn(move || {
+        warm_up_thread_waker();
+        let mut round = 0u64;
+        let mut echo = || {
+            round += 1;
+            let got = if round % 2 == 0 {
+                ping_rx.changed().unwrap();
+                *ping_rx.borrow_and_update()
+            } else {
+                *ping_rx.wait_for(|v| *v == round).unwrap()
+            };
+            assert_eq!(got, round);
+            pong_tx.send(got).unwrap();
+        };
+        for i in 0..WARM_UP {
+            if i % 3 == 1 {
+                nap(); // `ping` waits here, and `pong` waits there
+            }
+            echo();
+        }
+        allocations(|| (0..WAITS).for_each(|_| echo()))
+    });
+    warm_up_thread_waker();
+    let mut round = |i: u64| {
+        ping_tx.send(i).unwrap();
+        pong_rx.changed().unwrap();
+        assert_eq!(*pong_rx.borrow_and_update(), i);
+    };
+    for i in 1..=WARM_UP {
+        if i % 3 == 0 {
+            nap(); // `ping` waits there
+        }
+        round(i);
+    }
+    let here = allocations(|| (WARM_UP + 1..=WARM_UP + WAITS).for_each(&mut round));
+    let there = echo.join().unwrap();
+    assert_eq!((here, there), (0, 0), "{WAITS} round trips");
+}
+
+/// The async form: two tasks on one thread (`futures`' `LocalPool`,
+/// spawned before counting), `rounds` round trips through `changed_async`
+/// waits (and `wait_for_async` on the echo's side, every other round).
+/// Returns the allocations of running them.
+fn watch_async_ping_pong(rounds: u64) -> usize {
+    use futures::task::LocalSpawnExt;
+    use tidings::watch;
+    let (ping_tx, mut ping_rx) = watch::channel(0u64);
+    let (pong_tx, mut pong_rx) = watch::channel(0u64);
+    let mut pool = futures::executor::LocalPool::new();
+    let spawner = pool.spawner();
+    spawner
+        .spawn_local(async move {
+            for round in 1..=rounds {
+                let got = if round % 2 == 0 {
+                    ping_rx.changed_async().await.unwrap();
+                    *ping_rx.borrow_and_update()
+                } else {
+                    *ping_rx.wait_for_async(|v| *v == round).await.unwrap()
+                };
+                assert_eq!(got, round);
+                pong_tx.send(got).unwrap();
+            }
+        })
+        .unwrap();
+    spawner
+        .spawn_local(async move {
+            for i in 1..=rounds {
+                ping_tx.send(i).unwrap();
+                pong_rx.changed_async().await.unwrap();
+                assert_eq!(*pong_rx.borrow_and_update(), i);
+            }
+        })
+        .unwrap();
+    allocations(|| pool.run())
+}
+
+#[test]
+fn watch_async_waits_allocate_nothing() {
+    // Each run makes its own channels and executor: what the first waits
+    // of a run allocate (the spare entries, the list's room, the
+    // executor's own), 10 round trips allocate as well as 10,000.
+    let short = watch_async_ping_pong(10);
+    let long = watch_async_ping_pong(WAITS);
+    assert!(
+        long <= short,
+        "{WAITS} round trips cost {long} allocations, 10 cost {short}"
+    );
+}
+
+/// Readers on one watch channel, each waiting for every change: a writer
+/// sends a number, and waits until each reader has sent it back on its
+/// own channel. Each reader's waits use its own spare entry, so once each
+/// has waited (a `changed_timeout` that times out, before the first
+/// send), neither the readers nor the writer allocate.
+#[test]
+fn watch_waits_of_several_receivers_allocate_nothing() {
+    use tidings::watch;
+    const READERS: usize = 3;
+    let (tx, rx) = watch::channel(0u64);
+    let mut acks = Vec::new();
+    let warm = std::sync::Arc::new(std::sync::Barrier::new(READERS + 1));
+    let readers: Vec<_> = (0..READERS)
+        .map(|_| {
+            let mut rx = rx.clone();
+            let (ack_tx, mut ack_rx) = watch::channel(0u64);
+            warm_up_watch(&mut ack_rx);
+            acks.push(ack_rx);
+            let warm = warm.clone();
+            std::thread::spawn(move || {
+                warm_up_watch(&mut rx);
+                warm.wait();
+                let mut echo = || {
+                    rx.changed().unwrap();
+                    let got = *rx.borrow_and_update();
+                    ack_tx.send(got).unwrap();
+                };
+                for _ in 0..WARM_UP {
+                    echo();
+                }
+                allocations(|| (0..WAITS).for_each(|_| echo()))
+            })
+        })
+        .collect();
+    drop(rx);
+    warm_up_thread_waker();
+    // Each reader has waited once before the first send.
+    warm.wait();
+    let mut round = |i: u64| {
+        tx.send(i).unwrap();
+        for ack in &mut acks {
+            assert_eq!(*ack.wait_for(|v| *v == i).unwrap(), i);
+        }
+    };
+    for i in 1..=WARM_UP {
+        if i % 3 == 0 {
+            // Every reader waits (the wait list's room for all of them).
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        round(i);
+    }
+    let here = allocations(|| (WARM_UP + 1..=WARM_UP + WAITS).for_each(&mut round));
+    let there: Vec<usize> = readers.into_iter().map(|r| r.join().unwrap()).collect();
+    assert_eq!(here, 0, "the writer, {WAITS} rounds");
+    assert_eq!(there, [0; READERS], "the readers, {WAITS} rounds each");
+}
+
+/// The async form: a writer task and three reader tasks on one thread.
+fn watch_async_readers(rounds: u64) -> usize {
+    use futures::task::LocalSpawnExt;
+    use tidings::watch;
+    let (tx, rx) = watch::channel(0u64);
+    let mut pool = futures::executor::LocalPool::new();
+    let spawner = pool.spawner();
+    let mut acks = Vec::new();
+    for _ in 0..3 {
+        let mut rx = rx.clone();
+        let (ack_tx, ack_rx) = watch::channel(0u64);
+        acks.push(ack_rx);
+        spawner
+            .spawn_local(async move {
+                while rx.changed_async().await.is_ok() {
+                    let got = *rx.borrow_and_update();
+                    ack_tx.send(got).unwrap();
+                }
+            })
+            .unwrap();
+    }
+    drop(rx);
+    spawner
+        .spawn_local(async move {
+            for i in 1..=rounds {
+                tx.send(i).unwrap();
+                for ack in &mut acks {
+                    assert_eq!(*ack.wait_for_async(|v| *v == i).await.unwrap(), i);
+                }
+            }
+        })
+        .unwrap();
+    allocations(|| pool.run())
+}
+
+#[test]
+fn watch_async_waits_of_several_receivers_allocate_nothing() {
+    let short = watch_async_readers(10);
+    let long = watch_async_readers(WAITS);
+    assert!(
+        long <= short,
+        "{WAITS} rounds cost {long} allocations, 10 cost {short}"
+    );
+}

@@ -1051,6 +1051,8 @@ fn recv_many_future_bounds_debug_and_fusing() {
     struct NotDebug;
     let (tx, rx) = mpmc::unbounded::<NotDebug>();
     let mut buf = Vec::new();
+    // (Polled only with the `futures` feature.)
+    #[cfg_attr(not(feature = "futures"), allow(unused_mut))]
     let mut fut = rx.recv_many_async(&mut buf, 2);
     assert!(format!("{fut:?}").starts_with("RecvManyFuture"));
     #[cfg(feature = "futures")]
