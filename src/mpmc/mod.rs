@@ -573,7 +573,8 @@ impl<T> Receiver<T> {
     /// Receives up to `limit` messages that are ready now into `buf`, in
     /// one locked section: `Ok(n)` with `n >= 1`, `Ok(0)` for a `limit` of
     /// 0, or why there is none (`Empty`, or `Disconnected` once closed and
-    /// drained). `buf` grows as for [`recv_many`](Self::recv_many).
+    /// drained). `buf` grows as for `recv_many` (the blocking form, with
+    /// `std`).
     ///
     /// # Examples
     ///
@@ -673,7 +674,8 @@ impl<T> Receiver<T> {
 
     /// Receives up to `limit` messages into `buf` asynchronously: ready
     /// once at least one is (or the channel is closed and drained), with
-    /// how many it appended; as [`recv_many`](Self::recv_many).
+    /// how many it appended; as `recv_many` (the blocking form, with
+    /// `std`).
     ///
     /// # Cancel safety
     ///

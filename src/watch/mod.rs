@@ -3,7 +3,8 @@
 //!
 //! A watch channel holds the latest value, not a queue: senders replace
 //! (or modify) it, receivers read it ([`Receiver::borrow`]) and wait for
-//! it to change ([`Receiver::changed`], [`Receiver::changed_async`]).
+//! it to change (`Receiver::changed` blocks, with `std`;
+//! [`Receiver::changed_async`] awaits).
 //! Many changes between two looks are one change to a receiver: it sees
 //! the latest value, never a torn one, and never misses that there was a
 //! change. The names and rules are tokio's `watch`, with every wait in a
@@ -64,7 +65,7 @@
 //! other waiting receiver is woken.
 //!
 //! [`borrow_and_update`]: Receiver::borrow_and_update
-//! [`changed`]: Receiver::changed
+//! [`changed`]: Receiver::changed_async
 //! [`mark_unchanged`]: Receiver::mark_unchanged
 //! [`borrow`]: Receiver::borrow
 //! [`mark_changed`]: Receiver::mark_changed
@@ -566,7 +567,8 @@ impl<T> Receiver<T> {
     /// Whether the value changed since this receiver last saw it: `Ok`
     /// with the answer while a sender is left, `Err` once the last sender
     /// is gone (tokio's rule: a change made just before the end is still
-    /// there to [`borrow`](Self::borrow), and [`changed`](Self::changed)
+    /// there to [`borrow`](Self::borrow), and `changed` (or
+    /// [`changed_async`](Self::changed_async))
     /// still reports it once).
     ///
     /// # Examples
@@ -589,7 +591,8 @@ impl<T> Receiver<T> {
         Ok(version != self.seen)
     }
 
-    /// Marks the current value unseen: the next [`changed`](Self::changed)
+    /// Marks the current value unseen: the next `changed` (or
+    /// [`changed_async`](Self::changed_async))
     /// returns at once.
     ///
     /// # Examples
@@ -827,7 +830,8 @@ impl<T> Receiver<T> {
     }
 
     /// Waits asynchronously until `pred` holds for the value, and returns
-    /// it borrowed (marked seen); as [`wait_for`](Self::wait_for).
+    /// it borrowed (marked seen); as `wait_for` (the blocking form, with
+    /// `std`).
     ///
     /// # Cancel safety
     ///
