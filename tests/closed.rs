@@ -225,3 +225,64 @@ fn closed_futures_are_send_and_debug() {
     send(&fut);
     assert!(format!("{fut:?}").starts_with("ClosedFuture"));
 }
+
+// ----- oneshot senders -----
+
+#[test]
+fn oneshot_closed_returns_once_the_receiver_is_dropped() {
+    let (mut tx, rx) = tidings::oneshot::channel::<u32>();
+    assert!(!tx.closed_timeout(SHORT));
+    concurrently(after_pause(move || drop(rx)), || tx.closed());
+    assert!(tx.is_closed());
+    assert!(tx.closed_deadline(Instant::now()), "at once now");
+    assert_eq!(tx.send(1), Err(tidings::SendError(1)));
+}
+
+#[test]
+fn oneshot_closed_async_under_every_executor() {
+    on_every_executor(|_| async {
+        let (mut tx, rx) = tidings::oneshot::channel::<u32>();
+        let dropper = thread::spawn(after_pause(move || drop(rx)));
+        tx.closed_async().await;
+        assert!(tx.is_closed());
+        dropper.join().unwrap();
+    });
+}
+
+#[test]
+fn oneshot_closed_async_wakes_the_latest_waker_once_and_a_dropped_one_is_let_go() {
+    let (mut tx, rx) = tidings::oneshot::channel::<u32>();
+    let (first, first_waker) = WakeCounter::new();
+    let (second, second_waker) = WakeCounter::new();
+    {
+        // Dropped while waiting: its waker is taken back.
+        let mut fut = tx.closed_async();
+        assert!(poll_with(&mut fut, &first_waker).is_pending());
+    }
+    let mut fut = tx.closed_async();
+    assert!(poll_with(&mut fut, &first_waker).is_pending());
+    assert!(poll_with(&mut fut, &second_waker).is_pending());
+    drop(rx);
+    assert_eq!((first.wakes(), second.wakes()), (0, 1));
+    assert_eq!(poll_with(&mut fut, &second_waker), Poll::Ready(()));
+    drop(fut);
+    // The sender is only waiting: it can still send (and is told no).
+    assert_eq!(tx.send(2), Err(tidings::SendError(2)));
+}
+
+#[test]
+fn oneshot_a_message_sent_after_a_timed_out_wait_is_received() {
+    let (mut tx, rx) = tidings::oneshot::channel::<u32>();
+    assert!(!tx.closed_timeout(Duration::ZERO));
+    tx.send(5).unwrap();
+    assert_eq!(rx.recv(), Ok(5));
+}
+
+#[test]
+fn oneshot_closed_races_the_receivers_drop_without_losing_the_wake() {
+    for _ in 0..common::iters(500) {
+        let (mut tx, rx) = tidings::oneshot::channel::<u32>();
+        let (_, ()) = concurrently(move || drop(rx), || tx.closed());
+        assert!(tx.is_closed());
+    }
+}

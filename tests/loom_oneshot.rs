@@ -400,3 +400,73 @@ fn core_counting_sees_the_channel() {
         assert_eq!(live_cores(), before);
     });
 }
+
+// ----- a sender waiting for the receiver to leave -----
+
+/// A sender blocks in `closed()` on a thread while the main thread drops
+/// the receiver: the wait ends (a lost wake would be a loom deadlock), a
+/// send then gives its message back or delivers it to a receiver that
+/// drops it, and the core is freed once (the model's leak check). (The
+/// blocked thread joins nothing: loom 0.7 lets a late unpark break a
+/// `join`, tokio-rs/loom#249.)
+#[test]
+fn closed_vs_receiver_drop() {
+    model(|| {
+        let (mut tx, rx) = oneshot::channel::<Msg>();
+        let m = Tally::new(1);
+        let msg = m.msg();
+        let waiter = thread::spawn(move || {
+            tx.closed();
+            if let Err(tidings::SendError(msg)) = tx.send(msg) {
+                drop(msg);
+            }
+        });
+        drop(rx);
+        waiter.join().unwrap();
+        m.assert_dropped_once();
+    });
+}
+
+/// A `closed_async` future waits with waker A while another thread drops
+/// the receiver: A is woken, the future is ready, and no waker is kept
+/// (at most one wake per poll that registered it).
+#[test]
+fn closed_async_vs_receiver_drop() {
+    model(|| {
+        let a = TestWake::new();
+        let (mut tx, rx) = oneshot::channel::<Msg>();
+        {
+            let mut fut = tx.closed_async();
+            register(&mut fut, &a);
+            let dropper = thread::spawn(move || drop(rx));
+            poll_until_woken_once(&mut fut, &a);
+            drop(fut);
+            dropper.join().unwrap();
+        }
+        assert!(tx.is_closed());
+        drop(tx);
+        assert!(a.wakes() <= 2);
+        TestWake::assert_released(&a, "A");
+    });
+}
+
+/// A `closed_async` future is polled for the first time while another
+/// thread drops the receiver, then dropped without waiting: its waker is
+/// never kept past the future (the receiver's drop or the future's
+/// withdrawal takes it).
+#[test]
+fn closed_async_first_poll_vs_receiver_drop_then_cancel() {
+    model(|| {
+        let a = TestWake::new();
+        let (mut tx, rx) = oneshot::channel::<Msg>();
+        let dropper = thread::spawn(move || drop(rx));
+        {
+            let mut fut = tx.closed_async();
+            let _ = loom_support::poll_with(&mut fut, &a);
+        }
+        dropper.join().unwrap();
+        assert!(tx.is_closed());
+        drop(tx);
+        TestWake::assert_released(&a, "A");
+    });
+}

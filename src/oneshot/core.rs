@@ -33,6 +33,25 @@
 //! leaving it (see `loom::Spin`): a poll spins briefly and then asks to be
 //! polled again, so it stays wait-free; a receiver's drop must wait.
 //!
+//! # A sender waiting for the receiver to leave
+//!
+//! A core's `leaving` part ([`Leaving`]) is what the receiver's drop
+//! tells a sender: nothing (`()`, zero-sized: a `Slot`, a multishot, whose
+//! senders cannot wait for that), or, for the heap oneshot ([`Closer`]), a
+//! second waker slot holding the waker of a sender that waits for the
+//! receiver to be dropped (`Sender::closed`), with a flag.
+//! The receiver's drop, while the sender is still there, sets `leaving`,
+//! takes the closer's waker, and only then moves to `CLOSED` (after which
+//! the sender may free the core); it wakes the waker once it no longer
+//! touches the core. A waiting sender registers its waker, then looks at
+//! `CLOSED` and `leaving`: a registration that came after the receiver's
+//! take sees `leaving` (the take's Release, the register's Acquire), one
+//! that came before is what the take finds (or, concurrent with it, wakes
+//! itself: the `WakerSlot` protocol). A sender that sees `leaving` knows
+//! its waker may not be woken: the receiver is a few instructions from
+//! `CLOSED`, so it spins for that briefly, then asks to be polled again.
+//! The wait ends at `CLOSED` only, so a send right after it fails.
+//!
 //! # Rounds
 //!
 //! A core can carry one message per *round*. The heap oneshot uses one
@@ -80,12 +99,72 @@ pub(crate) enum Sent<T> {
     ReceiverGone(T),
 }
 
-pub(crate) struct Core<T> {
+pub(crate) struct Core<T, L = ()> {
     state: AtomicU8,
     /// Initialized in `MESSAGE`; before that, only the sender touches it
     /// (it writes the message, and reads it back if the receiver is gone).
     message: UnsafeCell<MaybeUninit<T>>,
     waiter: WakerSlot,
+    /// What the receiver's drop tells a sender (module docs).
+    leaving: L,
+}
+
+/// What a core's receiver, as its drop begins, tells a sender that waits
+/// for it to leave (see the module docs).
+pub(crate) trait Leaving {
+    /// At the start of a round: nobody left, nobody waits.
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))] // for `new_boxed`
+    fn new() -> Self;
+    /// The receiver's drop has begun (before its move to `CLOSED`):
+    /// returns the waiting sender's waker, to be woken once the receiver
+    /// no longer touches the core.
+    fn begin(&self) -> Option<core::task::Waker>;
+    /// A new round begins (the owner holds the core alone).
+    fn reset(&self);
+}
+
+/// Nothing: for the cores whose senders cannot wait for the receiver.
+impl Leaving for () {
+    fn new() -> Self {}
+
+    #[inline(always)]
+    fn begin(&self) -> Option<core::task::Waker> {
+        None
+    }
+
+    fn reset(&self) {}
+}
+
+/// The heap oneshot's: a sender's waker, and whether the receiver's drop
+/// has begun.
+#[cfg(feature = "alloc")]
+pub(crate) struct Closer {
+    slot: WakerSlot,
+    /// 1 once the receiver's drop has begun; 0 at the start.
+    leaving: AtomicU8,
+}
+
+#[cfg(feature = "alloc")]
+impl Leaving for Closer {
+    fn new() -> Self {
+        Self {
+            slot: WakerSlot::new(),
+            leaving: AtomicU8::new(0),
+        }
+    }
+
+    fn begin(&self) -> Option<core::task::Waker> {
+        // ORDERING: Relaxed: the slot's take (Release) below publishes it
+        // to a registration that comes after the take.
+        self.leaving.store(1, Relaxed);
+        self.slot.take()
+    }
+
+    fn reset(&self) {
+        // ORDERING: the owner holds the core alone; its next publication
+        // (the round's Release store of EMPTY) orders this.
+        self.leaving.store(0, Relaxed);
+    }
 }
 
 impl<T> Core<T> {
@@ -96,10 +175,13 @@ impl<T> Core<T> {
                 state: AtomicU8::new(EMPTY),
                 message: UnsafeCell::new(MaybeUninit::uninit()),
                 waiter: WakerSlot::new(),
+                leaving: (),
             }
         }
     }
+}
 
+impl<T, L: Leaving> Core<T, L> {
     /// A new core on the heap, built in place: a large `T` never passes
     /// through the stack (`Box::new(Core::new())` builds the core on the
     /// stack first, and a debug build keeps it there: a message type of
@@ -119,6 +201,7 @@ impl<T> Core<T> {
         unsafe {
             addr_of_mut!((*this).state).write(AtomicU8::new(EMPTY));
             addr_of_mut!((*this).waiter).write(WakerSlot::new());
+            addr_of_mut!((*this).leaving).write(L::new());
             alloc::boxed::Box::from_raw(this)
         }
     }
@@ -127,7 +210,12 @@ impl<T> Core<T> {
     /// in the models).
     #[cfg(all(feature = "alloc", tidings_loom))]
     pub(crate) fn new_boxed() -> alloc::boxed::Box<Self> {
-        alloc::boxed::Box::new(Self::new())
+        alloc::boxed::Box::new(Self {
+            state: AtomicU8::new(EMPTY),
+            message: UnsafeCell::new(MaybeUninit::uninit()),
+            waiter: WakerSlot::new(),
+            leaving: L::new(),
+        })
     }
 
     // ----- the sender half -----
@@ -411,6 +499,10 @@ impl<T> Core<T> {
         // until the sender lets go. Declared before `own` runs, so dropped
         // after it, even on unwind.
         let mut waker = None;
+        // A sender waiting for us to leave (module docs): told before the
+        // move to CLOSED, woken after our last use of the core.
+        // SAFETY: live (contract); a temporary reference, not kept.
+        let closer = WakeOnDrop(unsafe { &*this }.leaving.begin());
         let owner = {
             // SAFETY: live (contract); this reference ends with the block, before `own` (which may free the core) runs.
             let this = unsafe { &*this };
@@ -441,6 +533,7 @@ impl<T> Core<T> {
             own();
         }
         drop(waker);
+        drop(closer);
     }
 
     /// Whether the sender is gone without a message left to receive.
@@ -517,6 +610,7 @@ impl<T> Core<T> {
     pub(crate) unsafe fn reopen(&self) {
         // SAFETY: forwarded contract.
         unsafe { self.drop_message() };
+        self.leaving.reset();
         // ORDERING: Release, so a next-round sender that observes EMPTY
         // also sees the cell emptied here.
         self.state.store(EMPTY, Release);
@@ -530,7 +624,94 @@ impl<T> Core<T> {
     }
 }
 
-impl<T> Drop for Core<T> {
+/// The heap oneshot's sender waiting for the receiver to leave (module
+/// docs).
+#[cfg(feature = "alloc")]
+impl<T> Core<T, Closer> {
+    /// Whether the receiver is gone (`CLOSED`): the wait is over.
+    fn receiver_left(&self) -> bool {
+        self.is_receiver_gone()
+    }
+
+    /// One poll of the sender's wait for the receiver to leave: `Ready`
+    /// once it has (`CLOSED`), else `Pending` with `cx`'s waker registered
+    /// in the closer slot. A receiver whose drop has begun (`leaving`) may
+    /// have taken the slot before this registration: it is a few
+    /// instructions from `CLOSED`, so the poll spins briefly for it, and
+    /// then wakes its own waker to be polled again (wait-free, as a
+    /// receive that meets `FINISHING`).
+    ///
+    /// # Safety
+    ///
+    /// Called by the sender half only, never concurrently with another
+    /// sender-side call (the slot has one registrant).
+    pub(crate) unsafe fn poll_closed(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.receiver_left() {
+            return Poll::Ready(());
+        }
+        self.leaving.slot.register(cx.waker());
+        // ORDERING: Acquire pairs with the Release of the slot's take,
+        // before which the receiver set `leaving` (module docs).
+        if self.leaving.leaving.load(Acquire) == 0 {
+            // Not leaving yet: the receiver's take will find our waker.
+            return if self.receiver_left() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            };
+        }
+        let mut spin = Spin::new();
+        loop {
+            if self.receiver_left() {
+                return Poll::Ready(());
+            }
+            if !spin.try_wait() {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+        }
+    }
+
+    /// Withdraws the waker a pending [`poll_closed`](Self::poll_closed)
+    /// left (its future was dropped, or its deadline passed).
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll_closed`](Self::poll_closed).
+    pub(crate) unsafe fn cancel_closed(&self) {
+        drop(self.leaving.slot.take());
+    }
+
+    /// Blocks the thread until the receiver leaves (`true`) or `deadline`
+    /// (`None`: never) passes (`false`); withdraws the waker on timeout.
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll_closed`](Self::poll_closed).
+    #[cfg(feature = "std")]
+    pub(crate) unsafe fn closed_until(&self, deadline: Option<std::time::Instant>) -> bool {
+        if self.receiver_left() {
+            return true;
+        }
+        // Made under this call's contract, and lives for this call only.
+        crate::wait::block::run(&mut BlockingClosed(self), deadline).is_ok()
+    }
+}
+
+/// Wakes the waker it holds when dropped: after the rest of the receiver's
+/// drop, also while it unwinds (a sender waiting for it is never left
+/// asleep).
+struct WakeOnDrop(Option<core::task::Waker>);
+
+impl Drop for WakeOnDrop {
+    fn drop(&mut self) {
+        if let Some(waker) = self.0.take() {
+            waker.wake();
+        }
+    }
+}
+
+impl<T, L> Drop for Core<T, L> {
     fn drop(&mut self) {
         // `&mut self`: both halves are gone, nothing races with us.
         if self.state.load(Relaxed) == MESSAGE {
@@ -543,13 +724,52 @@ impl<T> Drop for Core<T> {
 }
 
 /// A blocking receive on a core, made only by
+/// [`closed_until`](Core::closed_until)'s op, under its contract (the
+/// caller is the core's sender, for the whole life of the op).
+#[cfg(all(feature = "std", feature = "alloc"))]
+struct BlockingClosed<'a, T>(&'a Core<T, Closer>);
+
+#[cfg(feature = "std")]
+impl<T> crate::wait::block::Op for BlockingClosed<'_, T> {
+    type Output = ();
+    type TimedOut = ();
+
+    fn try_now(&mut self) -> Poll<()> {
+        if self.0.receiver_left() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>, _tried: bool) -> Poll<()> {
+        // SAFETY: the op is made under `closed_until`'s contract.
+        unsafe { self.0.poll_closed(cx) }
+    }
+
+    fn cancel(&mut self) -> Result<(), ()> {
+        self.abandon();
+        // It may have left meanwhile: then the wait is over after all.
+        if self.0.receiver_left() {
+            Ok(())
+        } else {
+            Err(())
+        }
+    }
+
+    fn abandon(&mut self) {
+        // SAFETY: as in `poll`.
+        unsafe { self.0.cancel_closed() }
+    }
+}
+
 /// [`recv_until`](Core::recv_until), under its contract (the caller is the
 /// core's receiver, for the whole life of the op).
 #[cfg(feature = "std")]
-struct BlockingRecv<'a, T>(&'a Core<T>);
+struct BlockingRecv<'a, T, L>(&'a Core<T, L>);
 
 #[cfg(feature = "std")]
-impl<T> crate::wait::block::Op for BlockingRecv<'_, T> {
+impl<T, L: Leaving> crate::wait::block::Op for BlockingRecv<'_, T, L> {
     type Output = Result<T, RecvError>;
     type TimedOut = ();
 

@@ -62,7 +62,7 @@ mod slot;
 pub use self::slot::{Slot, SlotReceiver, SlotSender};
 
 #[cfg(feature = "alloc")]
-pub use self::heap::{channel, Receiver, Sender};
+pub use self::heap::{channel, ClosedFuture, Receiver, Sender};
 
 // The errors a oneshot reports, so `oneshot::RecvError` reads naturally.
 pub use crate::error::{RecvError, RecvTimeoutError, SendError, TryRecvError};
@@ -80,7 +80,11 @@ mod heap {
     #[cfg(feature = "std")]
     use std::time::{Duration, Instant};
 
-    use super::core::{Core, Sent};
+    use super::core::{Closer, Core, Sent};
+
+    /// The heap oneshot's core: its sender can wait for the receiver to
+    /// leave.
+    type HeapCore<T> = Core<T, Closer>;
     #[cfg(feature = "std")]
     use crate::error::RecvTimeoutError;
     use crate::error::{RecvError, SendError, TryRecvError};
@@ -119,7 +123,7 @@ mod heap {
     ///
     /// `core` came from [`channel`], and the core told the caller that it
     /// owns it (the other half is gone); nothing uses it afterwards.
-    unsafe fn free<T>(core: NonNull<Core<T>>) {
+    unsafe fn free<T>(core: NonNull<HeapCore<T>>) {
         // SAFETY: by the contract, `core` is the `Box` leaked in `channel`, and no other half will touch it again.
         drop(unsafe { Box::from_raw(core.as_ptr()) });
     }
@@ -137,8 +141,8 @@ mod heap {
     /// assert_eq!(rx.recv(), Err(tidings::RecvError));
     /// ```
     pub struct Sender<T> {
-        core: NonNull<Core<T>>,
-        _owns: PhantomData<Box<Core<T>>>,
+        core: NonNull<HeapCore<T>>,
+        _owns: PhantomData<Box<HeapCore<T>>>,
     }
 
     /// The receiving half of a [`oneshot::channel`](channel).
@@ -174,8 +178,8 @@ mod heap {
     /// shared(&rx);
     /// ```
     pub struct Receiver<T> {
-        core: NonNull<Core<T>>,
-        _owns: PhantomData<Box<Core<T>>>,
+        core: NonNull<HeapCore<T>>,
+        _owns: PhantomData<Box<HeapCore<T>>>,
     }
 
     // SAFETY: a `Sender` moves a `T` to whichever thread holds the receiver, so it may go to another thread when `T: Send`. The core's state machine makes every access to the shared cells race-free.
@@ -189,7 +193,7 @@ mod heap {
     // `&Receiver` at once would both take the message.
 
     impl<T> Sender<T> {
-        fn core(&self) -> &Core<T> {
+        fn core(&self) -> &HeapCore<T> {
             // SAFETY: the core lives until both halves are gone, and this half is alive.
             unsafe { self.core.as_ref() }
         }
@@ -216,6 +220,7 @@ mod heap {
         /// drop(rx);
         /// assert_eq!(tx.send("hi"), Err(tidings::SendError("hi")));
         /// ```
+        #[inline(always)]
         pub fn send(self, msg: T) -> Result<(), SendError<T>> {
             let this = ManuallyDrop::new(self);
             // SAFETY: this is the sender's one send: `self` is consumed, and `ManuallyDrop` keeps `Drop` (the other finishing move) from running.
@@ -242,6 +247,135 @@ mod heap {
         pub fn is_closed(&self) -> bool {
             self.core().is_receiver_gone()
         }
+
+        /// Blocks until the receiver is dropped (tokio's `closed`): a
+        /// producer can race its work against the requester leaving. It
+        /// takes `&mut self`: one wait at a time.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, rx) = tidings::oneshot::channel::<u8>();
+        /// std::thread::spawn(move || drop(rx));
+        /// tx.closed();
+        /// assert!(tx.send(1).is_err());
+        /// ```
+        #[cfg(feature = "std")]
+        pub fn closed(&mut self) {
+            // SAFETY: `&mut self`: the sender half's one call at a time.
+            unsafe { self.core().closed_until(None) };
+        }
+
+        /// Blocks until the receiver is dropped, at most `timeout`; returns
+        /// whether it is.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::time::Duration;
+        ///
+        /// let (mut tx, rx) = tidings::oneshot::channel::<u8>();
+        /// assert!(!tx.closed_timeout(Duration::from_millis(1)));
+        /// drop(rx);
+        /// assert!(tx.closed_timeout(Duration::from_millis(1)));
+        /// ```
+        #[cfg(feature = "std")]
+        pub fn closed_timeout(&mut self, timeout: Duration) -> bool {
+            // SAFETY: as in `closed`.
+            unsafe {
+                self.core()
+                    .closed_until(crate::wait::block::deadline_after(timeout))
+            }
+        }
+
+        /// Blocks until the receiver is dropped, at most until `deadline`;
+        /// returns whether it is.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::time::{Duration, Instant};
+        ///
+        /// let (mut tx, rx) = tidings::oneshot::channel::<u8>();
+        /// drop(rx);
+        /// assert!(tx.closed_deadline(Instant::now() + Duration::from_secs(1)));
+        /// ```
+        #[cfg(feature = "std")]
+        pub fn closed_deadline(&mut self, deadline: Instant) -> bool {
+            // SAFETY: as in `closed`.
+            unsafe { self.core().closed_until(Some(deadline)) }
+        }
+
+        /// Waits asynchronously until the receiver is dropped (tokio's
+        /// `closed().await`), so a task can race its work against the
+        /// requester leaving.
+        ///
+        /// # Cancel safety
+        ///
+        /// Dropping the future has no effect on the channel: it only stops
+        /// waiting (its waker is taken back).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # pollster::block_on(async {
+        /// let (mut tx, rx) = tidings::oneshot::channel::<u8>();
+        /// std::thread::spawn(move || drop(rx));
+        /// tx.closed_async().await;
+        /// assert!(tx.is_closed());
+        /// # });
+        /// ```
+        pub fn closed_async(&mut self) -> ClosedFuture<'_, T> {
+            ClosedFuture {
+                tx: self,
+                done: false,
+            }
+        }
+    }
+
+    /// The future of [`Sender::closed_async`].
+    ///
+    /// With the `futures` feature it implements `FusedFuture`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping it has no effect on the channel.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct ClosedFuture<'a, T> {
+        tx: &'a mut Sender<T>,
+        done: bool,
+    }
+
+    impl<T> Future for ClosedFuture<'_, T> {
+        type Output = ();
+
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            let this = self.get_mut();
+            // SAFETY: the future holds `&mut Sender`: the sender half's one call at a time.
+            let closed = unsafe { this.tx.core().poll_closed(cx) };
+            this.done = closed.is_ready();
+            closed
+        }
+    }
+
+    #[cfg(feature = "futures")]
+    impl<T> futures_core::FusedFuture for ClosedFuture<'_, T> {
+        fn is_terminated(&self) -> bool {
+            self.done
+        }
+    }
+
+    impl<T> Drop for ClosedFuture<'_, T> {
+        fn drop(&mut self) {
+            // SAFETY: as in `poll`.
+            unsafe { self.tx.core().cancel_closed() }
+        }
+    }
+
+    impl<T> fmt::Debug for ClosedFuture<'_, T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("ClosedFuture").finish_non_exhaustive()
+        }
     }
 
     impl<T> Drop for Sender<T> {
@@ -255,7 +389,7 @@ mod heap {
     }
 
     impl<T> Receiver<T> {
-        fn core(&self) -> &Core<T> {
+        fn core(&self) -> &HeapCore<T> {
             // SAFETY: the core lives until both halves are gone, and this half is alive.
             unsafe { self.core.as_ref() }
         }
