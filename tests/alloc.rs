@@ -301,15 +301,28 @@ const WAITING_FLAVORS: [(&str, MakeMpmc); 3] = [
 /// receive, and a send into a full channel, that wait and time out).
 fn warm_up_channel(tx: &tidings::Sender<u64>, rx: &tidings::Receiver<u64>) {
     warm_up_thread_waker();
-    let short = Duration::from_millis(1);
     if tx.try_send(0).is_ok() {
         assert_eq!(rx.try_recv(), Ok(0));
     }
-    assert!(rx.recv_timeout(short).is_err(), "nothing to receive");
+    // A wait that surely lists itself: a future polled once (a blocking
+    // wait with a short timeout may give up before it lists, when the
+    // deadline passes first, as it can under miri: the list would then
+    // grow its room during the counted rounds).
+    let mut recv = rx.recv_async();
+    assert!(
+        poll_with(&mut recv, noop_waker_ref()).is_pending(),
+        "nothing to receive"
+    );
+    drop(recv);
     // Full after at most a few messages, unless unbounded (whose sends
     // never wait).
     if (1..4).any(|i| tx.try_send(i).is_err()) {
-        assert!(tx.send_timeout(9, short).is_err(), "no room");
+        let mut send = tx.send_async(9);
+        assert!(
+            poll_with(&mut send, noop_waker_ref()).is_pending(),
+            "no room"
+        );
+        drop(send);
     }
     while rx.try_recv().is_ok() {}
 }
@@ -482,11 +495,13 @@ fn async_sends_that_wait_allocate_nothing() {
 /// the room of their wait list (a wait that lists itself and times out).
 fn warm_up_watch(rx: &mut tidings::watch::Receiver<u64>) {
     warm_up_thread_waker();
-    assert_eq!(
-        rx.changed_timeout(Duration::from_millis(1)),
-        Err(tidings::RecvTimeoutError::Timeout),
+    // A wait that surely lists itself (see `warm_up_channel`).
+    let mut changed = rx.changed_async();
+    assert!(
+        poll_with(&mut changed, noop_waker_ref()).is_pending(),
         "nothing changed"
     );
+    drop(changed);
 }
 
 /// Two threads pass a number back and forth over two watch channels: each
@@ -595,7 +610,7 @@ fn watch_async_waits_allocate_nothing() {
 /// Readers on one watch channel, each waiting for every change: a writer
 /// sends a number, and waits until each reader has sent it back on its
 /// own channel. Each reader's waits use its own spare entry, so once each
-/// has waited (a `changed_timeout` that times out, before the first
+/// has waited (a `changed_async` polled once, before the first
 /// send), neither the readers nor the writer allocate.
 #[test]
 fn watch_waits_of_several_receivers_allocate_nothing() {
