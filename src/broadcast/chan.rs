@@ -309,7 +309,7 @@ impl<T> Chan<T> {
 
     /// Offers a message, inside the lock: into the ring, over the oldest
     /// message (lagging), or back.
-    #[inline]
+    #[inline(always)]
     fn offer(&self, state: &mut State<T>, msg: T, after: &mut After<T>) -> Offer<T> {
         if state.closed || state.receivers == 0 {
             return Offer::Disconnected(msg);
@@ -676,7 +676,13 @@ impl<T> Queue<T> for Chan<T> {
     #[inline(always)]
     fn try_send(&self, msg: T) -> Result<(), Refused<T>> {
         let mut after = After::new();
-        let offered = self.state.with(|state| self.offer(state, msg, &mut after));
+        // Always inlined, as mpmc's: left to itself, LLVM outlined the
+        // locked section and the push when the channel's state grew a
+        // field (seq 1x4 went from 547 to 592 instructions a message).
+        let offered = self.state.with(
+            #[inline(always)]
+            |state| self.offer(state, msg, &mut after),
+        );
         after.finish();
         match offered {
             Offer::Sent => Ok(()),

@@ -195,7 +195,7 @@ impl<T> State<T> {
     }
 
     /// Puts a message at the tail, to be read by every receiver there is.
-    #[inline]
+    #[inline(always)]
     pub(super) fn push(&mut self, msg: T) {
         let held = Held::new(self.spare.pop(), msg, self.receivers);
         self.ring.push_back(held);
