@@ -700,15 +700,21 @@ impl<T> Receiver<T> {
 
     #[cfg(feature = "std")]
     fn changed_until(&mut self, deadline: Option<Instant>) -> Result<(), RecvTimeoutError> {
-        let shared = &*self.shared;
-        let seen = self.seen;
+        self.block_for_change(deadline)?;
+        finish_changed(&self.shared, &mut self.seen).map_err(|_| RecvTimeoutError::Disconnected)
+    }
+
+    /// Blocks until there is something to look at (a version this receiver
+    /// has not seen, or the end), at most until `deadline`.
+    #[cfg(feature = "std")]
+    fn block_for_change(&self, deadline: Option<Instant>) -> Result<(), RecvTimeoutError> {
+        let (shared, seen) = (&*self.shared, self.seen);
         block_until(
             shared.place(List::Changed, &self.spare),
             |_| changed_or_closed(shared.version(), seen),
             deadline,
         )
-        .map_err(|()| RecvTimeoutError::Timeout)?;
-        finish_changed(shared, &mut self.seen).map_err(|_| RecvTimeoutError::Disconnected)
+        .map_err(|()| RecvTimeoutError::Timeout)
     }
 
     /// Waits asynchronously until the value is unseen (ready at once if it
@@ -819,13 +825,7 @@ impl<T> Receiver<T> {
                 return Err(RecvTimeoutError::Timeout);
             }
             first = false;
-            let seen = self.seen;
-            block_until(
-                shared.place(List::Changed, &self.spare),
-                |_| changed_or_closed(shared.version(), seen),
-                deadline,
-            )
-            .map_err(|()| RecvTimeoutError::Timeout)?;
+            self.block_for_change(deadline)?;
         }
     }
 
