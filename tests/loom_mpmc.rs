@@ -13,7 +13,10 @@
 //! `recv_timeout` expiring; two senders vs one receiver that moves a
 //! waiting sender's message into the buffer; a sender waiting in `closed`
 //! (blocking or async) vs the last receiver's drop; a waiting send given
-//! up with `into_inner` vs a receiver taking its message.
+//! up with `into_inner` vs a receiver taking its message; a permit used or
+//! dropped vs a sender waiting for its slot, a blocked reserve vs the
+//! receive that grants it, a permit sending after a close vs a receiver
+//! waiting for the end, a cancelled reserve vs the receive granting it.
 //!
 //! Every model also checks, per explored execution (see `loom_support`):
 //!
@@ -1287,3 +1290,123 @@ flavors!(receive_vs_receive_waking_a_panicking_sender():
     receive_vs_receive_waking_a_panicking_sender_bounded => Bounded,
     receive_vs_receive_waking_a_panicking_sender_rendezvous => Rendezvous,
 );
+
+// ----- permits -----
+
+/// A thread blocks sending m1 on a `bounded(1)` channel whose one slot a
+/// permit holds, while the main thread uses the permit (sends m0) or drops
+/// it unused: the slot a drop frees goes to the waiting sender, and a
+/// receive frees one for it after a send. Both messages, in order.
+fn permit_vs_waiting_sender(use_it: bool) {
+    model(move || {
+        let m0 = Tally::new(0);
+        let m1 = Tally::new(1);
+        let (tx, rx) = mpmc::bounded(1);
+        let permit = tx.try_reserve().unwrap();
+        let tally = m1.clone();
+        let tx2 = tx.clone();
+        let sender = thread::spawn(move || assert!(tally.sent_or_returned(tx2.send(tally.msg()))));
+        let expected = if use_it {
+            permit.send(m0.msg());
+            vec![0, 1]
+        } else {
+            drop(permit);
+            vec![1]
+        };
+        let got = vec![value(rx.recv()).unwrap()];
+        sender.join().unwrap();
+        drop(tx);
+        let mut got = got;
+        got.extend(drain_closed(&rx));
+        assert_eq!(got, expected);
+        m1.assert_dropped_once();
+        if use_it {
+            m0.assert_dropped_once();
+        }
+    });
+}
+
+#[test]
+fn permit_send_vs_waiting_sender() {
+    permit_vs_waiting_sender(true);
+}
+
+#[test]
+fn permit_drop_vs_waiting_sender() {
+    permit_vs_waiting_sender(false);
+}
+
+/// A thread blocks in `reserve` on a full `bounded(1)` channel, then sends
+/// m1 with the permit, while the main thread receives until the end: the
+/// receive that frees the slot grants it, and the end comes only after m1.
+fn blocked_reserve_vs_recv() {
+    model(move || {
+        let m0 = Tally::new(0);
+        let m1 = Tally::new(1);
+        let (tx, rx) = mpmc::bounded(1);
+        tx.try_send(m0.msg()).unwrap();
+        let tally = m1.clone();
+        let reserver = thread::spawn(move || tx.reserve().unwrap().send(tally.msg()));
+        let mut got = Vec::new();
+        while let Some(v) = value(rx.recv()) {
+            got.push(v);
+        }
+        reserver.join().unwrap();
+        assert_eq!(got, [0, 1]);
+        m0.assert_dropped_once();
+        m1.assert_dropped_once();
+    });
+}
+
+#[test]
+fn blocked_reserve_vs_recv_bounded() {
+    blocked_reserve_vs_recv();
+}
+
+/// A permit taken before `close` sends m1 from another thread while the
+/// main thread receives until the end: it gets m1, then the end (never the
+/// end first: the permit still counts).
+#[test]
+fn permit_send_after_close_vs_recv() {
+    model(move || {
+        let m1 = Tally::new(1);
+        let (tx, rx) = mpmc::bounded(1);
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        assert!(tx.close());
+        drop(tx);
+        let tally = m1.clone();
+        let sender = thread::spawn(move || drop(permit.send(tally.msg())));
+        assert_eq!(value(rx.recv()), Some(1));
+        assert_eq!(value(rx.recv()), None);
+        sender.join().unwrap();
+        m1.assert_dropped_once();
+    });
+}
+
+/// A waiting reserve future (waker A) is dropped while another thread
+/// receives, which may grant it the slot: whatever it was granted goes
+/// back, so the slot is free for a `try_send` afterwards.
+#[test]
+fn cancelled_reserve_vs_recv() {
+    model(move || {
+        let m0 = Tally::new(0);
+        let m1 = Tally::new(1);
+        let a = TestWake::new();
+        let (tx, rx) = mpmc::bounded(1);
+        tx.try_send(m0.msg()).unwrap();
+        let mut fut = tx.reserve_async();
+        register(&mut fut, &a);
+        let receiver = thread::spawn(move || {
+            let got = value(rx.recv());
+            (got, rx)
+        });
+        drop(fut);
+        let (got, rx) = receiver.join().unwrap();
+        assert_eq!(got, Some(0));
+        assert!(tx.try_send(m1.msg()).is_ok(), "the slot was given back");
+        assert_eq!(value(rx.recv()), Some(1));
+        TestWake::assert_released(&a, "A");
+        m0.assert_dropped_once();
+        m1.assert_dropped_once();
+    });
+}

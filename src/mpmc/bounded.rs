@@ -7,6 +7,12 @@
 //! channel in steady use allocates nothing per message, and
 //! `bounded(usize::MAX)` is a valid, lazily growing channel rather than an
 //! allocation failure.
+//!
+//! Permits (`permit.rs`) take slots ahead of their messages: `limit` is
+//! `cap` less the slots reserved, and a push is refused at `limit`, so a
+//! send never takes a slot a permit holds, and the check costs a send
+//! nothing more than the capacity's did. A permit's message goes in past
+//! the limit, into the slot it gives back ([`Ring::push_reserved`]).
 
 use alloc::collections::VecDeque;
 
@@ -18,6 +24,8 @@ pub(crate) const PREALLOCATE: usize = 64;
 pub(crate) struct Ring<T> {
     buf: VecDeque<T>,
     cap: usize,
+    /// `cap` less the slots that permits hold.
+    limit: usize,
 }
 
 impl<T> Ring<T> {
@@ -27,6 +35,7 @@ impl<T> Ring<T> {
         Self {
             buf: VecDeque::with_capacity(cap.min(PREALLOCATE)),
             cap,
+            limit: cap,
         }
     }
 
@@ -34,24 +43,62 @@ impl<T> Ring<T> {
     #[inline(always)]
     pub(crate) fn push(&mut self, msg: T) -> Result<(), T> {
         let len = self.buf.len();
-        // `>=`: a message put back may make it `cap + 1` (`push_front`).
-        if len >= self.cap {
+        // `>=`: a message put back may make it `limit + 1` (`push_front`).
+        if len >= self.limit {
             return Err(msg);
         }
-        if len == self.buf.capacity() {
-            self.grow();
-        }
-        self.buf.push_back(msg);
+        self.push_back(msg);
         Ok(())
     }
 
-    /// Grows the allocation by doubling, but never past `cap`. Out of
-    /// line: `push` stays small enough to inline into every send.
+    #[inline(always)]
+    fn push_back(&mut self, msg: T) {
+        if self.buf.len() == self.buf.capacity() {
+            self.grow();
+        }
+        self.buf.push_back(msg);
+    }
+
+    /// Whether a push would be taken now.
+    pub(crate) fn has_room(&self) -> bool {
+        self.buf.len() < self.limit
+    }
+
+    /// The slots neither filled nor held by permits.
+    pub(crate) fn free(&self) -> usize {
+        self.limit.saturating_sub(self.buf.len())
+    }
+
+    /// Reserves `n` free slots for permits, if there are that many.
+    pub(crate) fn reserve(&mut self, n: usize) -> bool {
+        if n > self.free() {
+            return false;
+        }
+        self.limit -= n;
+        true
+    }
+
+    /// Gives back `n` slots that permits held, unused.
+    pub(crate) fn unreserve(&mut self, n: usize) {
+        self.limit += n;
+        debug_assert!(self.limit <= self.cap);
+    }
+
+    /// A permit's message: takes the slot it held (even if a message put
+    /// back meanwhile went past the limit).
+    pub(crate) fn push_reserved(&mut self, msg: T) {
+        self.unreserve(1);
+        self.push_back(msg);
+    }
+
+    /// Grows the allocation by doubling, but never past `cap` (by one,
+    /// at least, past a message put back). Out of line: `push` stays
+    /// small enough to inline into every send.
     #[inline(never)]
     fn grow(&mut self) {
         let len = self.buf.len();
         self.buf
-            .reserve_exact(self.cap.min(len.saturating_mul(2)) - len);
+            .reserve_exact(self.cap.min(len.saturating_mul(2)).max(len + 1) - len);
     }
 
     /// Puts a message back at the front, full or not: a message a receiver
@@ -61,13 +108,18 @@ impl<T> Ring<T> {
         self.buf.push_front(msg);
     }
 
-    /// Evicts the oldest message and appends `msg` in its place, full or
-    /// not (`force_send` on a full ring; after a put-back it may hold
-    /// `cap + 1`, and still does). `None`, with `msg` pushed, if empty.
-    pub(crate) fn replace_oldest(&mut self, msg: T) -> Option<T> {
-        let oldest = self.buf.pop_front();
-        self.buf.push_back(msg);
-        oldest
+    /// Evicts the oldest message and appends `msg` in its place
+    /// (`force_send` on a full ring; after a put-back it may hold
+    /// `limit + 1`, and still does). An empty ring has nothing to evict
+    /// (permits hold every slot): `msg` comes back.
+    pub(crate) fn replace_oldest(&mut self, msg: T) -> T {
+        match self.buf.pop_front() {
+            Some(oldest) => {
+                self.buf.push_back(msg);
+                oldest
+            }
+            None => msg,
+        }
     }
 
     #[inline]

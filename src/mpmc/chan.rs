@@ -57,9 +57,11 @@ use crate::error::RecvTimeoutError;
 use crate::error::TryRecvError;
 use crate::queue::handles::Handles;
 use crate::queue::lock::Lock;
-use crate::queue::send::{AfterUnlock, Offered, Queue, Refused};
+#[cfg(feature = "std")]
+use crate::queue::send::Failed;
+use crate::queue::send::{AfterUnlock, Offered, Queue, Refused, SendEnd};
 use crate::queue::until::Place;
-use crate::queue::waitlist::{Spare, WaitList, Waiting, Wakers, WAITING};
+use crate::queue::waitlist::{Spare, WaitList, Waiting, Wakers, SENT, WAITING};
 
 /// A sender's wait for the close, as its future holds it.
 pub(crate) type Closing<'a, T> = crate::queue::until::Wait<'a, State<T>>;
@@ -94,6 +96,7 @@ impl<T> Chan<T> {
                 senders: WaitList::new(),
                 receivers: WaitList::new(),
                 closing: WaitList::new(),
+                permits: 0,
             }),
             senders: Handles::one(),
             receivers: Handles::one(),
@@ -206,6 +209,170 @@ impl<T> Chan<T> {
     }
 
     // ---- sending: see `Queue` below and `queue/send.rs` ----
+
+    // ---- permits: the state's moves are in `state.rs`, the handles in
+    // `permit.rs` ----
+
+    /// Reserves `n` slots without waiting (`n == 0`: none, while open).
+    pub(crate) fn try_reserve(&self, n: usize) -> Result<(), Refused<()>> {
+        self.state.with(|state| {
+            if state.closed {
+                Err(Refused::Closed(()))
+            } else if n == 0 || state.reserve(n) {
+                Ok(())
+            } else {
+                Err(Refused::Full(()))
+            }
+        })
+    }
+
+    /// Permits give back `n` slots unused; the first waiting senders get
+    /// them.
+    pub(crate) fn release(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let mut woken = Wakers::new();
+        self.state.with(|state| state.release(n, &mut woken));
+        woken.wake();
+    }
+
+    /// A permit sends `msg` into the slot it holds. With every receiver
+    /// gone the message is dropped instead (after unlocking), as the
+    /// buffer was.
+    pub(crate) fn send_reserved(&self, msg: T) {
+        let mut woken = Wakers::new();
+        let unwanted = self.state.with(|state| {
+            // (Read under the lock: the last receiver counts itself out
+            // before it locks to drop the buffer, so a message pushed
+            // after this check is dropped with that buffer.)
+            if self.receivers.count() == 0 {
+                state.release(1, &mut woken);
+                return Some(msg);
+            }
+            state.send_reserved(msg, &mut woken);
+            None
+        });
+        // The wakes first: a panicking message drop must not strand them.
+        woken.wake();
+        drop(unwanted);
+    }
+
+    /// One poll of a reserve of `n` (`>= 1`) slots: `Ready(Ok)` once they
+    /// are the caller's, `Ready(Err)` if the channel is closed. `entry`
+    /// holds the reserve while it waits; `tried`: the caller has just
+    /// found no room, so the poll goes straight to the locked retry.
+    pub(crate) fn poll_reserve(
+        &self,
+        n: usize,
+        cx: &mut Context<'_>,
+        entry: &mut Option<Waiting<T>>,
+        tried: bool,
+    ) -> Poll<Result<(), ()>> {
+        if let Some(waiting) = entry {
+            let Poll::Ready(granted) = waiting.poll_reserve(cx.waker()) else {
+                return Poll::Pending;
+            };
+            let waiting = entry.take().expect("checked above");
+            return Poll::Ready(self.reserve_over(
+                waiting,
+                n,
+                if granted { Ok(()) } else { Err(()) },
+            ));
+        }
+        if !tried {
+            match self.try_reserve(n) {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err(Refused::Closed(())) => return Poll::Ready(Err(())),
+                Err(Refused::Full(())) => {}
+            }
+        }
+        // The waker is cloned (user code) before anything is reserved.
+        let waiting = Waiting::from_spare(&self.spare_senders, false, cx.waker());
+        let reserved = self.state.with(|state| {
+            if state.closed {
+                return Some(Err(()));
+            }
+            state.reserve_or_list(n, &waiting).then_some(Ok(()))
+        });
+        match reserved {
+            None => {
+                *entry = Some(waiting);
+                Poll::Pending
+            }
+            Some(done) => Poll::Ready(self.reserve_over(waiting, n, done)),
+        }
+    }
+
+    /// A reserve of `n` slots is over (`done`): its entry goes to the
+    /// spare, which drops the waker it held (user code). If that panics,
+    /// slots reserved go back while it unwinds: nobody holds them yet.
+    fn reserve_over(&self, waiting: Waiting<T>, n: usize, done: Result<(), ()>) -> Result<(), ()> {
+        let undo = done.is_ok().then(|| Unreserve(self, n));
+        self.recycle_sender(waiting);
+        core::mem::forget(undo);
+        done
+    }
+
+    /// Withdraws a waiting reserve (its future was dropped, its deadline
+    /// passed): what it was granted so far goes to the next waiting
+    /// senders. Says how it ended: `Sent` if every slot was granted
+    /// meanwhile (they are the caller's), `Closed` if the channel closed.
+    pub(crate) fn cancel_reserve(&self, entry: Waiting<T>, n: usize) -> SendEnd<()> {
+        if entry.state() == WAITING {
+            let mut woken = Wakers::new();
+            let withdrawn = self.state.with(|state| {
+                let granted = state.senders.withdraw_reserve(&entry)?;
+                if granted > 0 {
+                    state.release(granted, &mut woken);
+                }
+                Some(())
+            });
+            if withdrawn.is_some() {
+                woken.wake();
+                self.recycle_sender(entry);
+                return SendEnd::Withdrawn(());
+            }
+        }
+        if entry.state() == SENT {
+            // Granted: the caller's, once the entry is recycled.
+            let _granted = self.reserve_over(entry, n, Ok(()));
+            return SendEnd::Sent;
+        }
+        self.recycle_sender(entry);
+        SendEnd::Closed(())
+    }
+
+    /// A send's or a reserve's wait is over: its entry goes to the
+    /// senders' spare.
+    fn recycle_sender(&self, waiting: Waiting<T>) {
+        waiting.recycle(&self.spare_senders, || self.state.with(|_| ()));
+    }
+
+    /// Reserves `n` (`>= 1`) slots, blocking the thread until done or
+    /// until `deadline`.
+    #[cfg(feature = "std")]
+    pub(crate) fn reserve_until(
+        &self,
+        n: usize,
+        deadline: Option<Instant>,
+    ) -> Result<(), Failed<()>> {
+        match self.try_reserve(n) {
+            Ok(()) => return Ok(()),
+            Err(Refused::Closed(())) => return Err(Failed::Closed(())),
+            Err(Refused::Full(())) => {}
+        }
+        let mut op = BlockingReserve {
+            chan: self,
+            n,
+            entry: None,
+        };
+        match crate::wait::block::run(&mut op, deadline) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(())) => Err(Failed::Closed(())),
+            Err(()) => Err(Failed::Timeout(())),
+        }
+    }
 
     // ---- receiving ----
 
@@ -326,7 +493,7 @@ impl<T> Chan<T> {
         let mut woken = Wakers::new();
         let got = self.state.with(|state| {
             match state.take_up_to(room, |msg| buf.push(msg), &mut woken) {
-                0 if state.closed => Err(TryRecvError::Disconnected),
+                0 if state.ended() => Err(TryRecvError::Disconnected),
                 0 => Err(TryRecvError::Empty),
                 got => Ok(got),
             }
@@ -367,7 +534,7 @@ impl<T> Chan<T> {
                 // (its wake went to another receiver that is busy, or kept
                 // and not polled), take it instead of sleeping beside it.
                 let ready = self.state.with(|state| {
-                    (state.has_ready() || state.closed) && state.receivers.remove(waiting)
+                    (state.has_ready() || state.ended()) && state.receivers.remove(waiting)
                 });
                 if !ready {
                     state = waiting.state();
@@ -397,7 +564,7 @@ impl<T> Chan<T> {
         let waiting = Waiting::from_spare(&self.spare_receivers, handoff, cx.waker());
         let taken = self.state.with(|state| match state.take() {
             Some(taken) => Some(Some(taken)),
-            None if state.closed => Some(None),
+            None if state.ended() => Some(None),
             None => {
                 state.receivers.push(waiting.share());
                 None
@@ -523,6 +690,65 @@ impl<T> crate::wait::block::Op for BlockingRecv<'_, T> {
 
     fn snoozes(&self) -> bool {
         self.chan.batches
+    }
+}
+
+/// Gives `.1` reserved slots back when dropped (while a panic unwinds).
+struct Unreserve<'a, T>(&'a Chan<T>, usize);
+
+impl<T> Drop for Unreserve<'_, T> {
+    fn drop(&mut self) {
+        self.0.release(self.1);
+    }
+}
+
+/// A blocking reserve of `n` slots: its waiter entry while it waits.
+#[cfg(feature = "std")]
+struct BlockingReserve<'a, T> {
+    chan: &'a Chan<T>,
+    n: usize,
+    entry: Option<Waiting<T>>,
+}
+
+#[cfg(feature = "std")]
+impl<T> crate::wait::block::Op for BlockingReserve<'_, T> {
+    /// Reserved, or `Err`: closed.
+    type Output = Result<(), ()>;
+    type TimedOut = ();
+
+    fn try_now(&mut self) -> Poll<Result<(), ()>> {
+        match self.chan.try_reserve(self.n) {
+            Ok(()) => Poll::Ready(Ok(())),
+            Err(Refused::Closed(())) => Poll::Ready(Err(())),
+            Err(Refused::Full(())) => Poll::Pending,
+        }
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>, tried: bool) -> Poll<Result<(), ()>> {
+        self.chan.poll_reserve(self.n, cx, &mut self.entry, tried)
+    }
+
+    fn cancel(&mut self) -> Result<Result<(), ()>, ()> {
+        match self
+            .entry
+            .take()
+            .map(|entry| self.chan.cancel_reserve(entry, self.n))
+        {
+            Some(SendEnd::Sent) => Ok(Ok(())),
+            Some(SendEnd::Closed(())) => Ok(Err(())),
+            Some(SendEnd::Withdrawn(())) | None => Err(()),
+        }
+    }
+
+    fn abandon(&mut self) {
+        // Slots granted meanwhile go back.
+        if let Some(SendEnd::Sent) = self
+            .entry
+            .take()
+            .map(|entry| self.chan.cancel_reserve(entry, self.n))
+        {
+            self.chan.release(self.n);
+        }
     }
 }
 

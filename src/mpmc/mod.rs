@@ -182,6 +182,7 @@ macro_rules! inspect_methods {
 
 mod bounded;
 mod chan;
+mod permit;
 mod rendezvous;
 mod state;
 mod unbounded;
@@ -1288,3 +1289,7 @@ impl<'a, T> IntoIterator for &'a Receiver<T> {
 mod stream;
 #[cfg(feature = "futures")]
 pub use stream::{RecvStream, SendSink};
+
+pub use permit::{
+    OwnedPermit, OwnedReserveFuture, Permit, PermitIterator, ReserveFuture, ReserveManyFuture,
+};

@@ -13,7 +13,7 @@ use super::rendezvous::Zero;
 use super::unbounded::Blocks;
 use crate::error::TryRecvError;
 use crate::queue::until;
-use crate::queue::waitlist::{wake_all, WaitList, Wakers, CLOSED, NOTIFIED};
+use crate::queue::waitlist::{wake_all, Served, WaitList, Waiting, Wakers, CLOSED, NOTIFIED};
 
 /// A flavor's buffer. The only place that tells the flavors apart.
 #[derive(Debug)]
@@ -80,9 +80,44 @@ impl<T> Buffer<T> {
     /// Whether a push would be taken now.
     pub(super) fn has_room(&self) -> bool {
         match self {
-            Self::Bounded(ring) => ring.len() < ring.capacity(),
+            Self::Bounded(ring) => ring.has_room(),
             Self::Unbounded(_) => true,
             Self::Rendezvous(_) => false,
+        }
+    }
+
+    /// Reserves `n` (`>= 1`) free slots for permits, if there are that
+    /// many: an unbounded buffer always has them, a rendezvous never.
+    pub(super) fn reserve(&mut self, n: usize) -> bool {
+        match self {
+            Self::Bounded(ring) => ring.reserve(n),
+            Self::Unbounded(_) => true,
+            Self::Rendezvous(_) => false,
+        }
+    }
+
+    /// The free slots of a buffer that cannot reserve a number of them
+    /// (so not unbounded): those a waiting reserve is granted at once.
+    pub(super) fn free(&self) -> usize {
+        match self {
+            Self::Bounded(ring) => ring.free(),
+            Self::Unbounded(_) | Self::Rendezvous(_) => 0,
+        }
+    }
+
+    /// Gives back `n` slots that permits held, unused.
+    pub(super) fn unreserve(&mut self, n: usize) {
+        if let Self::Bounded(ring) = self {
+            ring.unreserve(n);
+        }
+    }
+
+    /// A permit's message, into the slot it held.
+    pub(super) fn push_reserved(&mut self, msg: T) {
+        match self {
+            Self::Bounded(ring) => ring.push_reserved(msg),
+            Self::Unbounded(blocks) => blocks.push(msg),
+            Self::Rendezvous(_) => unreachable!("a rendezvous has no slot to reserve"),
         }
     }
 
@@ -146,6 +181,10 @@ pub(crate) struct State<T> {
     pub(super) receivers: WaitList<T>,
     /// Senders waiting for the channel to close (`queue::until`).
     pub(super) closing: WaitList<()>,
+    /// Slots that permits hold (`permit.rs`), those granted to reserves
+    /// still waiting for more included. Receivers see the end of a closed
+    /// channel only once it is 0: a permit may still send.
+    pub(super) permits: usize,
 }
 
 impl<T> State<T> {
@@ -186,7 +225,7 @@ impl<T> State<T> {
         // what is buffered), so the count of ready messages is unchanged
         // and nobody is to be told.
         match &mut self.buffer {
-            Buffer::Bounded(ring) => (ring.replace_oldest(msg), Wake::NONE),
+            Buffer::Bounded(ring) => (Some(ring.replace_oldest(msg)), Wake::NONE),
             // Nothing to evict: `msg` is what does not fit.
             Buffer::Rendezvous(_) => (Some(msg), Wake::NONE),
             Buffer::Unbounded(_) => unreachable!("an unbounded buffer takes every offer"),
@@ -200,6 +239,12 @@ impl<T> State<T> {
     /// enough to be inlined into every send's fast path.
     #[inline(never)]
     fn hand_off(&mut self, msg: T) -> Result<Wake, T> {
+        if !self.senders.is_empty() && !self.buffer.is_rendezvous() {
+            // Senders wait for slots that permits hold: this message
+            // waits behind them rather than passing them.
+            self.buffer.push(msg)?;
+            return Ok(Wake::one(self.notify_receiver()));
+        }
         match self.receivers.hand_off(msg) {
             Ok(receiver) => Ok(Wake::one(receiver)),
             Err(msg) => {
@@ -231,25 +276,144 @@ impl<T> State<T> {
                 // was made, the senders wait on.
                 return Some((msg, Wake::NONE));
             }
-            // (None if every listed sender was passed over: the entries of
-            // waits on several channels that another channel claimed.)
-            let Some((moved, sender)) = self.senders.pop_sender() else {
-                return Some((msg, Wake::NONE));
+            // The slot the pop made goes to the first waiting sender (a
+            // send moves its message in; a reserve is granted it). (None if
+            // every listed sender was passed over: the entries of waits on
+            // several channels that another channel claimed.)
+            let wake = match self.senders.serve_sender() {
+                None => Wake::NONE,
+                Some(Served::Message(moved, sender)) => {
+                    // The pop made room, so the push succeeds.
+                    let pushed = self.buffer.push(moved);
+                    debug_assert!(pushed.is_ok(), "a pop makes room for one push");
+                    Wake {
+                        first: sender,
+                        second: self.notify_receiver(),
+                    }
+                }
+                Some(Served::Slot(reserve)) => {
+                    self.grant_one();
+                    Wake::one(reserve)
+                }
             };
-            // The pop made room, so the push succeeds.
-            let pushed = self.buffer.push(moved);
-            debug_assert!(pushed.is_ok(), "a pop makes room for one push");
-            let receiver = self.notify_receiver();
-            return Some((
-                msg,
-                Wake {
-                    first: sender,
-                    second: receiver,
-                },
-            ));
+            return Some((msg, wake));
+        }
+        if !self.buffer.is_rendezvous() {
+            // Senders wait on a bounded channel whose every slot permits
+            // hold: their messages wait for those slots, as a sender's
+            // would behind a full buffer.
+            return None;
         }
         let (msg, sender) = self.senders.pop_sender()?;
         Some((msg, Wake::one(sender)))
+    }
+
+    // ---- permits (`permit.rs`) ----
+
+    /// A permit's slot, granted to the first waiting reserve: taken from
+    /// the room a receive just made.
+    fn grant_one(&mut self) {
+        let reserved = self.buffer.reserve(1);
+        debug_assert!(reserved, "a receive made room for one");
+        self.permits += 1;
+    }
+
+    /// Reserves `n` (`>= 1`) slots now, if that many are free and nobody
+    /// waits ahead (the channel must be open). A waiting sender means no
+    /// slot is free (each freed slot goes to the first of them), so a new
+    /// reserve or send never passes them.
+    pub(super) fn reserve(&mut self, n: usize) -> bool {
+        if !self.buffer.reserve(n) {
+            return false;
+        }
+        self.permits += n;
+        true
+    }
+
+    /// Reserves `n` slots now, or lists `entry` (new) to wait for them:
+    /// returns whether it reserved them. The channel must be open. A
+    /// listed reserve is granted at once the slots that are free (fewer
+    /// than `n`), so that no slot stays free while a sender waits: each
+    /// slot freed later goes to the first waiting sender.
+    pub(super) fn reserve_or_list(&mut self, n: usize, entry: &Waiting<T>) -> bool {
+        if self.reserve(n) {
+            return true;
+        }
+        let free = self.buffer.free();
+        if free > 0 {
+            let reserved = self.reserve(free);
+            debug_assert!(reserved, "they are free");
+        }
+        self.senders.push_reserve(entry, n, free);
+        false
+    }
+
+    /// Permits give back `n` slots unused (dropped, or a waiting reserve
+    /// withdrawn): each goes to the first waiting sender, if any; the
+    /// wakes they owe go to `woken`. The last permit of a closed channel
+    /// lets its receivers see the end.
+    pub(super) fn release(&mut self, n: usize, woken: &mut Wakers) {
+        self.permits -= n;
+        self.buffer.unreserve(n);
+        if self.closed {
+            self.ended_now(woken);
+            return;
+        }
+        while self.buffer.has_room() {
+            match self.senders.serve_sender() {
+                None => break,
+                Some(Served::Message(moved, sender)) => {
+                    let pushed = self.buffer.push(moved);
+                    debug_assert!(pushed.is_ok(), "checked for room");
+                    woken.extend(sender);
+                    woken.extend(self.notify_receiver());
+                }
+                Some(Served::Slot(reserve)) => {
+                    self.grant_one();
+                    woken.extend(reserve);
+                }
+            }
+        }
+    }
+
+    /// A permit sends `msg` into the slot it holds, closed channel or not
+    /// (the permit was given while it was open): as a send would (to a
+    /// blocked receiving thread, or into the buffer), with the wakes it
+    /// owes in `woken`. The last permit of a closed channel lets its
+    /// receivers see the end.
+    pub(super) fn send_reserved(&mut self, mut msg: T, woken: &mut Wakers) {
+        if self.receivers.has_accepting() && self.buffer.len() == 0 {
+            match self.receivers.hand_off(msg) {
+                Ok(receiver) => {
+                    // Handed over: the slot is free again.
+                    woken.extend(receiver);
+                    self.release(1, woken);
+                    return;
+                }
+                Err(back) => msg = back,
+            }
+        }
+        self.permits -= 1;
+        self.buffer.push_reserved(msg);
+        woken.extend(self.notify_receiver());
+        if self.closed {
+            self.ended_now(woken);
+        }
+    }
+
+    /// A closed channel whose last permit is gone: every waiting receiver
+    /// is told, to drain what is buffered and see the end.
+    fn ended_now(&mut self, woken: &mut Wakers) {
+        if self.permits == 0 {
+            self.receivers.notify_all(NOTIFIED, woken);
+        }
+    }
+
+    /// Whether receivers see the end once the buffer is drained: closed,
+    /// and no permit left that may still send.
+    #[inline]
+    pub(super) fn ended(&self) -> bool {
+        self.closed && self.permits == 0
     }
 
     /// Takes up to `n` messages, as that many [`take`](Self::take)s would,
@@ -277,15 +441,17 @@ impl<T> State<T> {
     pub(super) fn try_take(&mut self) -> Result<(T, Wake), TryRecvError> {
         match self.take() {
             Some(taken) => Ok(taken),
-            None if self.closed => Err(TryRecvError::Disconnected),
+            None if self.ended() => Err(TryRecvError::Disconnected),
             None => Err(TryRecvError::Empty),
         }
     }
 
-    /// Whether a receive would find something now.
+    /// Whether a receive would find something now (senders waiting with
+    /// their messages count only on a rendezvous: on a bounded channel
+    /// they wait for room, see `take_with_senders`).
     #[inline]
     pub(super) fn has_ready(&self) -> bool {
-        self.buffer.len() > 0 || !self.senders.is_empty()
+        self.buffer.len() > 0 || (self.buffer.is_rendezvous() && !self.senders.is_empty())
     }
 
     /// Closes the channel: finishes every waiting sender and notifies every
@@ -295,6 +461,11 @@ impl<T> State<T> {
         let was_open = !self.closed;
         self.closed = true;
         let mut woken = Woken(Wakers::new());
+        // Reserves still waiting fail, and give back what they were
+        // granted so far.
+        let granted = self.senders.granted_to_waiting();
+        self.permits -= granted;
+        self.buffer.unreserve(granted);
         self.senders.notify_all(CLOSED, &mut woken.0);
         self.receivers.notify_all(NOTIFIED, &mut woken.0);
         until::notify_all(&mut self.closing, &mut woken.0);
@@ -342,6 +513,7 @@ mod tests {
             senders: WaitList::new(),
             receivers: WaitList::new(),
             closing: WaitList::new(),
+            permits: 0,
         }
     }
 

@@ -23,6 +23,17 @@
 //! | `PASSED`   | both | taken off the list unclaimed: the entry belongs to a wait on several channels that another channel (or its owner) decided first; `msg` still holds a waiting sender's message | the owner |
 //! | `TAKEN`    | both | the owner took the message out of a `FILLED`, `CLOSED` or `PASSED` entry | (empty) |
 //!
+//! A waiting sender's entry may be a *reserve* instead (an mpmc permit's
+//! wait, `mpmc/permit.rs`): listed with no message, it waits for
+//! `wanted` slots. The pop that makes room, [`WaitList::serve_sender`],
+//! serves the first listed sender one slot: a send's message moves in; a
+//! reserve counts the slot as granted and keeps its place until it has
+//! all it wants, then moves to `SENT` (granted) like a send. A reserve
+//! withdrawn, or moved to `CLOSED` by a close, gives back what it was
+//! granted so far ([`WaitList::withdraw_reserve`],
+//! [`WaitList::granted_to_waiting`]). The counts are touched only under
+//! the lock.
+//!
 //! Every move happens under the channel's lock: the owner pushes a new
 //! entry in `WAITING` (or removes one still `WAITING` when it gives up);
 //! a notifier pops it and moves it out of `WAITING` once, with a Release
@@ -115,6 +126,26 @@ pub(crate) struct Entry<T> {
     /// claim, and this entry's index in it (see the module docs). The
     /// owner's waker is then in the claim, and `waker` stays empty.
     claim: Option<(Arc<Claim>, usize)>,
+    /// A waiting reserve's slots (see the module docs); touched only by
+    /// the lock holder while the entry is listed.
+    slots: UnsafeCell<Slots>,
+}
+
+/// The slots a waiting reserve wants, and those granted to it so far.
+#[derive(Clone, Copy, Default)]
+struct Slots {
+    wanted: usize,
+    granted: usize,
+}
+
+/// What [`WaitList::serve_sender`] did with the slot it was given.
+pub(crate) enum Served<T> {
+    /// A waiting send's message, to move into the slot; the send is over
+    /// (`SENT`): its waker, to wake after unlocking.
+    Message(T, Option<Waker>),
+    /// A waiting reserve took the slot. The waker if that completed it
+    /// (`SENT`), `None` if it waits on, first in line, for more.
+    Slot(Option<Waker>),
 }
 
 // SAFETY: `msg` is touched by one thread at a time (the lock holder while the entry is listed, the owner after the Release/Acquire hand-over of `state`), and moving a `T` between threads needs `T: Send`; the other fields are Sync.
@@ -131,6 +162,7 @@ impl<T> Entry<T> {
             msg: UnsafeCell::new(None),
             accepts_handoff,
             claim: None,
+            slots: UnsafeCell::new(Slots::default()),
         })
     }
 
@@ -186,6 +218,37 @@ impl<T> Entry<T> {
             debug_assert!(cell.is_none(), "an entry is filled only when empty");
             *cell = Some(msg);
         });
+    }
+
+    /// Sets a listed entry's slots.
+    ///
+    /// # Safety
+    ///
+    /// As for [`take_listed`](Self::take_listed).
+    unsafe fn set_slots(&self, slots: Slots) {
+        // SAFETY: by the contract the cell belongs to the lock holder: us.
+        self.slots.with_mut(|cell| unsafe { *cell = slots });
+    }
+
+    /// A listed entry's slots.
+    ///
+    /// # Safety
+    ///
+    /// As for [`take_listed`](Self::take_listed).
+    unsafe fn slots(&self) -> Slots {
+        // SAFETY: by the contract the cell belongs to the lock holder: us.
+        self.slots.with(|cell| unsafe { *cell })
+    }
+
+    /// The owner of a waiting reserve, polled again: leaves `waker` to be
+    /// woken and returns `Pending` while the entry is listed, else whether
+    /// every slot was granted (`SENT`; `CLOSED`: the channel closed, and
+    /// took back what it had granted).
+    pub(crate) fn poll_reserve(&self, waker: &Waker) -> Poll<bool> {
+        if self.state() == WAITING && self.reregister(waker) == WAITING {
+            return Poll::Pending;
+        }
+        Poll::Ready(self.state() == SENT)
     }
 
     /// The owner takes the message back (`CLOSED`, `PASSED`) or receives
@@ -621,9 +684,70 @@ impl<T> WaitList<T> {
     /// If someone else holds the entry too (it might be listed already).
     pub(crate) fn push_sender(&mut self, entry: &Waiting<T>, msg: T) {
         assert_eq!(Arc::strong_count(entry), 1, "a new entry is listed");
-        // SAFETY: nobody else holds the entry (checked above), so nobody else can reach its cell; `&mut self` stands for the lock under which the list keeps it from now on.
-        unsafe { entry.fill_listed(msg) };
+        // SAFETY: nobody else holds the entry (checked above), so nobody else can reach its cells; `&mut self` stands for the lock under which the list keeps it from now on.
+        unsafe {
+            entry.fill_listed(msg);
+            entry.set_slots(Slots::default());
+        }
         self.push(entry.share());
+    }
+
+    /// Lists a waiting reserve: `entry`, new and the caller's alone, that
+    /// waits for `wanted` slots and was `granted` (fewer) already.
+    ///
+    /// # Panics
+    ///
+    /// If someone else holds the entry too (it might be listed already).
+    pub(crate) fn push_reserve(&mut self, entry: &Waiting<T>, wanted: usize, granted: usize) {
+        assert_eq!(Arc::strong_count(entry), 1, "a new entry is listed");
+        debug_assert!(granted < wanted);
+        // SAFETY: as in `push_sender`.
+        unsafe { entry.set_slots(Slots { wanted, granted }) };
+        self.push(entry.share());
+    }
+
+    /// Gives a slot that was made free to the first waiting sender: a
+    /// send's message moves into it, or a reserve is granted it (see the
+    /// module docs). `None` if no sender waits (or every listed one was
+    /// passed over).
+    pub(crate) fn serve_sender(&mut self) -> Option<Served<T>> {
+        let sender = self.pop_claimed()?;
+        // SAFETY: the entry was listed here until the line above, under the lock our `&mut self` stands for; it goes back to the list, or `notify` gives it to its owner.
+        unsafe {
+            if let Some(msg) = sender.msg.with_mut(|msg| (*msg).take()) {
+                return Some(Served::Message(msg, Entry::notify(sender, SENT)));
+            }
+            let mut slots = sender.slots();
+            slots.granted += 1;
+            sender.set_slots(slots);
+            if slots.granted < slots.wanted {
+                // First in line still (a reserve is never grouped, and
+                // accepts no hand-off).
+                self.entries.push_front(sender);
+                return Some(Served::Slot(None));
+            }
+        }
+        Some(Served::Slot(Entry::notify(sender, SENT)))
+    }
+
+    /// Withdraws a waiting reserve's `entry` if it is listed here: takes
+    /// it off the list and returns the slots granted to it so far.
+    pub(crate) fn withdraw_reserve(&mut self, entry: &Arc<Entry<T>>) -> Option<usize> {
+        if !self.remove(entry) {
+            return None;
+        }
+        // SAFETY: as in `withdraw`.
+        Some(unsafe { entry.slots() }.granted)
+    }
+
+    /// The slots granted so far to the reserves listed here (which a close
+    /// takes back as it moves them to `CLOSED`).
+    pub(crate) fn granted_to_waiting(&mut self) -> usize {
+        self.entries
+            .iter()
+            // SAFETY: every entry here is listed, under the lock our `&mut self` stands for; a send's slots are zero.
+            .map(|entry| unsafe { entry.slots() }.granted)
+            .sum()
     }
 
     /// Takes the first waiting sender off the list with its message, and
