@@ -7,7 +7,9 @@
 //! `try_` forms, `recv_many_async` awaited, cancelled in a select or left
 //! after one poll) with random limits (now and then 0) into buffers of
 //! random capacity, checking tokio's buffer rule on every one; a batch's
-//! messages count as received one by one. Every message carries a unique
+//! messages count as received one by one. The producers now and then
+//! send through a permit (`reserve_timeout` on threads, `reserve_async`
+//! in tasks; not on a rendezvous, which has no slot). Every message carries a unique
 //! id and records its own drop, so the checks at the end prove that
 //! nothing was lost and nothing doubled: each message made was dropped
 //! exactly once, and was either received exactly once or given up by its
@@ -908,6 +910,20 @@ fn producer_thread(
         let mut msg = w.make(id);
         loop {
             let result = match w.rng.below(16) {
+                // A permit, then its send (not on a rendezvous: no slot).
+                7 if tx.capacity() != Some(0) => {
+                    w.phase(SEND);
+                    match tx.reserve_timeout(w.rng.tiny()) {
+                        Ok(permit) => {
+                            permit.send(msg);
+                            Ok(())
+                        }
+                        Err(SendTimeoutError::Timeout(())) => Err(SendTimeoutError::Timeout(msg)),
+                        Err(SendTimeoutError::Disconnected(())) => {
+                            Err(SendTimeoutError::Disconnected(msg))
+                        }
+                    }
+                }
                 0..=7 => {
                     w.phase(SEND);
                     tx.send(msg)
@@ -977,6 +993,17 @@ async fn producer_task(
         let mut msg = w.make(id);
         loop {
             let result = match w.rng.below(16) {
+                // A permit, then its send (not on a rendezvous: no slot).
+                6 if tx.capacity() != Some(0) => {
+                    w.phase(SEND_ASYNC);
+                    match tx.reserve_async().await {
+                        Ok(permit) => {
+                            permit.send(msg);
+                            Ok(())
+                        }
+                        Err(SendError(())) => Err(SendError(msg)),
+                    }
+                }
                 0..=6 => {
                     w.phase(SEND_ASYNC);
                     tx.send_async(msg).await
