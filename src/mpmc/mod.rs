@@ -60,6 +60,20 @@
 //! was woken but found its message taken (by a `try_recv`, or a receiver
 //! that was not waiting yet) waits again at the back.
 //!
+//! # Permits
+//!
+//! [`Sender::try_reserve`], [`Sender::reserve_async`] (and, with `std`,
+//! the blocking `reserve` with its `_timeout` and `_deadline` forms) take
+//! a slot before the message exists: the [`Permit`]'s
+//! [`send`](Permit::send) then cannot fail and never waits, and dropping
+//! it gives the slot back. `reserve_many` takes `n` at once
+//! ([`PermitIterator`]); `reserve_owned` makes an [`OwnedPermit`] that
+//! holds the sender. Waiting reserves and waiting sends share one line:
+//! a freed slot goes to the oldest, and nobody barges in. A permit taken
+//! before a close still sends, and receivers see the end once no permit
+//! is left. An unbounded channel grants every reserve at once; a
+//! rendezvous has no slot, so a reserve of 1 or more fails at once.
+//!
 //! # When user code panics
 //!
 //! A waiting task's waker (its clone, wake or drop) and a message's `Drop`
@@ -384,7 +398,9 @@ impl<T> Sender<T> {
     /// closed.
     ///
     /// Senders waiting for room keep waiting: the evicted message makes
-    /// no room.
+    /// no room. When [permits](Permit) hold every slot of a bounded
+    /// channel and nothing is buffered, there is nothing to evict: `msg`
+    /// comes back, `Ok(Some(msg))`.
     ///
     /// # Examples
     ///
