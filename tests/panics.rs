@@ -589,6 +589,49 @@ fn sweep_mpmc_replaced_waker() {
     }
 }
 
+/// Permits: a waiting reserve (hostile waker) is granted the slot a
+/// receive frees, then sends with its permit or drops it; and a permit
+/// sends to a waiting receive future (hostile waker). Whatever panics,
+/// no slot is left held: the channel still takes a send afterwards.
+#[test]
+fn sweep_mpmc_permits() {
+    for by in [RecvBy::Try, RecvBy::Async, RecvBy::Drain] {
+        for use_it in [true, false] {
+            let name = format!("mpmc permit {by:?} use {use_it}");
+            sweep(&name, measure, |ledger| {
+                let (tx, rx) = mpmc::bounded(1);
+                tx.try_send(ledger.msg(0)).unwrap();
+                let mut reserve = Fut::new(tx.reserve_async());
+                poll_hostile(&mut reserve);
+                mpmc_receive(by, &rx, ledger);
+                if let Some(Poll::Ready(Ok(permit))) = poll_plain(&mut reserve) {
+                    if use_it {
+                        step(|| permit.send(ledger.msg(1)));
+                    } else {
+                        step(|| drop(permit));
+                    }
+                }
+                step(|| drop(reserve));
+                drain_mpmc(&rx, ledger);
+                assert_eq!(ledger.receipts(0), 1, "the buffered message was lost");
+
+                let mut waiting = Fut::new(rx.recv_async());
+                poll_hostile(&mut waiting);
+                if let Some(Ok(permit)) = step(|| tx.try_reserve()) {
+                    step(|| permit.send(ledger.msg(2)));
+                }
+                if let Some(Poll::Ready(Ok(m))) = poll_plain(&mut waiting) {
+                    step(|| ledger.received("rx", m));
+                }
+                step(|| drop(waiting));
+                drain_mpmc(&rx, ledger);
+                mpmc_still_works(&tx, &rx, ledger);
+                step(|| drop((tx, rx)));
+            });
+        }
+    }
+}
+
 // ===== sweeps: broadcast =====
 
 /// Reads until `rx` is empty (a read that panics is tried again),

@@ -501,7 +501,7 @@ impl Woken {
 mod tests {
     use super::*;
     use crate::queue::waitlist::counting_waker::{self, Count};
-    use crate::queue::waitlist::{Grouped, Spare, Waiting, FILLED, PASSED, SENT, WAITING};
+    use crate::queue::waitlist::{Grouped, Spare, FILLED, PASSED, SENT, WAITING};
     use crate::wait::claim::{Decided, Group};
     use alloc::vec::Vec;
     use std::sync::Arc; // shim-exempt: the test wakers' counts
@@ -750,6 +750,82 @@ mod tests {
         woken.wake();
         assert_eq!(wakes.get(), 1);
         assert!(state.closing.is_empty());
+    }
+
+    /// A new reserve's entry (a future's) and the count of its wakes.
+    fn reserve_entry() -> (Waiting<u32>, Arc<Count>) {
+        entry(false)
+    }
+
+    #[test]
+    fn a_release_serves_the_waiting_senders_in_order() {
+        let mut state = bounded(2);
+        assert!(state.reserve(2), "two free slots");
+        assert!(!state.reserve(1), "none left");
+        let (reserve, reserve_wakes) = reserve_entry();
+        assert!(!state.reserve_or_list(2, &reserve));
+        let (sender, sender_wakes) = entry(false);
+        state.senders.push_sender(&sender, 7);
+        let mut woken = Wakers::new();
+        state.release(1, &mut woken);
+        assert_eq!(reserve.state(), WAITING, "one of its two slots");
+        assert!(woken.is_empty());
+        state.release(1, &mut woken);
+        assert_eq!(reserve.state(), SENT, "granted both");
+        woken.wake();
+        assert_eq!((reserve_wakes.get(), sender_wakes.get()), (1, 0));
+        assert_eq!(sender.state(), WAITING, "behind the reserve");
+        assert_eq!(state.permits, 2);
+        let mut woken = Wakers::new();
+        state.send_reserved(1, &mut woken);
+        state.release(1, &mut woken);
+        assert_eq!(sender.state(), SENT, "the released slot took its message");
+        woken.wake();
+        assert_eq!(sender_wakes.get(), 1);
+        assert_eq!(state.permits, 0);
+        let taken: Vec<u32> = core::iter::from_fn(|| state.take().map(|(msg, _)| msg)).collect();
+        assert_eq!(taken, [1, 7]);
+    }
+
+    #[test]
+    fn a_listed_reserve_takes_the_free_slots_at_once() {
+        let mut state = bounded(3);
+        assert!(state.offer(1).is_ok());
+        let (reserve, _) = reserve_entry();
+        assert!(!state.reserve_or_list(3, &reserve), "two of three free");
+        assert_eq!(state.permits, 2);
+        assert!(state.offer(2).is_err(), "no slot is left free");
+        let (msg, wake) = state.take().expect("buffered");
+        assert_eq!((msg, woken(wake)), (1, 1));
+        assert_eq!(reserve.state(), SENT);
+        assert_eq!(state.permits, 3);
+    }
+
+    #[test]
+    fn close_takes_back_the_slots_of_waiting_reserves_and_ends_with_the_last_permit() {
+        let mut state = bounded(2);
+        assert!(state.reserve(1));
+        let (reserve, _) = reserve_entry();
+        assert!(!state.reserve_or_list(2, &reserve), "granted one of two");
+        assert_eq!(state.permits, 2);
+        let (receiver, receiver_wakes) = entry(false);
+        state.receivers.push(receiver.share());
+        let (_, woken) = state.close();
+        woken.wake();
+        assert_eq!(reserve.state(), CLOSED);
+        assert_eq!(state.permits, 1, "the waiting reserve's slot came back");
+        assert!(!state.ended(), "a permit is left");
+        assert!(matches!(state.try_take(), Err(TryRecvError::Empty)));
+        let (again, again_wakes) = entry(false);
+        state.receivers.push(again.share());
+        let mut woken = Wakers::new();
+        state.send_reserved(5, &mut woken);
+        woken.wake();
+        assert_eq!(again_wakes.get(), 1);
+        assert_eq!(receiver_wakes.get(), 1);
+        assert!(state.ended());
+        assert_eq!(state.try_take().ok().map(|(msg, _)| msg), Some(5));
+        assert!(matches!(state.try_take(), Err(TryRecvError::Disconnected)));
     }
 
     #[test]
