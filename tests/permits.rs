@@ -588,3 +588,35 @@ fn a_waiting_reserve_many_takes_the_free_slots_at_once() {
     };
     assert_eq!(permits.len(), 2);
 }
+
+#[test]
+fn an_unbounded_channel_refuses_permits_past_half_of_usize_max() {
+    let (tx, rx) = mpmc::unbounded::<u8>();
+    let half = tx.try_reserve_many(usize::MAX / 2).unwrap();
+    assert_eq!(tx.try_reserve().unwrap_err(), TrySendError::Full(()));
+    assert_eq!(tx.reserve().unwrap_err(), SendError(()), "fails at once");
+    assert_eq!(
+        pollster::block_on(tx.reserve_many_async(2)).unwrap_err(),
+        SendError(())
+    );
+    assert_eq!(
+        tx.try_reserve_many(usize::MAX).unwrap_err(),
+        TrySendError::Full(())
+    );
+    tx.try_send(1).unwrap();
+    drop(half);
+    tx.try_reserve().unwrap().send(2);
+    assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1, 2]);
+}
+
+#[test]
+fn a_bounded_channel_of_usize_max_reserves_every_slot() {
+    let (tx, rx) = mpmc::bounded::<u8>(usize::MAX);
+    let most = tx.try_reserve_many(usize::MAX - 1).unwrap();
+    let last = tx.try_reserve().unwrap();
+    assert_eq!(tx.try_send(1), Err(TrySendError::Full(1)));
+    last.send(2);
+    drop(most);
+    tx.try_send(3).unwrap();
+    assert_eq!(rx.try_iter().collect::<Vec<_>>(), [2, 3]);
+}

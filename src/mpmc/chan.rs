@@ -293,7 +293,9 @@ impl<T> Chan<T> {
             if state.closed {
                 return Some(Err(()));
             }
-            state.reserve_or_list(n, &waiting).then_some(Ok(()))
+            state
+                .reserve_or_list(n, &waiting)
+                .map(|reserved| if reserved { Ok(()) } else { Err(()) })
         });
         match reserved {
             None => {

@@ -30,9 +30,12 @@
 //! # The flavors
 //!
 //! - bounded: as above, `n` at most the capacity.
-//! - unbounded: there is always room, so a reserve is granted at once
-//!   (any `n`); the permits only promise that their sends will not fail
-//!   for a close, and keep a closed channel's receivers waiting for them.
+//! - unbounded: there is always room, so a reserve is granted at once;
+//!   the permits only promise that their sends will not fail for a
+//!   close, and keep a closed channel's receivers waiting for them. At
+//!   most `usize::MAX / 2` slots may be reserved at once (the count must
+//!   not overflow): a reserve past that fails at once, `Full` from a
+//!   `try_` form, and the error of a closed channel from the others.
 //! - rendezvous: capacity 0, no slot to reserve; a reserve of `n >= 1`
 //!   fails at once, as a reserve of more than the capacity does on a
 //!   bounded channel.
@@ -168,7 +171,8 @@ impl<T> Sender<T> {
     /// Reserves `n` slots at once, blocking the thread until all `n` are
     /// free for this caller, and returns them as a [`PermitIterator`] of
     /// `n` permits. Fails at once if `n` is above the capacity (on a
-    /// rendezvous channel: any `n` above 0); `n == 0` succeeds at once
+    /// rendezvous channel: any `n` above 0; on an unbounded channel, past
+    /// `usize::MAX / 2` permits out at once); `n == 0` succeeds at once
     /// while the channel is open, full or not. Slots are granted to a
     /// waiting `reserve_many` one by one as they free up, first in line,
     /// so a large reserve is not starved by smaller ones behind it.

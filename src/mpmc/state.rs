@@ -15,6 +15,11 @@ use crate::error::TryRecvError;
 use crate::queue::until;
 use crate::queue::waitlist::{wake_all, Served, WaitList, Waiting, Wakers, CLOSED, NOTIFIED};
 
+/// The most slots that permits may hold at once on an unbounded channel
+/// (a bounded one's capacity is its own cap): a reserve past it fails at
+/// once, so the count never overflows.
+pub(crate) const MAX_PERMITS: usize = usize::MAX >> 1;
+
 /// A flavor's buffer. The only place that tells the flavors apart.
 #[derive(Debug)]
 pub(crate) enum Buffer<T> {
@@ -323,6 +328,12 @@ impl<T> State<T> {
     /// slot is free (each freed slot goes to the first of them), so a new
     /// reserve or send never passes them.
     pub(super) fn reserve(&mut self, n: usize) -> bool {
+        // A bounded buffer's permits never pass its capacity (they hold
+        // its slots); an unbounded one's are capped, see `MAX_PERMITS`.
+        let unbounded = self.buffer.capacity().is_none();
+        if unbounded && !matches!(self.permits.checked_add(n), Some(p) if p <= MAX_PERMITS) {
+            return false;
+        }
         if !self.buffer.reserve(n) {
             return false;
         }
@@ -330,14 +341,20 @@ impl<T> State<T> {
         true
     }
 
-    /// Reserves `n` slots now, or lists `entry` (new) to wait for them:
-    /// returns whether it reserved them. The channel must be open. A
+    /// Reserves `n` slots now (`Some(true)`), or lists `entry` (new) to
+    /// wait for them (`None`); an unbounded channel refuses past
+    /// `MAX_PERMITS` (`Some(false)`). The channel must be open. A
     /// listed reserve is granted at once the slots that are free (fewer
     /// than `n`), so that no slot stays free while a sender waits: each
     /// slot freed later goes to the first waiting sender.
-    pub(super) fn reserve_or_list(&mut self, n: usize, entry: &Waiting<T>) -> bool {
+    pub(super) fn reserve_or_list(&mut self, n: usize, entry: &Waiting<T>) -> Option<bool> {
         if self.reserve(n) {
-            return true;
+            return Some(true);
+        }
+        if self.buffer.capacity().is_none() {
+            // Unbounded: refused only past `MAX_PERMITS`; no wait would
+            // end sooner than permits are given back, so it fails now.
+            return Some(false);
         }
         let free = self.buffer.free();
         if free > 0 {
@@ -345,7 +362,7 @@ impl<T> State<T> {
             debug_assert!(reserved, "they are free");
         }
         self.senders.push_reserve(entry, n, free);
-        false
+        None
     }
 
     /// Permits give back `n` slots unused (dropped, or a waiting reserve
@@ -763,7 +780,7 @@ mod tests {
         assert!(state.reserve(2), "two free slots");
         assert!(!state.reserve(1), "none left");
         let (reserve, reserve_wakes) = reserve_entry();
-        assert!(!state.reserve_or_list(2, &reserve));
+        assert_eq!(state.reserve_or_list(2, &reserve), None);
         let (sender, sender_wakes) = entry(false);
         state.senders.push_sender(&sender, 7);
         let mut woken = Wakers::new();
@@ -792,7 +809,11 @@ mod tests {
         let mut state = bounded(3);
         assert!(state.offer(1).is_ok());
         let (reserve, _) = reserve_entry();
-        assert!(!state.reserve_or_list(3, &reserve), "two of three free");
+        assert_eq!(
+            state.reserve_or_list(3, &reserve),
+            None,
+            "two of three free"
+        );
         assert_eq!(state.permits, 2);
         assert!(state.offer(2).is_err(), "no slot is left free");
         let (msg, wake) = state.take().expect("buffered");
@@ -806,7 +827,11 @@ mod tests {
         let mut state = bounded(2);
         assert!(state.reserve(1));
         let (reserve, _) = reserve_entry();
-        assert!(!state.reserve_or_list(2, &reserve), "granted one of two");
+        assert_eq!(
+            state.reserve_or_list(2, &reserve),
+            None,
+            "granted one of two"
+        );
         assert_eq!(state.permits, 2);
         let (receiver, receiver_wakes) = entry(false);
         state.receivers.push(receiver.share());
