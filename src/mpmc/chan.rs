@@ -42,7 +42,16 @@
 //! - `closed` is set once: by [`Chan::close`], when the last sender goes,
 //!   or when the last receiver goes (which also drops the buffer at once).
 //!   Closing finishes every waiting sender (`CLOSED`) and notifies every
-//!   waiting receiver; receivers drain the buffer, then see the end.
+//!   waiting receiver; receivers drain the buffer, then see the end, once
+//!   no permit is left (a permit taken before the close may still send;
+//!   the last one to go notifies every waiting receiver again).
+//! - Permits (`permit.rs`) hold slots of a bounded buffer as its ring's
+//!   `limit`, so a slot is free, filled, or held, and no slot is free
+//!   while a sender waits. A waiting reserve is a sender entry without a
+//!   message: a slot freed by a receive, a permit dropped or a reserve
+//!   withdrawn goes to the first waiting sender, whose message moves in,
+//!   or which is granted it (a reserve of several keeps its place, first
+//!   in line, until it has them all).
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
