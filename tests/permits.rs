@@ -26,6 +26,7 @@ fn a_permit_holds_its_slot_until_it_sends() {
         "one slot is held"
     );
     assert_eq!(rx.len(), 1, "a permit is not a message");
+    assert!(tx.is_full() && rx.is_full(), "but it holds a slot");
     permit.send(3);
     assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1, 3]);
     tx.try_send(4).unwrap();
@@ -421,6 +422,10 @@ fn senders_blocked_behind_permits_that_hold_every_slot_wait_for_them() {
 fn force_send_evicts_nothing_when_permits_hold_every_slot() {
     let (tx, rx) = mpmc::bounded(2);
     let permits = tx.try_reserve_many(2).unwrap();
+    assert!(
+        rx.is_empty() && rx.is_full(),
+        "every slot held, none filled"
+    );
     assert_eq!(
         tx.force_send(1),
         Ok(Some(1)),

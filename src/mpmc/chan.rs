@@ -169,11 +169,9 @@ impl<T> Chan<T> {
         self.state.with(|state| state.buffer.len())
     }
 
+    /// Whether a send would find no room now (permits hold slots too).
     pub(crate) fn is_full(&self) -> bool {
-        match self.capacity {
-            Some(cap) => self.len() >= cap,
-            None => false,
-        }
+        self.capacity.is_some() && self.state.with(|state| !state.buffer.has_room())
     }
 
     pub(crate) fn is_closed(&self) -> bool {

@@ -137,8 +137,9 @@ macro_rules! inspect_methods {
             self.chan.len() == 0
         }
 
-        /// Whether the buffer is full (always for a rendezvous channel, never
-        /// for an unbounded one).
+        /// Whether the buffer is full: a send would find no room now, every
+        /// slot being filled or held by a [permit](Permit) (always for a
+        /// rendezvous channel, never for an unbounded one).
         ///
         /// # Examples
         ///
