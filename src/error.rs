@@ -130,6 +130,71 @@ pub enum RecvTimeoutError {
     Disconnected,
 }
 
+/// A [`Select::try_select`](crate::Select::try_select) found no
+/// operation that could finish now.
+///
+/// # Examples
+///
+/// ```
+/// let (_tx, rx) = tidings::unbounded::<u8>();
+/// let mut sel = tidings::Select::new();
+/// sel.recv(&rx);
+/// assert_eq!(sel.try_select().unwrap_err(), tidings::TrySelectError);
+/// ```
+#[cfg(feature = "std")]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct TrySelectError;
+
+/// A [`Select::select_timeout`](crate::Select::select_timeout) or
+/// `select_deadline` saw no operation finish in time.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let (_tx, rx) = tidings::unbounded::<u8>();
+/// let mut sel = tidings::Select::new();
+/// sel.recv(&rx);
+/// let err = sel.select_timeout(Duration::ZERO).unwrap_err();
+/// assert_eq!(err, tidings::SelectTimeoutError);
+/// ```
+#[cfg(feature = "std")]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct SelectTimeoutError;
+
+/// A [`Select::try_ready`](crate::Select::try_ready) found no operation
+/// ready now.
+///
+/// # Examples
+///
+/// ```
+/// let (_tx, rx) = tidings::unbounded::<u8>();
+/// let mut sel = tidings::Select::new();
+/// sel.recv(&rx);
+/// assert_eq!(sel.try_ready(), Err(tidings::TryReadyError));
+/// ```
+#[cfg(feature = "std")]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct TryReadyError;
+
+/// A [`Select::ready_timeout`](crate::Select::ready_timeout) or
+/// `ready_deadline` saw no operation ready in time.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let (_tx, rx) = tidings::unbounded::<u8>();
+/// let mut sel = tidings::Select::new();
+/// sel.recv(&rx);
+/// assert_eq!(sel.ready_timeout(Duration::ZERO), Err(tidings::ReadyTimeoutError));
+/// ```
+#[cfg(feature = "std")]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct ReadyTimeoutError;
+
 const SEND_DISCONNECTED: &str = "sending on a disconnected channel";
 const RECV_DISCONNECTED: &str = "receiving on an empty and disconnected channel";
 
@@ -336,6 +401,54 @@ impl<T> core::error::Error for SendTimeoutError<T> {}
 impl core::error::Error for RecvError {}
 impl core::error::Error for TryRecvError {}
 impl core::error::Error for RecvTimeoutError {}
+#[cfg(feature = "std")]
+impl core::error::Error for TrySelectError {}
+#[cfg(feature = "std")]
+impl core::error::Error for SelectTimeoutError {}
+#[cfg(feature = "std")]
+impl core::error::Error for TryReadyError {}
+#[cfg(feature = "std")]
+impl core::error::Error for ReadyTimeoutError {}
+
+#[cfg(feature = "std")]
+impl fmt::Display for TrySelectError {
+    /// ```
+    /// assert_eq!(tidings::TrySelectError.to_string(), "no operation of the select could finish now");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no operation of the select could finish now")
+    }
+}
+
+#[cfg(feature = "std")]
+impl fmt::Display for SelectTimeoutError {
+    /// ```
+    /// assert_eq!(tidings::SelectTimeoutError.to_string(), "no operation of the select finished in time");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no operation of the select finished in time")
+    }
+}
+
+#[cfg(feature = "std")]
+impl fmt::Display for TryReadyError {
+    /// ```
+    /// assert_eq!(tidings::TryReadyError.to_string(), "no operation of the select was ready");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no operation of the select was ready")
+    }
+}
+
+#[cfg(feature = "std")]
+impl fmt::Display for ReadyTimeoutError {
+    /// ```
+    /// assert_eq!(tidings::ReadyTimeoutError.to_string(), "no operation of the select was ready in time");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no operation of the select was ready in time")
+    }
+}
 
 // ---- from the queued channels' private outcomes (`queue/send.rs`) ----
 

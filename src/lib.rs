@@ -503,14 +503,23 @@ pub mod mpmc;
 #[path = "oneshot/multishot.rs"]
 pub mod multishot;
 pub mod oneshot;
+#[cfg(feature = "std")]
+mod select;
 #[cfg(feature = "alloc")]
 pub mod watch;
 
+#[cfg(feature = "std")]
+pub use error::{ReadyTimeoutError, SelectTimeoutError, TryReadyError, TrySelectError};
 pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
 #[cfg(feature = "alloc")]
 pub use mpmc::{bounded, rendezvous, unbounded, Receiver, Sender, WeakSender};
+#[doc(hidden)]
+#[cfg(feature = "std")]
+pub use select::__private;
+#[cfg(feature = "std")]
+pub use select::{ReadyFuture, Select, SelectFuture, SelectRecv, SelectSend, SelectedOperation};
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]

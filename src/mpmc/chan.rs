@@ -70,7 +70,11 @@ use crate::queue::lock::Lock;
 use crate::queue::send::Failed;
 use crate::queue::send::{AfterUnlock, Offered, Queue, Refused, SendEnd};
 use crate::queue::until::Place;
+#[cfg(feature = "std")]
+use crate::queue::waitlist::{Grouped, CLOSED, NOTIFIED};
 use crate::queue::waitlist::{Spare, WaitList, Waiting, Wakers, SENT, WAITING};
+#[cfg(feature = "std")]
+use crate::wait::claim::Group;
 
 /// A sender's wait for the close, as its future holds it.
 pub(crate) type Closing<'a, T> = crate::queue::until::Wait<'a, State<T>>;
@@ -105,6 +109,7 @@ impl<T> Chan<T> {
                 senders: WaitList::new(),
                 receivers: WaitList::new(),
                 closing: WaitList::new(),
+                pairing: WaitList::new(),
                 permits: 0,
             }),
             senders: Handles::one(),
@@ -456,7 +461,10 @@ impl<T> Chan<T> {
     /// `rendezvous.rs`). Called while a panic unwinds: a waker that panics
     /// here too aborts the process, as a second panic does.
     #[cold]
-    fn put_back(&self, msgs: impl IntoIterator<Item = T, IntoIter: DoubleEndedIterator>) {
+    pub(crate) fn put_back(
+        &self,
+        msgs: impl IntoIterator<Item = T, IntoIter: DoubleEndedIterator>,
+    ) {
         let mut woken = Wakers::new();
         self.state.with(|state| {
             for msg in msgs.into_iter().rev() {
@@ -572,16 +580,18 @@ impl<T> Chan<T> {
         // is looked at again inside it before the entry is listed.
         let waiting = Waiting::from_spare(&self.spare_receivers, handoff, cx.waker());
         let taken = self.state.with(|state| match state.take() {
-            Some(taken) => Some(Some(taken)),
-            None if state.ended() => Some(None),
-            None => {
-                state.receivers.push(waiting.share());
-                None
-            }
+            Some(taken) => Ok(Some(taken)),
+            None if state.ended() => Ok(None),
+            None => Err(state.list_receiver(waiting.share())),
         });
-        let Some(taken) = taken else {
-            *entry = Some(waiting);
-            return Poll::Pending;
+        let taken = match taken {
+            Ok(taken) => taken,
+            Err(paired) => {
+                *entry = Some(waiting);
+                // A select waiting to send on a rendezvous, told so.
+                Wake::one(paired).wake();
+                return Poll::Pending;
+            }
         };
         let got = taken.map(|(msg, wake)| self.deliver(msg, wake));
         // Not listed after all: the entry is spare again. (After the
@@ -609,21 +619,187 @@ impl<T> Chan<T> {
         }
         let handed = entry.take_owned();
         self.recycle_receiver(entry);
-        match handed {
-            // FILLED: a sender handed it the message.
-            Some(msg) => Some(msg),
-            None => {
-                let next = self.state.with(|state| {
-                    if state.has_ready() {
-                        state.notify_receiver()
-                    } else {
-                        None
-                    }
-                });
-                Wake::one(next).wake();
+        if handed.is_none() {
+            self.pass_on();
+        }
+        // FILLED: a sender handed it the message.
+        handed
+    }
+
+    /// A receive that was notified gives up without receiving: the
+    /// notification goes to the next waiting receiver if something is
+    /// still ready.
+    pub(crate) fn pass_on(&self) {
+        let next = self.state.with(|state| {
+            if state.has_ready() {
+                state.notify_receiver()
+            } else {
                 None
             }
+        });
+        Wake::one(next).wake();
+    }
+
+    // ---- select (`mpmc/select.rs`) ----
+
+    /// Lists a select's receive as entry `index` of `group`, unless a
+    /// receive would finish now (`None`: something is ready, or the end).
+    #[cfg(feature = "std")]
+    pub(crate) fn list_recv(&self, group: &Group, index: usize) -> Option<Grouped<T>> {
+        let entry = Waiting::grouped(&self.spare_receivers, false, group, index);
+        let listed = self.state.with(|state| {
+            if state.has_ready() || state.ended() {
+                return Err(());
+            }
+            Ok(state.list_receiver(entry.share()))
+        });
+        let paired = listed.ok()?;
+        Wake::one(paired).wake();
+        Some(entry)
+    }
+
+    /// Takes a select's receive entry off its list: whether a notifier
+    /// won the select's claim through it (something may be ready: try
+    /// it, or [pass it on](Self::pass_on)).
+    #[cfg(feature = "std")]
+    pub(crate) fn unlist_recv(&self, entry: Grouped<T>) -> bool {
+        if entry.state() == WAITING && self.state.with(|state| state.receivers.remove(&entry)) {
+            return false;
         }
+        entry.state() == NOTIFIED
+    }
+
+    /// Whether a receive would finish now (a message, or the end).
+    #[cfg(feature = "std")]
+    pub(crate) fn recv_ready(&self) -> bool {
+        self.state.with(|state| state.has_ready() || state.ended())
+    }
+
+    /// Lists a select's send as entry `index` of `group` (a wait for a
+    /// free slot; on a rendezvous, for a receiver to wait), unless it
+    /// would finish now (`None`: a slot is free or a receiver waits, or
+    /// the channel is closed).
+    #[cfg(feature = "std")]
+    pub(crate) fn list_send(&self, group: &Group, index: usize) -> Option<Grouped<T>> {
+        let entry = Waiting::grouped(&self.spare_senders, false, group, index);
+        let listed = self.state.with(|state| {
+            if state.closed {
+                return false;
+            }
+            if state.buffer.is_rendezvous() {
+                if state.receivers.has_live() {
+                    return false;
+                }
+                state.pairing.push(entry.share());
+                return true;
+            }
+            if state.buffer.capacity().is_none() || state.buffer.free() > 0 {
+                return false;
+            }
+            state.senders.push_reserve(&entry, 1, 0);
+            true
+        });
+        listed.then_some(entry)
+    }
+
+    /// Takes a select's send entry off its list: how it stands.
+    #[cfg(feature = "std")]
+    pub(crate) fn unlist_send(&self, entry: Grouped<T>) -> SendUnlisted {
+        if entry.state() == WAITING {
+            let removed = self.state.with(|state| {
+                if state.buffer.is_rendezvous() {
+                    state.pairing.remove(&entry)
+                } else {
+                    // (Granted nothing: a select's reserve wants one slot.)
+                    state.senders.withdraw_reserve(&entry).is_some()
+                }
+            });
+            if removed {
+                return SendUnlisted::Untouched;
+            }
+        }
+        match entry.state() {
+            // A reserve granted its slot: the caller holds it now.
+            SENT if !self.is_rendezvous() => SendUnlisted::Granted,
+            // A receiver waits now, or the channel closed: try it.
+            SENT | CLOSED => SendUnlisted::Won,
+            _ => SendUnlisted::Untouched,
+        }
+    }
+
+    /// Whether a send would find room now, a receiver waiting on a
+    /// rendezvous, or the channel closed.
+    #[cfg(feature = "std")]
+    pub(crate) fn send_ready(&self) -> bool {
+        self.state.with(|state| {
+            state.closed
+                || if state.buffer.is_rendezvous() {
+                    state.receivers.has_live()
+                } else {
+                    state.buffer.capacity().is_none() || state.buffer.free() > 0
+                }
+        })
+    }
+
+    /// A select waiting to send on a rendezvous was told a receiver
+    /// waits, and does not send: the next such select is told, if a
+    /// receiver still waits.
+    #[cfg(feature = "std")]
+    pub(crate) fn pass_on_pairing(&self) {
+        let next = self.state.with(|state| {
+            if state.receivers.has_live() {
+                state.pairing.notify_first(SENT)
+            } else {
+                None
+            }
+        });
+        Wake::one(next).wake();
+    }
+
+    /// A select's send on a rendezvous, without waiting: `Ok` if a
+    /// receiver waits (the send may go ahead, [`send_paired`]).
+    ///
+    /// [`send_paired`]: Self::send_paired
+    #[cfg(feature = "std")]
+    pub(crate) fn try_pair(&self) -> Result<(), Refused<()>> {
+        self.state.with(|state| {
+            if state.closed {
+                Err(Refused::Closed(()))
+            } else if state.receivers.has_live() {
+                Ok(())
+            } else {
+                Err(Refused::Full(()))
+            }
+        })
+    }
+
+    /// The message of a select's send on a rendezvous, chosen because a
+    /// receiver was waiting ([`try_pair`](Self::try_pair)): handed to a
+    /// blocked receiving thread, or left in the channel for the first
+    /// waiting receiver, which is told (if every receiver gave up
+    /// meanwhile, for the next to come). Back if the channel closed.
+    #[cfg(feature = "std")]
+    pub(crate) fn send_paired(&self, msg: T) -> Result<(), T> {
+        let wake = self.state.with(|state| {
+            if state.closed {
+                return Err(msg);
+            }
+            match state.receivers.hand_off(msg) {
+                Ok(receiver) => Ok(Wake::one(receiver)),
+                Err(msg) => {
+                    state.buffer.push_paired(msg);
+                    Ok(Wake::one(state.notify_receiver()))
+                }
+            }
+        })?;
+        wake.wake();
+        Ok(())
+    }
+
+    /// Whether the channel is a rendezvous.
+    #[cfg(feature = "std")]
+    pub(crate) fn is_rendezvous(&self) -> bool {
+        self.capacity == Some(0)
     }
 
     // ---- blocking ----
@@ -654,6 +830,20 @@ impl<T> Chan<T> {
             Err(()) => Err(RecvTimeoutError::Timeout),
         }
     }
+}
+
+/// How a select's send entry stood when taken off its list
+/// ([`Chan::unlist_send`]).
+#[cfg(feature = "std")]
+pub(crate) enum SendUnlisted {
+    /// Nobody touched it: the select's claim was not won through it.
+    Untouched,
+    /// The claim was won through it, and a slot granted: the caller holds
+    /// one slot (a permit's).
+    Granted,
+    /// The claim was won through it: a receiver waits now on a
+    /// rendezvous, or the channel closed. Try the send.
+    Won,
 }
 
 /// A blocking receive: its waiter entry, which accepts a hand-off (a

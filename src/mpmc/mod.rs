@@ -199,6 +199,8 @@ mod bounded;
 mod chan;
 mod permit;
 mod rendezvous;
+#[cfg(feature = "std")]
+mod select;
 mod state;
 mod unbounded;
 

@@ -7,15 +7,18 @@
 //! in `chan.rs`: this buffer only says "full" to every push, which is what
 //! sends the sender down that path.
 //!
-//! The one exception: a message that a receiver took and could not hand
+//! The exceptions: a message that a receiver took and could not hand
 //! over, because a waker it woke on the way out panicked, is put back
-//! (`Chan::put_back`) rather than lost. Here it waits, ahead of the
-//! waiting senders, for the next receive.
+//! (`Chan::put_back`) rather than lost; and a select's send, chosen
+//! because a receiver was waiting, leaves its message here for that
+//! receiver (`Chan::send_paired`). Here they wait, ahead of the waiting
+//! senders, for the next receive.
 
 use alloc::collections::VecDeque;
 
 /// A buffer of capacity 0: every push is refused. It holds only messages
-/// put back after a panic (see the module docs), usually none.
+/// put back after a panic or left by a select's send (see the module
+/// docs), usually none.
 #[derive(Debug)]
 pub(crate) struct Zero<T> {
     put_back: VecDeque<T>,
@@ -36,6 +39,13 @@ impl<T> Zero<T> {
     /// Puts back a message a receiver could not hand over.
     pub(crate) fn push_front(&mut self, msg: T) {
         self.put_back.push_front(msg);
+    }
+
+    /// Keeps the message of a select's send that a receiver was waiting
+    /// for (`Chan::send_paired`), for the next receive.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // the select (std) uses it
+    pub(crate) fn push_back(&mut self, msg: T) {
+        self.put_back.push_back(msg);
     }
 
     #[inline]

@@ -12,8 +12,11 @@ use super::bounded::Ring;
 use super::rendezvous::Zero;
 use super::unbounded::Blocks;
 use crate::error::TryRecvError;
+use crate::loom::sync::Arc;
 use crate::queue::until;
-use crate::queue::waitlist::{wake_all, Served, WaitList, Waiting, Wakers, CLOSED, NOTIFIED};
+use crate::queue::waitlist::{
+    wake_all, Entry, Served, WaitList, Waiting, Wakers, CLOSED, NOTIFIED, SENT,
+};
 
 /// The most slots that permits may hold at once on an unbounded channel
 /// (a bounded one's capacity is its own cap): a reserve past it fails at
@@ -126,6 +129,17 @@ impl<T> Buffer<T> {
         }
     }
 
+    /// A message sent by a select on a rendezvous that a receiver was
+    /// waiting for (`Chan::send_paired`): it waits here, behind any put
+    /// back, for the next receive.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // the select (std) uses it
+    pub(super) fn push_paired(&mut self, msg: T) {
+        match self {
+            Self::Rendezvous(zero) => zero.push_back(msg),
+            _ => unreachable!("only a rendezvous pairs"),
+        }
+    }
+
     pub(super) fn is_rendezvous(&self) -> bool {
         matches!(self, Self::Rendezvous(_))
     }
@@ -186,6 +200,10 @@ pub(crate) struct State<T> {
     pub(super) receivers: WaitList<T>,
     /// Senders waiting for the channel to close (`queue::until`).
     pub(super) closing: WaitList<()>,
+    /// Selects waiting to send on a rendezvous (`mpmc/select.rs`): they
+    /// have no message yet, and wait for a receiver to wait. Entries
+    /// without a message; always empty for the other flavors.
+    pub(super) pairing: WaitList<T>,
     /// Slots that permits hold (`permit.rs`), those granted to reserves
     /// still waiting for more included. Receivers see the end of a closed
     /// channel only once it is 0: a permit may still send.
@@ -197,6 +215,16 @@ impl<T> State<T> {
     #[inline]
     pub(super) fn notify_receiver(&mut self) -> Option<Waker> {
         self.receivers.notify_first(NOTIFIED)
+    }
+
+    /// Lists a waiting receiver. On a rendezvous, a select waiting to
+    /// send is told a receiver now waits (`SENT`): returns its waker.
+    pub(super) fn list_receiver(&mut self, entry: Arc<Entry<T>>) -> Option<Waker> {
+        self.receivers.push(entry);
+        if self.pairing.is_empty() {
+            return None;
+        }
+        self.pairing.notify_first(SENT)
     }
 
     /// Offers `msg` to the channel, which must be open: hands it to a
@@ -484,6 +512,7 @@ impl<T> State<T> {
         self.permits -= granted;
         self.buffer.unreserve(granted);
         self.senders.notify_all(CLOSED, &mut woken.0);
+        self.pairing.notify_all(CLOSED, &mut woken.0);
         self.receivers.notify_all(NOTIFIED, &mut woken.0);
         until::notify_all(&mut self.closing, &mut woken.0);
         (was_open, woken)
@@ -530,6 +559,7 @@ mod tests {
             senders: WaitList::new(),
             receivers: WaitList::new(),
             closing: WaitList::new(),
+            pairing: WaitList::new(),
             permits: 0,
         }
     }

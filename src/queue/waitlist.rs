@@ -372,7 +372,7 @@ impl<T> Waiting<T> {
     ///
     /// Its handle has no `recycle`: the claim is not the next wait's, so
     /// the entry is dropped when its owner lets go.
-    #[cfg_attr(not(test), allow(dead_code))] // the select builds on it
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // the select (std) uses it
     pub(crate) fn grouped(
         spare: &Spare<T>,
         accepts_handoff: bool,
@@ -629,6 +629,26 @@ impl<T> WaitList<T> {
             }
             entry = self.pop()?;
         }
+    }
+
+    /// Whether a live entry is listed: one that a pop could complete an
+    /// operation with. Entries of waits on several channels whose claim
+    /// was decided elsewhere are passed over at the front of the list
+    /// (moved to `PASSED` and let go of, as a pop would); an entry whose
+    /// claim is still open counts as live (a pop may yet find it decided
+    /// meanwhile, and go on to the next).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // the select (std) uses it
+    pub(crate) fn has_live(&mut self) -> bool {
+        while let Some(entry) = self.entries.front() {
+            match &entry.claim {
+                Some((claim, _)) if claim.is_decided() => {
+                    let entry = self.pop().expect("the front entry");
+                    entry.set(PASSED);
+                }
+                _ => return true,
+            }
+        }
+        false
     }
 
     /// Takes every entry off the list, moving each to `state`, and puts

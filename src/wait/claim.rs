@@ -87,6 +87,13 @@ impl Claim {
         self.waker.take()
     }
 
+    /// Whether the claim was decided (won, or given up), as a notifier
+    /// under its lock sees it: a decided claim stays decided.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // the select (std) uses it
+    pub(crate) fn is_decided(&self) -> bool {
+        self.state.load(Acquire) != OPEN
+    }
+
     fn decided(state: usize) -> Decided {
         match state {
             OPEN => Decided::Open,
@@ -106,11 +113,9 @@ impl core::fmt::Debug for Claim {
 
 /// The owner's handle to its claim (a select's, say), shared with its
 /// entries. Dropping it empties the claim's waker slot: see the module docs.
-// Used by the models and the unit tests; the select builds on it.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) struct Group(Arc<Claim>);
 
-#[cfg_attr(not(test), allow(dead_code))]
+#[cfg_attr(not(feature = "std"), allow(dead_code))] // the select (std) uses it
 impl Group {
     /// An open claim, registered to wake `waker`.
     pub(crate) fn new(waker: &Waker) -> Self {

@@ -1,0 +1,363 @@
+#![allow(unsafe_code)]
+//! The selection engine: one wait on several operations, written once for
+//! the blocking forms, the futures and the macros.
+//!
+//! Each operation of a select (a receive from one channel, a send on
+//! another) is an [`Operation`]: it can try to finish now, list itself in
+//! its channel's wait list as one entry of a [`Group`], and be taken off
+//! again. A select first tries every operation in its order (shuffled for
+//! a fair select, as added for a biased one); if none finishes, it lists
+//! one entry per operation, all sharing one claim, and sleeps. The first
+//! channel that can finish an operation wins the claim through that
+//! operation's entry (`wait/claim.rs`) and wakes the select; every other
+//! channel finds the claim decided and passes the select over.
+//!
+//! # Protocol
+//!
+//! A [`Waiter`] is `Idle` (nothing listed) or `Listed` (a `Group`, and how
+//! many operations, in order, have an entry listed). Only its owner (the
+//! blocking call, the future) moves it:
+//!
+//! - `Idle` → `Listed`: every operation lists its entry, in order. An
+//!   operation that would finish now lists nothing and stops the listing:
+//!   the owner gives the claim up at once and takes back what it listed.
+//! - `Listed` → `Idle`: the claim was decided (a channel won it, woke the
+//!   owner; or the owner gave up at a deadline, or is dropped). The owner
+//!   takes every entry off its list ([`Operation::unregister`]) *before*
+//!   anything else, then, if a channel won through operation `i`:
+//!   - a select tries `i` first (the channel may have completed it
+//!     already: a slot granted to a send); if it was taken from under it
+//!     (another receiver took the message), it tries them all again and
+//!     lists again;
+//!   - a `ready` returns `i` (a slot granted to it goes back);
+//!   - an owner that gives up passes what it was told on (a receive's
+//!     notification to the next receiver, a slot to the next sender), so
+//!     that no waiter sleeps beside something ready.
+//!
+//! The group's waker is dropped (user code) only after every entry is off
+//! its list. A panic there, or in a waker that an operation wakes, leaves
+//! nothing listed: what an operation holds (a message taken, a slot) is
+//! undone by its own `Drop`.
+
+use core::task::{Context, Poll};
+
+use crate::wait::claim::{Decided, Group};
+
+/// How a select's operation stood when its entry was taken off its list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unlisted {
+    /// Nobody touched it (not listed, taken off untouched, or passed over).
+    Untouched,
+    /// A channel won the claim through it: try it.
+    Won,
+    /// A channel won the claim through it and completed it: its outcome
+    /// is kept (a slot granted to a send).
+    Done,
+}
+
+/// The kinds of operation, told apart when a selected one is completed
+/// with a handle ([`Operation::handle`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    MpmcRecv,
+    MpmcSend,
+}
+
+/// Where an operation lists its entry: the select's group, and its index
+/// there.
+#[derive(Debug)]
+pub struct Listing<'g> {
+    pub(crate) group: &'g Group,
+    pub(crate) index: usize,
+}
+
+/// One operation of a select. See the module docs. (Public only for the
+/// macros' expansion: the crate's handles implement it, nothing else.)
+pub trait Operation {
+    /// Tries to finish now, keeping the outcome (a message or the end; a
+    /// slot or the end). `true`: finished.
+    fn try_select(&mut self) -> bool;
+
+    /// Whether it would finish now (for `ready`; nothing taken).
+    fn is_ready(&mut self) -> bool;
+
+    /// Lists it in its channel as one entry of the select's group.
+    /// `false`: it would finish now, and nothing was listed.
+    fn register(&mut self, at: Listing<'_>) -> bool;
+
+    /// Takes its entry off its list, if it has one listed.
+    fn unregister(&mut self) -> Unlisted;
+
+    /// Undoes an outcome kept and not taken: a message goes back to the
+    /// front of its channel, a slot to the next waiting sender.
+    fn clear(&mut self);
+
+    /// A channel won the claim through it, and the select does not use
+    /// it: passes the wake on to the next waiter of that channel.
+    fn pass_on(&mut self);
+
+    /// The handle it works on, and its kind.
+    fn handle(&self) -> (*const (), Kind);
+
+    /// Where its outcome is kept: an `Option` of the output of its kind
+    /// (see `select/mod.rs`), read once a handle of that kind at that
+    /// address has been checked.
+    fn outcome(&mut self) -> *mut ();
+
+    /// The same operation, on the same handle, with nothing kept.
+    fn fresh(&self) -> Self
+    where
+        Self: Sized;
+}
+
+/// The operations of one select: indexed, some perhaps removed.
+pub(crate) trait Ops {
+    /// The operation at `index` (`None`: removed).
+    fn op(&mut self, index: usize) -> Option<&mut dyn Operation>;
+}
+
+impl<'a> Ops for [&'a mut (dyn Operation + 'a)] {
+    fn op(&mut self, index: usize) -> Option<&mut dyn Operation> {
+        Some(&mut *self[index])
+    }
+}
+
+/// What a select waits for: an operation to finish, or to be ready.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Select,
+    Ready,
+}
+
+/// One select's wait (see the module docs): `Idle` while `group` is
+/// `None`.
+#[derive(Debug, Default)]
+pub(crate) struct Waiter {
+    group: Option<Group>,
+    /// How many operations of the order have an entry listed.
+    listed: usize,
+}
+
+/// One select: its operations, the order it tries them in, and what it
+/// waits for.
+pub(crate) struct Selection<'s, O: ?Sized> {
+    pub(crate) ops: &'s mut O,
+    pub(crate) order: &'s [usize],
+    pub(crate) mode: Mode,
+}
+
+impl<O: Ops + ?Sized> Selection<'_, O> {
+    /// Tries every operation once, in order: the first that finishes (or,
+    /// for `ready`, would).
+    pub(crate) fn try_once(&mut self) -> Option<usize> {
+        for &index in self.order {
+            let Some(op) = self.ops.op(index) else {
+                continue;
+            };
+            let done = match self.mode {
+                Mode::Select => op.try_select(),
+                Mode::Ready => op.is_ready(),
+            };
+            if done {
+                return Some(index);
+            }
+        }
+        None
+    }
+
+    /// One poll of the wait: `Ready(i)` once operation `i` finished (or is
+    /// ready); else its entries are listed and `cx` is woken when a
+    /// channel wins the claim. `tried`: [`try_once`](Self::try_once) has
+    /// just found nothing, so the poll may go straight to listing.
+    pub(crate) fn poll(
+        &mut self,
+        waiter: &mut Waiter,
+        cx: &mut Context<'_>,
+        mut tried: bool,
+    ) -> Poll<usize> {
+        if let Some(group) = &waiter.group {
+            let decided = group.reregister(cx.waker());
+            if decided == Decided::Open {
+                return Poll::Pending;
+            }
+            if let Some(index) = self.unlist(waiter, decided, true) {
+                return Poll::Ready(index);
+            }
+            // Taken from under it: try them all again.
+            tried = false;
+        }
+        loop {
+            if !tried {
+                if let Some(index) = self.try_once() {
+                    return Poll::Ready(index);
+                }
+            }
+            tried = false;
+            // The waker is cloned (user code) before anything is listed.
+            let group = Group::new(cx.waker());
+            let mut all = true;
+            for (at, &index) in self.order.iter().enumerate() {
+                let Some(op) = self.ops.op(index) else {
+                    continue;
+                };
+                if !op.register(Listing {
+                    group: &group,
+                    index,
+                }) {
+                    all = false;
+                    break;
+                }
+                waiter.listed = at + 1;
+            }
+            let group = waiter.group.insert(group);
+            if all {
+                return Poll::Pending;
+            }
+            // One would finish now: give the claim up (a channel may have
+            // won it meanwhile), take back what was listed, and try again.
+            let decided = group.give_up();
+            if let Some(index) = self.unlist(waiter, decided, true) {
+                return Poll::Ready(index);
+            }
+        }
+    }
+
+    /// The deadline passed: gives the claim up. `Some(i)` if a channel won
+    /// it first and operation `i` finished (or is ready) after all.
+    pub(crate) fn cancel(&mut self, waiter: &mut Waiter) -> Option<usize> {
+        let decided = waiter.group.as_ref()?.give_up();
+        self.unlist(waiter, decided, true)
+    }
+
+    /// The wait is dropped (a future) or unwinding (a blocking call):
+    /// gives the claim up and leaves nothing behind.
+    pub(crate) fn abandon(&mut self, waiter: &mut Waiter) {
+        if let Some(group) = &waiter.group {
+            let decided = group.give_up();
+            let _ = self.unlist(waiter, decided, false);
+        }
+    }
+
+    /// `Listed` → `Idle` once the claim is `decided` (see the module
+    /// docs): every entry off its list, the group dropped, then the
+    /// operation a channel won through, tried if `take` (else what it was
+    /// told is passed on). `Some(i)`: operation `i` finished (or is ready).
+    fn unlist(&mut self, waiter: &mut Waiter, decided: Decided, take: bool) -> Option<usize> {
+        let group = waiter.group.take()?;
+        let listed = core::mem::take(&mut waiter.listed);
+        let won = match decided {
+            Decided::Won(index) => Some(index),
+            Decided::Open | Decided::GaveUp => None,
+        };
+        let mut done = false;
+        for &index in &self.order[..listed] {
+            let Some(op) = self.ops.op(index) else {
+                continue;
+            };
+            match op.unregister() {
+                Unlisted::Untouched => {}
+                Unlisted::Won => debug_assert_eq!(won, Some(index), "only the winner"),
+                Unlisted::Done => {
+                    debug_assert_eq!(won, Some(index), "only the winner");
+                    done = true;
+                }
+            }
+        }
+        // The select's waker (user code), now that nothing is listed.
+        drop(group);
+        let index = won?;
+        let op = self
+            .ops
+            .op(index)
+            .expect("an operation is not removed while it waits");
+        if !take {
+            if done {
+                op.clear();
+            } else {
+                op.pass_on();
+            }
+            return None;
+        }
+        match self.mode {
+            Mode::Ready => {
+                if done {
+                    op.clear();
+                }
+                Some(index)
+            }
+            Mode::Select => (done || op.try_select()).then_some(index),
+        }
+    }
+}
+
+/// Fills `order` with `0..order.len()`, shuffled unless `biased` (a fair
+/// select tries its operations in a random order each time, so that every
+/// ready operation is as likely to be chosen).
+pub(crate) fn arrange(order: &mut [usize], biased: bool) {
+    for (at, index) in order.iter_mut().enumerate() {
+        *index = at;
+    }
+    if !biased {
+        shuffle(order);
+    }
+}
+
+/// A Fisher-Yates shuffle with a per-thread xorshift generator, seeded
+/// from std's random hasher keys. (Under loom: a fixed seed, so that a
+/// model explores the same choices in every run.)
+fn shuffle(order: &mut [usize]) {
+    use core::cell::Cell;
+    crate::loom::thread_local! {
+        static STATE: Cell<u64> = Cell::new(seed());
+    }
+    if order.len() < 2 {
+        return;
+    }
+    STATE.with(|state| {
+        let mut x = state.get();
+        for at in (1..order.len()).rev() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // (`at + 1` is small: the modulo bias is negligible.)
+            let pick = (x % (at as u64 + 1)) as usize;
+            order.swap(at, pick);
+        }
+        state.set(x);
+    });
+}
+
+/// A nonzero seed for a thread's generator.
+fn seed() -> u64 {
+    #[cfg(not(tidings_loom))]
+    {
+        use core::hash::{BuildHasher, Hasher};
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_usize(0x5e1ec7);
+        hasher.finish() | 1
+    }
+    #[cfg(tidings_loom)]
+    {
+        0x9e37_79b9_7f4a_7c15
+    }
+}
+
+/// A value reached only through `&mut` or by value, never through `&`:
+/// so it may be `Sync` whatever `T` is (as std's unstable `Exclusive`).
+/// A select's operations keep their outcome (a message) in one, so that a
+/// [`Select`](crate::Select) holding them is `Sync` for every `T: Send`.
+#[derive(Debug, Default)]
+pub struct Exclusive<T>(T);
+
+// SAFETY: a `&Exclusive<T>` gives no access to the `T` (every accessor takes `&mut self` or `self`), so sharing one between threads shares nothing; moving it (`Send`) is left to `T`'s own `Send`.
+unsafe impl<T: Send> Sync for Exclusive<T> {}
+
+impl<T> Exclusive<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        Self(value)
+    }
+
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
