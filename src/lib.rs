@@ -513,6 +513,8 @@ pub use error::{ReadyTimeoutError, SelectTimeoutError, TryReadyError, TrySelectE
 pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
+#[cfg(feature = "std")]
+pub use mpmc::{after, at, never, tick};
 #[cfg(feature = "alloc")]
 pub use mpmc::{bounded, rendezvous, unbounded, Receiver, Sender, WeakSender};
 #[doc(hidden)]

@@ -94,12 +94,20 @@ pub(crate) struct Chan<T> {
     spare_receivers: Spare<T>,
     /// The spare entry of senders waiting for the close.
     spare_closing: Spare<()>,
+    /// Whether the buffer is a timer's (`timer.rs`): a waiting receive
+    /// also waits for the instant its message falls due.
+    #[cfg(feature = "std")]
+    timer: bool,
 }
 
 impl<T> Chan<T> {
     /// A channel with one sender and one receiver.
     pub(crate) fn new(buffer: Buffer<T>) -> Self {
+        #[cfg(feature = "std")]
+        let timer = matches!(buffer, Buffer::Timer(_));
         Self {
+            #[cfg(feature = "std")]
+            timer,
             capacity: buffer.capacity(),
             #[cfg(feature = "std")]
             batches: crate::wait::block::batches(buffer.capacity()),
@@ -112,6 +120,14 @@ impl<T> Chan<T> {
                 pairing: WaitList::new(),
                 permits: 0,
             }),
+            // (A timer has no sender.)
+            #[cfg(feature = "std")]
+            senders: if timer {
+                Handles::none()
+            } else {
+                Handles::one()
+            },
+            #[cfg(not(feature = "std"))]
             senders: Handles::one(),
             receivers: Handles::one(),
             spare_senders: Spare::new(),
@@ -176,7 +192,45 @@ impl<T> Chan<T> {
 
     /// Whether a send would find no room now (permits hold slots too).
     pub(crate) fn is_full(&self) -> bool {
+        #[cfg(feature = "std")]
+        if self.timer {
+            // As crossbeam's: full while its message is due (`never`,
+            // of capacity 0, always).
+            return self.len() >= self.capacity.unwrap_or(0);
+        }
         self.capacity.is_some() && self.state.with(|state| !state.buffer.has_room())
+    }
+
+    /// When a timer's next message falls due (`None`: not a timer, or
+    /// none will).
+    #[cfg(feature = "std")]
+    #[inline]
+    pub(crate) fn due(&self) -> Option<Instant> {
+        if !self.timer {
+            return None;
+        }
+        self.state.with(|state| state.buffer.due())
+    }
+
+    /// Whether this is a channel of `never()`.
+    #[cfg(feature = "std")]
+    pub(crate) fn is_never(&self) -> bool {
+        self.timer && self.capacity == Some(0)
+    }
+
+    /// A future waiting on a timer channel is woken when its message falls
+    /// due (by the timer thread: nobody sends on a timer). Blocking waits
+    /// park until then instead (`Op::due`), and need no thread.
+    #[inline]
+    fn wake_when_due(&self, cx: &Context<'_>, handoff: bool) {
+        #[cfg(feature = "std")]
+        if self.timer && !handoff {
+            if let Some(due) = self.due() {
+                crate::wait::timer::wake_at(due, cx.waker());
+            }
+        }
+        #[cfg(not(feature = "std"))]
+        let _ = (cx, handoff);
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -556,6 +610,7 @@ impl<T> Chan<T> {
                 if !ready {
                     state = waiting.state();
                     if state == WAITING {
+                        self.wake_when_due(cx, handoff);
                         return Poll::Pending;
                     }
                 }
@@ -590,6 +645,7 @@ impl<T> Chan<T> {
                 *entry = Some(waiting);
                 // A select waiting to send on a rendezvous, told so.
                 Wake::one(paired).wake();
+                self.wake_when_due(cx, handoff);
                 return Poll::Pending;
             }
         };
@@ -889,6 +945,10 @@ impl<T> crate::wait::block::Op for BlockingRecv<'_, T> {
 
     fn snoozes(&self) -> bool {
         self.chan.batches
+    }
+
+    fn due(&mut self) -> Option<Instant> {
+        self.chan.due()
     }
 }
 

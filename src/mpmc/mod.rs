@@ -202,6 +202,8 @@ mod rendezvous;
 #[cfg(feature = "std")]
 mod select;
 mod state;
+#[cfg(feature = "std")]
+mod timer;
 mod unbounded;
 
 use crate::queue::recv::RecvOp;
@@ -275,6 +277,117 @@ pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
 /// ```
 pub fn rendezvous<T>() -> (Sender<T>, Receiver<T>) {
     new(Buffer::Rendezvous(rendezvous::Zero::new()))
+}
+
+/// A receiver that gets one message, the instant `duration` from now,
+/// once that instant has passed: crossbeam-channel's `after`. Receive it
+/// on its own (`recv`, `recv_timeout`, `recv_async`) or in a select; a
+/// blocking wait parks until the instant, a future is woken then by the
+/// crate's timer thread (started on first use).
+///
+/// The message is the instant it was due, not the time it was received.
+/// The channel then stays empty, and never disconnects. Its capacity is
+/// `Some(1)`; `is_full()` while the message is due. A `duration` too large
+/// to represent gives [`never`](fn@never).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// let start = Instant::now();
+/// let timeout = tidings::after(Duration::from_millis(10));
+/// let (_tx, rx) = tidings::unbounded::<u8>();
+/// let got = tidings::select! {
+///     recv(rx) -> msg => msg.ok(),
+///     recv(timeout) -> at => {
+///         assert!(at.unwrap() >= start + Duration::from_millis(10));
+///         None
+///     }
+/// };
+/// assert_eq!(got, None);
+/// assert_eq!(timeout.capacity(), Some(1));
+/// assert!(timeout.try_recv().is_err(), "delivered once");
+/// ```
+#[cfg(feature = "std")]
+pub fn after(duration: Duration) -> Receiver<Instant> {
+    match Instant::now().checked_add(duration) {
+        Some(when) => at(when),
+        None => never(),
+    }
+}
+
+/// A receiver that gets one message, `when`, once that instant has
+/// passed: [`after`] with an instant instead of a duration.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Instant;
+///
+/// let now = Instant::now();
+/// let rx = tidings::at(now);
+/// assert_eq!(rx.recv(), Ok(now));
+/// ```
+#[cfg(feature = "std")]
+pub fn at(when: Instant) -> Receiver<Instant> {
+    timer(timer::Timer::once(when))
+}
+
+/// A receiver that gets a message every `duration`: crossbeam-channel's
+/// `tick`. The first is due `duration` from now; each receive schedules
+/// the next `duration` after the time it was received, so a tick missed
+/// is not delivered later as a burst. The message is the instant it was
+/// due. Its capacity is `Some(1)`; a `duration` too large to represent
+/// gives [`never`](fn@never).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let ticker = tidings::tick(Duration::from_millis(5));
+/// let first = ticker.recv().unwrap();
+/// let second = ticker.recv().unwrap();
+/// assert!(second >= first + Duration::from_millis(5));
+/// ```
+#[cfg(feature = "std")]
+pub fn tick(duration: Duration) -> Receiver<Instant> {
+    match Instant::now().checked_add(duration) {
+        Some(first) => timer(timer::Timer::every(first, duration)),
+        None => never(),
+    }
+}
+
+/// A receiver that never gets a message and never disconnects:
+/// crossbeam-channel's `never`, for an optional operation in a select.
+/// Its capacity is `Some(0)`, it is always full, and all `never()`
+/// receivers are the [same channel](Receiver::same_channel).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let maybe: Option<tidings::Receiver<u8>> = None;
+/// let got = tidings::select! {
+///     recv(maybe.as_ref().unwrap_or(&tidings::never())) -> msg => msg.ok(),
+///     default(Duration::from_millis(1)) => None,
+/// };
+/// assert_eq!(got, None);
+/// assert!(tidings::never::<u8>().same_channel(&tidings::never()));
+/// ```
+#[cfg(feature = "std")]
+pub fn never<T>() -> Receiver<T> {
+    timer(timer::Timer::never())
+}
+
+/// A timer's receiver: a channel without a sender.
+#[cfg(feature = "std")]
+fn timer<T>(timer: timer::Timer<T>) -> Receiver<T> {
+    Receiver {
+        chan: Arc::new(Chan::new(Buffer::Timer(timer))),
+    }
 }
 
 fn new<T>(buffer: Buffer<T>) -> (Sender<T>, Receiver<T>) {
@@ -863,6 +976,11 @@ impl<T> Receiver<T> {
     /// assert!(rx.same_channel(&rx.clone()));
     /// ```
     pub fn same_channel(&self, other: &Receiver<T>) -> bool {
+        #[cfg(feature = "std")]
+        if self.chan.is_never() && other.chan.is_never() {
+            // As crossbeam's: every `never()` is the same channel.
+            return true;
+        }
         Arc::ptr_eq(&self.chan, &other.chan)
     }
 }

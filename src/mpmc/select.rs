@@ -93,6 +93,10 @@ impl<T> Operation for Receiving<'_, T> {
         self.chan().pass_on();
     }
 
+    fn due(&mut self) -> Option<std::time::Instant> {
+        self.chan().due()
+    }
+
     fn handle(&self) -> (*const (), Kind) {
         (core::ptr::from_ref(self.rx).cast(), Kind::MpmcRecv)
     }

@@ -10,6 +10,8 @@ use core::task::Waker;
 
 use super::bounded::Ring;
 use super::rendezvous::Zero;
+#[cfg(feature = "std")]
+use super::timer::Timer;
 use super::unbounded::Blocks;
 use crate::error::TryRecvError;
 use crate::loom::sync::Arc;
@@ -29,6 +31,9 @@ pub(crate) enum Buffer<T> {
     Bounded(Ring<T>),
     Unbounded(Blocks<T>),
     Rendezvous(Zero<T>),
+    /// `after`, `at`, `tick`, `never` (`timer.rs`).
+    #[cfg(feature = "std")]
+    Timer(Timer<T>),
 }
 
 /// Messages moved out of a buffer, to be dropped after unlocking.
@@ -48,6 +53,8 @@ impl<T> Buffer<T> {
                 Ok(())
             }
             Self::Rendezvous(zero) => zero.push(msg),
+            #[cfg(feature = "std")]
+            Self::Timer(_) => Err(msg),
         }
     }
 
@@ -57,6 +64,8 @@ impl<T> Buffer<T> {
             Self::Bounded(ring) => ring.pop(),
             Self::Unbounded(blocks) => blocks.pop(),
             Self::Rendezvous(zero) => zero.pop(),
+            #[cfg(feature = "std")]
+            Self::Timer(timer) => timer.pop(),
         }
     }
 
@@ -66,6 +75,8 @@ impl<T> Buffer<T> {
             Self::Bounded(ring) => ring.push_front(msg),
             Self::Unbounded(blocks) => blocks.push_front(msg),
             Self::Rendezvous(zero) => zero.push_front(msg),
+            #[cfg(feature = "std")]
+            Self::Timer(timer) => timer.push_front(msg),
         }
     }
 
@@ -74,6 +85,8 @@ impl<T> Buffer<T> {
             Self::Bounded(ring) => ring.len(),
             Self::Unbounded(blocks) => blocks.len(),
             Self::Rendezvous(zero) => zero.len(),
+            #[cfg(feature = "std")]
+            Self::Timer(timer) => timer.len(),
         }
     }
 
@@ -82,6 +95,8 @@ impl<T> Buffer<T> {
             Self::Bounded(ring) => Some(ring.capacity()),
             Self::Unbounded(_) => None,
             Self::Rendezvous(_) => Some(0),
+            #[cfg(feature = "std")]
+            Self::Timer(timer) => Some(timer.capacity()),
         }
     }
 
@@ -91,6 +106,8 @@ impl<T> Buffer<T> {
             Self::Bounded(ring) => ring.has_room(),
             Self::Unbounded(_) => true,
             Self::Rendezvous(_) => false,
+            #[cfg(feature = "std")]
+            Self::Timer(_) => false,
         }
     }
 
@@ -101,6 +118,8 @@ impl<T> Buffer<T> {
             Self::Bounded(ring) => ring.reserve(n),
             Self::Unbounded(_) => true,
             Self::Rendezvous(_) => false,
+            #[cfg(feature = "std")]
+            Self::Timer(_) => false,
         }
     }
 
@@ -110,6 +129,8 @@ impl<T> Buffer<T> {
         match self {
             Self::Bounded(ring) => ring.free(),
             Self::Unbounded(_) | Self::Rendezvous(_) => 0,
+            #[cfg(feature = "std")]
+            Self::Timer(_) => 0,
         }
     }
 
@@ -126,6 +147,8 @@ impl<T> Buffer<T> {
             Self::Bounded(ring) => ring.push_reserved(msg),
             Self::Unbounded(blocks) => blocks.push(msg),
             Self::Rendezvous(_) => unreachable!("a rendezvous has no slot to reserve"),
+            #[cfg(feature = "std")]
+            Self::Timer(_) => unreachable!("a timer has no slot to reserve"),
         }
     }
 
@@ -140,6 +163,16 @@ impl<T> Buffer<T> {
         }
     }
 
+    /// When a timer's next message falls due (`None`: not a timer, or
+    /// none will).
+    #[cfg(feature = "std")]
+    pub(super) fn due(&self) -> Option<std::time::Instant> {
+        match self {
+            Self::Timer(timer) => timer.due(),
+            _ => None,
+        }
+    }
+
     pub(super) fn is_rendezvous(&self) -> bool {
         matches!(self, Self::Rendezvous(_))
     }
@@ -149,6 +182,8 @@ impl<T> Buffer<T> {
             Self::Bounded(ring) => Taken::Ring(ring.take_all()),
             Self::Unbounded(blocks) => Taken::Blocks(blocks.take_all()),
             Self::Rendezvous(zero) => Taken::Ring(zero.take_all()),
+            #[cfg(feature = "std")]
+            Self::Timer(timer) => Taken::Ring(timer.take_all()),
         }
     }
 }
@@ -261,6 +296,9 @@ impl<T> State<T> {
             Buffer::Bounded(ring) => (Some(ring.replace_oldest(msg)), Wake::NONE),
             // Nothing to evict: `msg` is what does not fit.
             Buffer::Rendezvous(_) => (Some(msg), Wake::NONE),
+            // (No sender: never called.)
+            #[cfg(feature = "std")]
+            Buffer::Timer(_) => (Some(msg), Wake::NONE),
             Buffer::Unbounded(_) => unreachable!("an unbounded buffer takes every offer"),
         }
     }

@@ -40,6 +40,7 @@
 //! undone by its own `Drop`.
 
 use core::task::{Context, Poll};
+use std::time::Instant;
 
 use crate::wait::claim::{Decided, Group};
 
@@ -104,6 +105,12 @@ pub trait Operation {
     /// address has been checked.
     fn outcome(&mut self) -> *mut ();
 
+    /// When it may finish without anyone waking the select: a timer's
+    /// message falls due then.
+    fn due(&mut self) -> Option<Instant> {
+        None
+    }
+
     /// The same operation, on the same handle, with nothing kept.
     fn fresh(&self) -> Self
     where
@@ -144,6 +151,9 @@ pub(crate) struct Selection<'s, O: ?Sized> {
     pub(crate) ops: &'s mut O,
     pub(crate) order: &'s [usize],
     pub(crate) mode: Mode,
+    /// Whether a blocked thread waits (it parks until a timer falls due
+    /// itself), or a future (the timer thread wakes it then).
+    pub(crate) blocking: bool,
 }
 
 impl<O: Ops + ?Sized> Selection<'_, O> {
@@ -176,9 +186,17 @@ impl<O: Ops + ?Sized> Selection<'_, O> {
         mut tried: bool,
     ) -> Poll<usize> {
         if let Some(group) = &waiter.group {
-            let decided = group.reregister(cx.waker());
+            let mut decided = group.reregister(cx.waker());
             if decided == Decided::Open {
-                return Poll::Pending;
+                match self.due(waiter) {
+                    // A timer is due (nobody wins the claim for it): give
+                    // up the claim and try them all.
+                    Some(due) if Instant::now() >= due => decided = group.give_up(),
+                    due => {
+                        self.wake_when_due(due, cx);
+                        return Poll::Pending;
+                    }
+                }
             }
             if let Some(index) = self.unlist(waiter, decided, true) {
                 return Poll::Ready(index);
@@ -211,6 +229,8 @@ impl<O: Ops + ?Sized> Selection<'_, O> {
             }
             let group = waiter.group.insert(group);
             if all {
+                let due = self.due(waiter);
+                self.wake_when_due(due, cx);
                 return Poll::Pending;
             }
             // One would finish now: give the claim up (a channel may have
@@ -219,6 +239,26 @@ impl<O: Ops + ?Sized> Selection<'_, O> {
             if let Some(index) = self.unlist(waiter, decided, true) {
                 return Poll::Ready(index);
             }
+        }
+    }
+
+    /// The earliest instant at which a listed operation falls due (a
+    /// timer's), if any.
+    pub(crate) fn due(&mut self, waiter: &Waiter) -> Option<Instant> {
+        let mut earliest: Option<Instant> = None;
+        for &index in &self.order[..waiter.listed] {
+            if let Some(due) = self.ops.op(index).and_then(|op| op.due()) {
+                earliest = Some(earliest.map_or(due, |earliest| earliest.min(due)));
+            }
+        }
+        earliest
+    }
+
+    /// A future waiting on a timer is woken when it falls due, by the
+    /// timer thread (a blocked thread parks until then itself).
+    fn wake_when_due(&self, due: Option<Instant>, cx: &Context<'_>) {
+        if let (Some(due), false) = (due, self.blocking) {
+            crate::wait::timer::wake_at(due, cx.waker());
         }
     }
 

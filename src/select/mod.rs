@@ -399,6 +399,7 @@ impl<'a> Select<'a> {
             ops: &mut self.ops[..],
             order: &self.order,
             mode,
+            blocking: true,
         }
     }
 
@@ -734,6 +735,10 @@ impl<O: Ops + ?Sized> crate::wait::block::Op for Blocking<'_, O> {
     fn abandon(&mut self) {
         self.selection.abandon(&mut self.waiter);
     }
+
+    fn due(&mut self) -> Option<Instant> {
+        self.selection.due(&self.waiter)
+    }
 }
 
 /// An operation a select chose: complete it with the handle it was added
@@ -926,6 +931,7 @@ fn ready(
         ops: &mut select.ops[..],
         order: &select.order,
         mode,
+        blocking: false,
     };
     selection.poll(waiter, cx, false)
 }
@@ -936,6 +942,7 @@ fn abandon(select: &mut Select<'_>, waiter: &mut Waiter, mode: Mode) {
         ops: &mut select.ops[..],
         order: &select.order,
         mode,
+        blocking: false,
     };
     selection.abandon(waiter);
 }
@@ -1045,6 +1052,7 @@ pub mod __private {
             ops: &mut ops[..],
             order: &order,
             mode: Mode::Select,
+            blocking: true,
         };
         if let Some(index) = selection.try_once() {
             return Some(index);

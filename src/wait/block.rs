@@ -198,6 +198,13 @@ pub(crate) trait Op {
     fn snoozes(&self) -> bool {
         false
     }
+
+    /// When the op may finish without anyone waking it: a timer's message
+    /// falls due then (`mpmc/timer.rs`). The thread parks until then at
+    /// most, and polls again.
+    fn due(&mut self) -> Option<Instant> {
+        None
+    }
 }
 
 /// Runs `op`, which its caller has just tried without waiting, until it
@@ -248,12 +255,12 @@ pub(crate) fn run<O: Op>(op: &mut O, deadline: Option<Instant>) -> Result<O::Out
         WATCH_STEPS
     };
     let mut waiting = Abandon(Some(op));
-    let waited = wait_after_try(deadline, watch_steps, &mut spinning, |cx, tried| {
-        waiting
-            .0
-            .as_mut()
-            .expect("armed while waiting")
-            .poll(cx, tried)
+    let due = core::cell::Cell::new(None);
+    let waited = wait_after_try(deadline, &due, watch_steps, &mut spinning, |cx, tried| {
+        let op = waiting.0.as_mut().expect("armed while waiting");
+        let polled = op.poll(cx, tried);
+        due.set(op.due());
+        polled
     });
     let op = waiting.0.take().expect("armed while waiting");
     match waited {
@@ -380,6 +387,7 @@ pub(crate) fn deadline_after(timeout: Duration) -> Option<Instant> {
 /// left behind. A `deadline` of `None` waits forever.
 fn wait_until<R>(
     deadline: Option<Instant>,
+    due: &core::cell::Cell<Option<Instant>>,
     watch_steps: u32,
     spinning: &mut Spinning,
     mut poll: impl FnMut(&mut Context<'_>) -> Poll<R>,
@@ -401,6 +409,18 @@ fn wait_until<R>(
                 }
             }
             spinning.leave();
+            if let Some(due) = due.get() {
+                // Something falls due without a wake: park until then at
+                // most, and poll again (before looking at the deadline).
+                let now = Instant::now();
+                if now >= due {
+                    continue 'poll;
+                }
+                if deadline.map_or(true, |deadline| due < deadline) {
+                    thread::park_timeout(due - now);
+                    continue 'poll;
+                }
+            }
             match deadline {
                 None => thread::park(),
                 Some(deadline) => {
@@ -423,12 +443,13 @@ fn wait_until<R>(
 /// before it lists the waiter), which saves a lock round trip per wait.
 fn wait_after_try<R>(
     deadline: Option<Instant>,
+    due: &core::cell::Cell<Option<Instant>>,
     watch_steps: u32,
     spinning: &mut Spinning,
     mut poll: impl FnMut(&mut Context<'_>, bool) -> Poll<R>,
 ) -> Option<R> {
     let mut tried = true;
-    wait_until(deadline, watch_steps, spinning, |cx| {
+    wait_until(deadline, due, watch_steps, spinning, |cx| {
         poll(cx, core::mem::replace(&mut tried, false))
     })
 }

@@ -12,4 +12,6 @@
 pub(crate) mod block;
 #[cfg(feature = "alloc")]
 pub(crate) mod claim;
+#[cfg(feature = "std")]
+pub(crate) mod timer;
 pub(crate) mod waker_slot;

@@ -1,0 +1,168 @@
+//! Quick checks of the select and the timers, threads and tasks.
+use std::thread;
+use std::time::Duration;
+use tidings::{select, Select};
+
+#[test]
+fn smoke_threads() {
+    for flavor in 0..3 {
+        let (tx1, rx1) = match flavor {
+            0 => tidings::bounded(1),
+            1 => tidings::unbounded(),
+            _ => tidings::rendezvous(),
+        };
+        let (tx2, rx2) = match flavor {
+            0 => tidings::bounded(1),
+            1 => tidings::unbounded(),
+            _ => tidings::rendezvous(),
+        };
+        let h = thread::spawn(move || {
+            for i in 0..1000u32 {
+                if i % 2 == 0 {
+                    tx1.send(i).unwrap()
+                } else {
+                    tx2.send(i).unwrap()
+                }
+            }
+        });
+        let mut sum = 0u64;
+        let mut n = 0;
+        while n < 1000 {
+            select! {
+                recv(rx1) -> m => { if let Ok(m) = m { sum += u64::from(m); n += 1; } },
+                recv(rx2) -> m => { if let Ok(m) = m { sum += u64::from(m); n += 1; } },
+            }
+        }
+        h.join().unwrap();
+        assert_eq!(sum, 999 * 1000 / 2, "flavor {flavor}");
+    }
+}
+
+#[test]
+fn smoke_send_select_threads() {
+    for flavor in 0..3 {
+        let (tx1, rx1) = match flavor {
+            0 => tidings::bounded(1),
+            1 => tidings::unbounded(),
+            _ => tidings::rendezvous(),
+        };
+        let (tx2, rx2) = match flavor {
+            0 => tidings::bounded(1),
+            1 => tidings::unbounded(),
+            _ => tidings::rendezvous(),
+        };
+        let c1 = thread::spawn(move || rx1.iter().map(u64::from).sum::<u64>());
+        let c2 = thread::spawn(move || rx2.iter().map(u64::from).sum::<u64>());
+        for i in 0..1000u32 {
+            let mut sel = Select::new();
+            let a = sel.send(&tx1);
+            let b = sel.send(&tx2);
+            let oper = sel.select();
+            if oper.index() == a {
+                oper.send(&tx1, i).unwrap()
+            } else {
+                assert_eq!(oper.index(), b);
+                oper.send(&tx2, i).unwrap()
+            }
+        }
+        drop((tx1, tx2));
+        let total = c1.join().unwrap() + c2.join().unwrap();
+        assert_eq!(total, 999 * 1000 / 2, "flavor {flavor}");
+    }
+}
+
+#[test]
+fn smoke_async() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        for flavor in 0..3 {
+            let (tx1, rx1) = match flavor {
+                0 => tidings::bounded(1),
+                1 => tidings::unbounded(),
+                _ => tidings::rendezvous(),
+            };
+            let (tx2, rx2) = match flavor {
+                0 => tidings::bounded(1),
+                1 => tidings::unbounded(),
+                _ => tidings::rendezvous(),
+            };
+            let p = tokio::spawn(async move {
+                for i in 0..1000u32 {
+                    if i % 3 == 0 {
+                        tx1.send_async(i).await.unwrap()
+                    } else {
+                        tx2.send_async(i).await.unwrap()
+                    }
+                }
+            });
+            let mut sel = Select::new();
+            sel.recv(&rx1);
+            sel.recv(&rx2);
+            let mut sum = 0u64;
+            let mut n = 0;
+            while n < 1000 {
+                let oper = sel.select_async().await;
+                let got = if oper.index() == 0 {
+                    oper.recv(&rx1)
+                } else {
+                    oper.recv(&rx2)
+                };
+                if let Ok(m) = got {
+                    sum += u64::from(m);
+                    n += 1;
+                }
+            }
+            p.await.unwrap();
+            assert_eq!(sum, 999 * 1000 / 2, "flavor {flavor}");
+        }
+    });
+}
+
+#[test]
+fn smoke_timeout_default() {
+    let (_tx, rx) = tidings::unbounded::<u8>();
+    let r = select! { recv(rx) -> _ => 1, default(Duration::from_millis(10)) => 2 };
+    assert_eq!(r, 2);
+    let r = select! { recv(rx) -> _ => 1, default => 3 };
+    assert_eq!(r, 3);
+}
+
+#[test]
+fn smoke_timers() {
+    use std::time::Instant;
+    let start = Instant::now();
+    let t = tidings::after(Duration::from_millis(20));
+    let (_tx, rx) = tidings::unbounded::<u8>();
+    let r = select! { recv(rx) -> _ => None, recv(t) -> at => Some(at.unwrap()) };
+    assert!(r.unwrap() >= start + Duration::from_millis(20));
+    let ticker = tidings::tick(Duration::from_millis(5));
+    let mut last = start;
+    for _ in 0..5 {
+        let at = ticker.recv().unwrap();
+        assert!(at > last);
+        last = at;
+    }
+    // async
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let t = tidings::after(Duration::from_millis(10));
+        let at = t.recv_async().await.unwrap();
+        assert!(at <= Instant::now());
+        let t = tidings::after(Duration::from_millis(10));
+        let mut sel = Select::new();
+        sel.recv(&rx);
+        sel.recv(&t);
+        let oper = sel.select_async().await;
+        assert_eq!(oper.index(), 1);
+        assert!(oper.recv(&t).is_ok());
+    });
+    let n = tidings::never::<u8>();
+    assert!(n.is_full());
+    assert_eq!(n.capacity(), Some(0));
+    assert!(n.recv_timeout(Duration::from_millis(5)).is_err());
+}
