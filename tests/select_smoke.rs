@@ -166,3 +166,25 @@ fn smoke_timers() {
     assert_eq!(n.capacity(), Some(0));
     assert!(n.recv_timeout(Duration::from_millis(5)).is_err());
 }
+
+#[test]
+fn a_select_does_not_pair_with_itself_on_a_rendezvous() {
+    let (tx, rx) = tidings::rendezvous::<u8>();
+    for _ in 0..3 {
+        let r = select! {
+            recv(rx) -> _ => 1,
+            send(tx, 5) -> _ => 2,
+            default(Duration::from_millis(20)) => 3,
+        };
+        assert_eq!(r, 3);
+        let mut sel = Select::new();
+        sel.send(&tx);
+        sel.recv(&rx);
+        assert!(sel.select_timeout(Duration::from_millis(20)).is_err());
+    }
+    // With a receiver on another thread, the send pairs with it.
+    let h = thread::spawn(move || rx.recv());
+    let r = select! { send(tx, 9) -> res => res.is_ok() };
+    assert!(r);
+    assert_eq!(h.join().unwrap(), Ok(9));
+}

@@ -707,7 +707,7 @@ impl<T> Chan<T> {
             if state.has_ready() || state.ended() {
                 return Err(());
             }
-            Ok(state.list_receiver(entry.share()))
+            Ok(state.list_select_receiver(entry.share(), group))
         });
         let paired = listed.ok()?;
         Wake::one(paired).wake();
@@ -743,7 +743,9 @@ impl<T> Chan<T> {
                 return false;
             }
             if state.buffer.is_rendezvous() {
-                if state.receivers.has_live() {
+                // (Its own select's receive, listed before it, is no
+                // receiver for it.)
+                if state.receivers.has_live_except(Some(group)) {
                     return false;
                 }
                 state.pairing.push(entry.share());

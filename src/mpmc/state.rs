@@ -262,6 +262,22 @@ impl<T> State<T> {
         self.pairing.notify_first(SENT)
     }
 
+    /// [`list_receiver`](Self::list_receiver) for a select's receive, of
+    /// `group`: a send of the same select is not told (it cannot go to
+    /// its own receive).
+    #[cfg(feature = "std")]
+    pub(super) fn list_select_receiver(
+        &mut self,
+        entry: Arc<Entry<T>>,
+        group: &crate::wait::claim::Group,
+    ) -> Option<Waker> {
+        self.receivers.push(entry);
+        if self.pairing.is_empty() {
+            return None;
+        }
+        self.pairing.notify_first_except(SENT, group)
+    }
+
     /// Offers `msg` to the channel, which must be open: hands it to a
     /// blocked receiving thread if one waits and nothing is buffered ahead
     /// of it (it wakes with the message, without locking again to take

@@ -639,16 +639,56 @@ impl<T> WaitList<T> {
     /// meanwhile, and go on to the next).
     #[cfg_attr(not(feature = "std"), allow(dead_code))] // the select (std) uses it
     pub(crate) fn has_live(&mut self) -> bool {
+        self.has_live_except(None)
+    }
+
+    /// [`has_live`](Self::has_live), not counting the entries of `group`:
+    /// a wait on several channels is not live for itself (its own receive
+    /// is no receiver its own send may go to).
+    pub(crate) fn has_live_except(&mut self, group: Option<&Group>) -> bool {
         while let Some(entry) = self.entries.front() {
             match &entry.claim {
                 Some((claim, _)) if claim.is_decided() => {
                     let entry = self.pop().expect("the front entry");
                     entry.set(PASSED);
                 }
+                Some((claim, _)) if group.is_some_and(|group| group.owns(claim)) => {
+                    // Its own: look past it (the entries behind stay as
+                    // they are; a pop passes over decided ones anyway).
+                    return self.entries.iter().skip(1).any(|entry| match &entry.claim {
+                        None => true,
+                        Some((claim, _)) => {
+                            !claim.is_decided() && !group.is_some_and(|group| group.owns(claim))
+                        }
+                    });
+                }
                 _ => return true,
             }
         }
         false
+    }
+
+    /// [`notify_first`](Self::notify_first), passing over the entries of
+    /// `group` (see [`has_live_except`](Self::has_live_except)): they
+    /// stay listed, in their place.
+    pub(crate) fn notify_first_except(&mut self, state: u8, group: &Group) -> Option<Waker> {
+        let mut at = 0;
+        while at < self.entries.len() {
+            let own = match &self.entries[at].claim {
+                Some((claim, _)) => group.owns(claim),
+                None => false,
+            };
+            if own {
+                at += 1;
+                continue;
+            }
+            let entry = self.entries.remove(at).expect("in range");
+            self.accepting -= usize::from(entry.accepts_handoff);
+            if let Some(entry) = Entry::claimed(entry) {
+                return Entry::notify(entry, state);
+            }
+        }
+        None
     }
 
     /// Takes every entry off the list, moving each to `state`, and puts

@@ -132,6 +132,11 @@ impl Group {
         self.0.clone()
     }
 
+    /// Whether `claim` is this group's (an entry of the same wait).
+    pub(crate) fn owns(&self, claim: &Claim) -> bool {
+        core::ptr::eq(&*self.0, claim)
+    }
+
     /// How the claim stands. (Acquire pairs with the winner's swap. The
     /// winner records the outcome in its entry right after the swap, under
     /// its lock: a `Won(i)` read here may come before that, and the entry's
