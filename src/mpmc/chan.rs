@@ -719,10 +719,11 @@ impl<T> Chan<T> {
     /// it, or [pass it on](Self::pass_on)).
     #[cfg(feature = "std")]
     pub(crate) fn unlist_recv(&self, entry: Grouped<T>) -> bool {
-        if entry.state() == WAITING && self.state.with(|state| state.receivers.remove(&entry)) {
-            return false;
-        }
-        entry.state() == NOTIFIED
+        let won = !(entry.state() == WAITING
+            && self.state.with(|state| state.receivers.remove(&entry)))
+            && entry.state() == NOTIFIED;
+        entry.recycle(&self.spare_receivers, || self.state.with(|_| ()));
+        won
     }
 
     /// Whether a receive would finish now (a message, or the end).
@@ -773,16 +774,19 @@ impl<T> Chan<T> {
                 }
             });
             if removed {
+                entry.recycle(&self.spare_senders, || self.state.with(|_| ()));
                 return SendUnlisted::Untouched;
             }
         }
-        match entry.state() {
+        let unlisted = match entry.state() {
             // A reserve granted its slot: the caller holds it now.
             SENT if !self.is_rendezvous() => SendUnlisted::Granted,
             // A receiver waits now, or the channel closed: try it.
             SENT | CLOSED => SendUnlisted::Won,
             _ => SendUnlisted::Untouched,
-        }
+        };
+        entry.recycle(&self.spare_senders, || self.state.with(|_| ()));
+        unlisted
     }
 
     /// Whether a send would find room now, a receiver waiting on a

@@ -370,8 +370,8 @@ impl<T> Waiting<T> {
     /// docs): an empty entry in `WAITING` that `group` wakes through, with
     /// `index` for the claim; the one `spare` keeps, or a new one.
     ///
-    /// Its handle has no `recycle`: the claim is not the next wait's, so
-    /// the entry is dropped when its owner lets go.
+    /// Its handle's [`recycle`](Grouped::recycle) lets go of the claim
+    /// before it keeps the entry for the next wait.
     #[cfg_attr(not(feature = "std"), allow(dead_code))] // the select (std) uses it
     pub(crate) fn grouped(
         spare: &Spare<T>,
@@ -430,8 +430,11 @@ impl<T> Waiting<T> {
         if Arc::get_mut(&mut entry).is_none() {
             settle();
         }
-        if Arc::get_mut(&mut entry).is_some() {
-            debug_assert!(entry.claim.is_none(), "grouped entries are not kept");
+        if let Some(reset) = Arc::get_mut(&mut entry) {
+            // A grouped entry lets go of its claim (not the last
+            // reference: the owner's group holds one) and is kept as a
+            // plain one.
+            reset.claim = None;
             spare.put(entry);
         }
     }
@@ -443,11 +446,20 @@ impl<T> Waiting<T> {
 }
 
 /// The owner's handle to one entry of a wait on several channels
-/// ([`Waiting::grouped`]): a [`Waiting`] that is never recycled. As with
-/// every entry, its owner takes it off its list (or finds it claimed or
-/// passed over) before letting go, so that no list holds the last
-/// reference to an entry that may hold a message.
+/// ([`Waiting::grouped`]). As with every entry, its owner takes it off its
+/// list (or finds it claimed or passed over) before letting go, so that no
+/// list holds the last reference to an entry that may hold a message.
 pub(crate) struct Grouped<T>(Waiting<T>);
+
+impl<T> Grouped<T> {
+    /// The owner is done with the entry, which is off every list: kept in
+    /// `spare` for the next wait, its claim let go of
+    /// ([`Waiting::recycle`]).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // the select (std) uses it
+    pub(crate) fn recycle(self, spare: &Spare<T>, settle: impl FnOnce()) {
+        self.0.recycle(spare, settle);
+    }
+}
 
 impl<T> core::ops::Deref for Grouped<T> {
     type Target = Waiting<T>;
@@ -1182,12 +1194,19 @@ mod claim_tests {
     }
 
     #[test]
-    fn grouped_entries_are_not_kept_but_plain_ones_are() {
+    fn grouped_entries_are_kept_without_their_claim() {
         let spare: Spare<u32> = Spare::new();
         let (group, _wakes) = group();
         let a = Waiting::grouped(&spare, false, &group, 0);
         drop(a);
-        assert!(spare.take().is_none(), "a grouped entry is dropped");
+        assert!(
+            spare.take().is_none(),
+            "a grouped entry dropped is not kept"
+        );
+        let a = Waiting::grouped(&spare, false, &group, 0);
+        a.recycle(&spare, || ());
+        let kept = spare.take().expect("a grouped entry recycled is kept");
+        assert!(kept.claim.is_none(), "without its claim");
         let (waker, _) = counting_waker::new();
         let plain = Waiting::from_spare(&spare, false, &waker);
         plain.recycle(&spare, || ());
