@@ -122,11 +122,16 @@ impl<T> FinishRecv for Receiving<'_, T> {
 }
 
 impl<T> Drop for Receiving<'_, T> {
+    #[inline]
     fn drop(&mut self) {
-        if self.unregister() == Unlisted::Won {
+        // (Tested first: a finished select's operations hold nothing, and
+        // the macros drop every one of them after each select.)
+        if self.entry.is_some() && self.unregister() == Unlisted::Won {
             self.pass_on();
         }
-        self.clear();
+        if self.got.get_mut().is_some() {
+            self.clear();
+        }
     }
 }
 
@@ -225,11 +230,15 @@ impl<T> FinishSend for Sending<'_, T> {
 }
 
 impl<T> Drop for Sending<'_, T> {
+    #[inline]
     fn drop(&mut self) {
-        if self.unregister() == Unlisted::Won {
+        // (Tested first, as `Receiving`'s.)
+        if self.entry.is_some() && self.unregister() == Unlisted::Won {
             self.pass_on();
         }
-        self.clear();
+        if self.got.is_some() {
+            self.clear();
+        }
     }
 }
 

@@ -46,7 +46,7 @@ use crate::error::{
 pub(crate) mod engine;
 mod macros;
 
-use engine::{arrange, Kind, Mode, Operation, Ops, Selection, Waiter};
+use engine::{arrange, Kind, Mode, Operation, Ops, Rng, Selection, Waiter};
 
 pub(crate) mod sealed {
     /// Only the crate's handles take part in a select.
@@ -263,6 +263,7 @@ pub struct Select<'a> {
     /// The order of the next try (rearranged at each wait).
     order: Vec<usize>,
     biased: bool,
+    rng: Rng,
 }
 
 impl<'a> Select<'a> {
@@ -279,6 +280,7 @@ impl<'a> Select<'a> {
             ops: Vec::new(),
             order: Vec::new(),
             biased: false,
+            rng: Rng::from_thread(),
         }
     }
 
@@ -394,10 +396,11 @@ impl<'a> Select<'a> {
 
     /// The wait of one call, over the operations.
     fn selection(&mut self, mode: Mode) -> Selection<'_, [Option<Box<dyn Held<'a>>>]> {
-        arrange(&mut self.order, self.biased);
+        arrange(&mut self.order);
         Selection {
             ops: &mut self.ops[..],
-            order: &self.order,
+            order: &mut self.order,
+            rng: (!self.biased).then_some(&mut self.rng),
             mode,
             blocking: true,
         }
@@ -694,6 +697,7 @@ impl Clone for Select<'_> {
                 .collect(),
             order: self.order.clone(),
             biased: self.biased,
+            rng: Rng::from_thread(),
         }
     }
 }
@@ -925,11 +929,12 @@ fn ready(
     cx: &mut Context<'_>,
 ) -> Poll<usize> {
     if !core::mem::replace(started, true) {
-        arrange(&mut select.order, select.biased);
+        arrange(&mut select.order);
     }
     let mut selection = Selection {
         ops: &mut select.ops[..],
-        order: &select.order,
+        order: &mut select.order,
+        rng: (!select.biased).then_some(&mut select.rng),
         mode,
         blocking: false,
     };
@@ -940,7 +945,8 @@ fn ready(
 fn abandon(select: &mut Select<'_>, waiter: &mut Waiter, mode: Mode) {
     let mut selection = Selection {
         ops: &mut select.ops[..],
-        order: &select.order,
+        order: &mut select.order,
+        rng: None,
         mode,
         blocking: false,
     };
@@ -1024,7 +1030,7 @@ impl fmt::Debug for ReadyFuture<'_, '_> {
 #[doc(hidden)]
 pub mod __private {
     pub use super::engine::Operation;
-    use super::{arrange, Blocking, Mode, Selection, Waiter};
+    use super::{arrange, Blocking, Mode, Rng, Selection, Waiter};
     pub use super::{FinishRecv, FinishSend, SelectRecv, SelectSend};
     use std::time::{Duration, Instant};
 
@@ -1047,10 +1053,12 @@ pub mod __private {
         wait: Wait,
     ) -> Option<usize> {
         let mut order = [0; N];
-        arrange(&mut order, biased);
+        arrange(&mut order);
+        let mut rng = (!biased).then(Rng::from_thread);
         let mut selection = Selection {
             ops: &mut ops[..],
-            order: &order,
+            order: &mut order,
+            rng: rng.as_mut(),
             mode: Mode::Select,
             blocking: true,
         };
