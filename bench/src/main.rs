@@ -7,9 +7,9 @@
 //! ```
 //!
 //! Families: [`mpmc_blocking`], [`mpmc_async`], [`mpmc_batch`], [`mixed`],
-//! [`oneshot`], [`broadcast`] and [`watch`]. The harness ([`harness`]) times
-//! them, interleaving the implementations, and writes a table, a CSV, a
-//! markdown summary and one SVG plot per family.
+//! [`select`], [`oneshot`], [`broadcast`] and [`watch`]. The harness
+//! ([`harness`]) times them, interleaving the implementations, and writes
+//! a table, a CSV, a markdown summary and one SVG plot per family.
 
 mod broadcast;
 mod channels;
@@ -19,6 +19,7 @@ mod mpmc_async;
 mod mpmc_batch;
 mod mpmc_blocking;
 mod oneshot;
+mod select;
 mod watch;
 
 use std::path::PathBuf;
@@ -101,6 +102,7 @@ fn all_scenarios(cfg: &Config) -> Vec<Scenario> {
         mpmc_async::scenarios,
         mpmc_batch::scenarios,
         mixed::scenarios,
+        select::scenarios,
         oneshot::scenarios,
         broadcast::scenarios,
         watch::scenarios,

@@ -72,8 +72,8 @@ pub fn is_tidings(name: &str) -> bool {
 
 /// One workload and the implementations that can run it.
 pub struct Scenario {
-    /// `mpmc-blocking`, `mpmc-async`, `mpmc-batch`, `mixed`, `oneshot`,
-    /// `broadcast` or `watch`.
+    /// `mpmc-blocking`, `mpmc-async`, `mpmc-batch`, `mixed`, `select`,
+    /// `oneshot`, `broadcast` or `watch`.
     pub family: &'static str,
     /// The workload within the family, like `spsc/bounded(1)/usize`.
     pub name: String,
