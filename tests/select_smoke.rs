@@ -188,3 +188,53 @@ fn a_select_does_not_pair_with_itself_on_a_rendezvous() {
     assert!(r);
     assert_eq!(h.join().unwrap(), Ok(9));
 }
+
+#[test]
+fn oneshot_and_multishot_in_a_select() {
+    for delay in [false, true] {
+        let (otx, orx) = tidings::oneshot::channel::<u32>();
+        let (_tx, rx) = tidings::unbounded::<u32>();
+        let h = thread::spawn(move || {
+            if delay {
+                thread::sleep(Duration::from_millis(5));
+            }
+            otx.send(7).unwrap();
+        });
+        let got = select! {
+            recv(rx) -> _ => None,
+            recv(orx) -> msg => Some(msg),
+        };
+        assert_eq!(got, Some(Ok(7)));
+        h.join().unwrap();
+        // Received already: the end.
+        let again = select! { recv(orx) -> msg => msg };
+        assert!(again.is_err());
+    }
+    let (mtx, mut mrx) = tidings::multishot::channel::<u32>();
+    let h = thread::spawn(move || mtx.send(3).unwrap());
+    let got = select! { recv(mrx) -> msg => msg };
+    assert_eq!(got, Ok(3));
+    h.join().unwrap();
+    let mtx = mrx.sender().expect("a new round");
+    mtx.send(4).unwrap();
+    assert_eq!(select! { recv(mrx) -> msg => msg }, Ok(4));
+    // A sender dropped unsent: the end.
+    let (otx, orx) = tidings::oneshot::channel::<u32>();
+    let h = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(5));
+        drop(otx)
+    });
+    assert!(select! { recv(orx) -> msg => msg }.is_err());
+    h.join().unwrap();
+    // Timeout with nothing sent, then the value.
+    let (otx, orx) = tidings::oneshot::channel::<u32>();
+    assert_eq!(
+        select! { recv(orx) -> _ => 1, default(Duration::from_millis(5)) => 2 },
+        2
+    );
+    otx.send(1).unwrap();
+    assert_eq!(
+        select! { recv(orx) -> m => m.unwrap(), default(Duration::from_millis(5)) => 2 },
+        1
+    );
+}

@@ -57,6 +57,8 @@
 #![allow(unsafe_code)]
 
 mod core;
+#[cfg(feature = "std")]
+mod select;
 mod slot;
 
 pub use self::slot::{Slot, SlotReceiver, SlotSender};

@@ -122,6 +122,12 @@ impl<T> Sender<T> {
 }
 
 impl<T> Receiver<T> {
+    /// The oneshot receiver of this round (a select receives through it).
+    #[cfg(feature = "std")]
+    pub(crate) fn round(&self) -> &oneshot::Receiver<T> {
+        &self.0
+    }
+
     /// The sender of the next round, made without allocating, if the
     /// current round is over: its message was received, or its sender was
     /// dropped unsent. `None` while the current sender is alive, or while

@@ -657,6 +657,7 @@ impl<T> WaitList<T> {
     /// [`has_live`](Self::has_live), not counting the entries of `group`:
     /// a wait on several channels is not live for itself (its own receive
     /// is no receiver its own send may go to).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // the select (std) uses it
     pub(crate) fn has_live_except(&mut self, group: Option<&Group>) -> bool {
         while let Some(entry) = self.entries.front() {
             match &entry.claim {
@@ -683,6 +684,7 @@ impl<T> WaitList<T> {
     /// [`notify_first`](Self::notify_first), passing over the entries of
     /// `group` (see [`has_live_except`](Self::has_live_except)): they
     /// stay listed, in their place.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // the select (std) uses it
     pub(crate) fn notify_first_except(&mut self, state: u8, group: &Group) -> Option<Waker> {
         let mut at = 0;
         while at < self.entries.len() {

@@ -62,6 +62,8 @@ pub enum Unlisted {
 pub enum Kind {
     MpmcRecv,
     MpmcSend,
+    OneshotRecv,
+    MultishotRecv,
 }
 
 /// Where an operation lists its entry: the select's group, and its index
@@ -70,6 +72,9 @@ pub enum Kind {
 pub struct Listing<'g> {
     pub(crate) group: &'g Group,
     pub(crate) index: usize,
+    /// The select's waker, for a channel that wakes without winning the
+    /// claim (a oneshot's: [`Operation::ready_unclaimed`]).
+    pub(crate) waker: &'g core::task::Waker,
 }
 
 /// One operation of a select. See the module docs. (Public only for the
@@ -109,6 +114,14 @@ pub trait Operation {
     /// message falls due then.
     fn due(&mut self) -> Option<Instant> {
         None
+    }
+
+    /// Whether it may finish now though no channel won the claim through
+    /// it: a timer due, or a oneshot whose sender sent or left (a oneshot
+    /// wakes the select's waker without a claim). A select woken with its
+    /// claim still open asks its listed operations this.
+    fn ready_unclaimed(&mut self) -> bool {
+        self.due().is_some_and(|due| Instant::now() >= due)
     }
 
     /// The same operation, on the same handle, with nothing kept.
@@ -196,14 +209,14 @@ impl<O: Ops + ?Sized> Selection<'_, O> {
         if let Some(group) = &waiter.group {
             let mut decided = group.reregister(cx.waker());
             if decided == Decided::Open {
-                match self.due(waiter) {
-                    // A timer is due (nobody wins the claim for it): give
-                    // up the claim and try them all.
-                    Some(due) if Instant::now() >= due => decided = group.give_up(),
-                    due => {
-                        self.wake_when_due(due, cx);
-                        return Poll::Pending;
-                    }
+                if self.ready_unclaimed(waiter) {
+                    // A timer is due, or a oneshot sent (nobody wins the
+                    // claim for them): give it up and try them all.
+                    decided = group.give_up();
+                } else {
+                    let due = self.due(waiter);
+                    self.wake_when_due(due, cx);
+                    return Poll::Pending;
                 }
             }
             if let Some(index) = self.unlist(waiter, decided, true) {
@@ -229,6 +242,7 @@ impl<O: Ops + ?Sized> Selection<'_, O> {
                 if !op.register(Listing {
                     group: &group,
                     index,
+                    waker: cx.waker(),
                 }) {
                     all = false;
                     break;
@@ -260,6 +274,14 @@ impl<O: Ops + ?Sized> Selection<'_, O> {
             }
         }
         earliest
+    }
+
+    /// Whether a listed operation may finish though no channel won the
+    /// claim ([`Operation::ready_unclaimed`]).
+    fn ready_unclaimed(&mut self, waiter: &Waiter) -> bool {
+        self.order[..waiter.listed]
+            .iter()
+            .any(|&index| self.ops.op(index).is_some_and(|op| op.ready_unclaimed()))
     }
 
     /// A future waiting on a timer is woken when it falls due, by the
