@@ -238,3 +238,41 @@ fn oneshot_and_multishot_in_a_select() {
         1
     );
 }
+
+#[test]
+fn broadcast_in_a_select() {
+    use tidings::broadcast;
+    let (btx, brx) = broadcast::channel::<u32>(4);
+    let (_tx, rx) = tidings::unbounded::<u32>();
+    let h = thread::spawn(move || {
+        for i in 0..100 {
+            btx.send(i).unwrap();
+        }
+    });
+    let mut got = Vec::new();
+    loop {
+        let r = select! {
+            recv(rx) -> _ => unreachable!(),
+            recv(brx) -> m => m,
+        };
+        match r {
+            Ok(m) => got.push(m),
+            Err(broadcast::RecvError::Disconnected) => break,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    h.join().unwrap();
+    assert_eq!(got, (0..100).collect::<Vec<_>>());
+    // A lag is the selected operation's result.
+    let (btx, brx) = broadcast::lagging::<u32>(2);
+    for i in 0..5 {
+        btx.send(i).unwrap();
+    }
+    assert_eq!(
+        select! { recv(brx) -> m => m },
+        Err(broadcast::RecvError::Lagged(3))
+    );
+    assert_eq!(select! { recv(brx) -> m => m }, Ok(3));
+    assert_eq!(select! { recv(brx) -> m => m, default => Ok(99) }, Ok(4));
+    assert_eq!(select! { recv(brx) -> m => m, default => Ok(99) }, Ok(99));
+}

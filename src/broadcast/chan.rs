@@ -109,7 +109,11 @@ use crate::queue::handles::Handles;
 use crate::queue::lock::Lock;
 use crate::queue::send::{AfterUnlock, Offered, Queue, Refused};
 use crate::queue::until::Place;
+#[cfg(feature = "std")]
+use crate::queue::waitlist::{Grouped, NOTIFIED};
 use crate::queue::waitlist::{Spare, WaitList, Waiting, WAITING};
+#[cfg(feature = "std")]
+use crate::wait::claim::Group;
 
 /// One look at the ring by a receiver, under the lock.
 enum Step<T> {
@@ -584,6 +588,71 @@ impl<T> Chan<T> {
             Read::Closed => Err(RecvError::Disconnected),
             Read::Empty => unreachable!("handled above"),
         })
+    }
+
+    // ---- select (`select.rs`) ----
+
+    /// Whether a receive at `at` would finish now: a message kept, a lag
+    /// to report, a message to read (not being cloned), or the end.
+    #[cfg(feature = "std")]
+    pub(crate) fn recv_ready(&self, at: &Cursor<T>) -> bool {
+        at.kept.is_some()
+            || self.state.with(|state| {
+                at.next < state.head
+                    || match state.index(at.next) {
+                        Some(index) => state.ring[index].is_idle(),
+                        None => state.closed,
+                    }
+            })
+    }
+
+    /// Lists a select's receive at `at` as entry `index` of `group`,
+    /// unless it would finish now (`None`). A message another receiver is
+    /// cloning is waited for as a receive waits for it (flagged, so the
+    /// cloner wakes the waiting receivers).
+    #[cfg(feature = "std")]
+    pub(crate) fn list_select(
+        &self,
+        at: &Cursor<T>,
+        group: &Group,
+        index: usize,
+    ) -> Option<Grouped<T>> {
+        if at.kept.is_some() {
+            return None;
+        }
+        let entry = Waiting::grouped(&self.spare_receivers, false, group, index);
+        let listed = self.state.with(|state| {
+            if at.next < state.head {
+                return false;
+            }
+            match state.index(at.next) {
+                Some(held) if !state.ring[held].wait_for_clone() => return false,
+                None if state.closed => return false,
+                _ => {}
+            }
+            state.waiting_receivers.push(entry.share());
+            true
+        });
+        if listed {
+            return Some(entry);
+        }
+        entry.recycle(&self.spare_receivers, || self.state.with(|_| ()));
+        None
+    }
+
+    /// Takes a select's receive entry off its list: whether a notifier
+    /// won the select's claim through it (something may be ready: try
+    /// it). Every message notifies every waiting receiver, so a wake the
+    /// select does not use needs no passing on.
+    #[cfg(feature = "std")]
+    pub(crate) fn unlist_select(&self, entry: Grouped<T>) -> bool {
+        let won = !(entry.state() == WAITING
+            && self
+                .state
+                .with(|state| state.waiting_receivers.remove(&entry)))
+            && entry.state() == NOTIFIED;
+        entry.recycle(&self.spare_receivers, || self.state.with(|_| ()));
+        won
     }
 
     /// A receive's wait is over: its entry goes to the receivers' spare

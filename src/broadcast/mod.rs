@@ -80,6 +80,7 @@
 //! its room at once.
 
 use crate::loom::sync::Arc;
+use core::cell::RefCell;
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
@@ -93,6 +94,8 @@ use crate::error::{SendError, TrySendError};
 
 mod chan;
 mod error;
+#[cfg(feature = "std")]
+mod select;
 mod slot;
 mod state;
 #[cfg(feature = "futures")]
@@ -165,7 +168,7 @@ fn new<T>(cap: usize, lagging: bool) -> (Sender<T>, Receiver<T>) {
         Sender { chan: chan.clone() },
         Receiver {
             chan,
-            at: Cursor::at(0),
+            at: RefCell::new(Cursor::at(0)),
         },
     )
 }
@@ -210,8 +213,11 @@ pub struct Sender<T> {
 /// ```
 pub struct Receiver<T> {
     chan: Arc<Chan<T>>,
-    /// Where it reads next (and a message it keeps after a panic).
-    at: Cursor<T>,
+    /// Where it reads next (and a message it keeps after a panic). In a
+    /// `RefCell` so that a select can receive through `&Receiver`
+    /// (`select.rs`); every other receive has `&mut self` and reaches it
+    /// with `get_mut`, at no cost. (So a receiver is not `Sync`.)
+    at: RefCell<Cursor<T>>,
 }
 
 /// A sender that does not keep the channel open: it can be
@@ -261,7 +267,7 @@ impl<T> Sender<T> {
     /// ```
     pub fn subscribe(&self) -> Receiver<T> {
         Receiver {
-            at: Cursor::at(self.chan.subscribe()),
+            at: RefCell::new(Cursor::at(self.chan.subscribe())),
             chan: self.chan.clone(),
         }
     }
@@ -435,7 +441,7 @@ impl<T: Clone> Receiver<T> {
     #[cfg(feature = "std")]
     pub fn recv(&mut self) -> Result<T, RecvError> {
         self.chan
-            .recv_until(&mut self.at, None)
+            .recv_until(self.at.get_mut(), None)
             .map_err(|err| match err {
                 RecvTimeoutError::Lagged(missed) => RecvError::Lagged(missed),
                 _ => RecvError::Disconnected,
@@ -458,7 +464,7 @@ impl<T: Clone> Receiver<T> {
     /// ```
     #[inline]
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        self.chan.try_recv(&mut self.at)
+        self.chan.try_recv(self.at.get_mut())
     }
 
     /// Receives the next message, blocking at most `timeout`. A timeout
@@ -478,8 +484,10 @@ impl<T: Clone> Receiver<T> {
     /// ```
     #[cfg(feature = "std")]
     pub fn recv_timeout(&mut self, timeout: Duration) -> Result<T, RecvTimeoutError> {
-        self.chan
-            .recv_until(&mut self.at, crate::wait::block::deadline_after(timeout))
+        self.chan.recv_until(
+            self.at.get_mut(),
+            crate::wait::block::deadline_after(timeout),
+        )
     }
 
     /// Receives the next message, blocking until `deadline` at most.
@@ -496,7 +504,7 @@ impl<T: Clone> Receiver<T> {
     /// ```
     #[cfg(feature = "std")]
     pub fn recv_deadline(&mut self, deadline: Instant) -> Result<T, RecvTimeoutError> {
-        self.chan.recv_until(&mut self.at, Some(deadline))
+        self.chan.recv_until(self.at.get_mut(), Some(deadline))
     }
 
     /// Receives the next message, waiting asynchronously.
@@ -558,7 +566,7 @@ impl<T> Receiver<T> {
     /// ```
     pub fn resubscribe(&self) -> Receiver<T> {
         Receiver {
-            at: Cursor::at(self.chan.subscribe()),
+            at: RefCell::new(Cursor::at(self.chan.subscribe())),
             chan: self.chan.clone(),
         }
     }
@@ -601,7 +609,8 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.chan.backlog(self.at.next) + self.at.kept()
+        let at = self.at.borrow();
+        self.chan.backlog(at.next) + at.kept()
     }
 
     /// Whether this receiver has read everything sent so far.
@@ -638,11 +647,11 @@ impl<T: Clone> Clone for Receiver<T> {
     fn clone(&self) -> Self {
         // First the copy (a message kept after a panic is cloned: user
         // code), then the count.
-        let at = self.at.clone();
+        let at = self.at.borrow().clone();
         self.chan.clone_receiver(at.next);
         Self {
             chan: self.chan.clone(),
-            at,
+            at: RefCell::new(at),
         }
     }
 }
@@ -723,7 +732,7 @@ impl<T> core::panic::RefUnwindSafe for WeakSender<T> {}
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        self.chan.drop_receiver(self.at.next);
+        self.chan.drop_receiver(self.at.get_mut().next);
     }
 }
 
@@ -783,7 +792,7 @@ impl<T: Clone> Future for RecvFuture<'_, T> {
         let this = self.get_mut();
         let rx = &mut *this.rx;
         this.op
-            .poll(|entry| rx.chan.poll_recv(cx, &mut rx.at, entry, false))
+            .poll(|entry| rx.chan.poll_recv(cx, rx.at.get_mut(), entry, false))
     }
 }
 

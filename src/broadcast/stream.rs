@@ -111,7 +111,7 @@ impl<T: Clone> futures_core::Stream for RecvStream<'_, T> {
         let rx = this.rx.get();
         // Every outcome is an item (a message, or a lag) but the end.
         this.op.poll_next(
-            |entry| rx.chan.poll_recv(cx, &mut rx.at, entry, false),
+            |entry| rx.chan.poll_recv(cx, rx.at.get_mut(), entry, false),
             |got| match got {
                 Err(RecvError::Disconnected) => None,
                 item => Some(item),

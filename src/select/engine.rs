@@ -64,6 +64,7 @@ pub enum Kind {
     MpmcSend,
     OneshotRecv,
     MultishotRecv,
+    BroadcastRecv,
 }
 
 /// Where an operation lists its entry: the select's group, and its index

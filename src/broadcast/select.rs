@@ -1,0 +1,134 @@
+//! A broadcast receiver in a select (`select/`).
+//!
+//! # Protocol
+//!
+//! A select's receive ([`Receiving`]) lists a receiver's entry as a
+//! waiting receive does (`Chan::list_select`: not when it would finish
+//! now, a message another receiver is cloning waited for alike); every
+//! message, and every clone waited for, notifies every waiting receiver,
+//! so the first that wins the select's claim through this entry wakes it,
+//! and the select tries the receive. Its outcome is what a `try_recv`
+//! gives, a lag included (`Err(RecvError::Lagged(n))`: the lag is the
+//! selected operation's result, not lost).
+//!
+//! The select receives through `&Receiver`: the receiver's cursor is in a
+//! `RefCell` (so a broadcast receiver is not `Sync`), borrowed only inside
+//! each call. Not being `Sync`, these operations are not held by a
+//! [`Select`](crate::Select), which is `Send + Sync`: they take part in
+//! the [`select!`](crate::select!) macros. A message taken and not handed
+//! over goes back into the cursor, and the next receive returns it first.
+
+use super::{Receiver, RecvError, TryRecvError};
+use crate::queue::waitlist::Grouped;
+use crate::select::engine::{Exclusive, Kind, Listing, Operation, Unlisted};
+use crate::select::{FinishRecv, SelectRecv};
+
+/// A select's receive from a broadcast channel. See the module docs.
+#[derive(Debug)]
+pub struct Receiving<'a, T> {
+    rx: &'a Receiver<T>,
+    got: Exclusive<Option<Result<T, RecvError>>>,
+    entry: Option<Grouped<T>>,
+}
+
+impl<T: Clone> Operation for Receiving<'_, T> {
+    fn try_select(&mut self) -> bool {
+        let got = match self.rx.chan.try_recv(&mut self.rx.at.borrow_mut()) {
+            Ok(msg) => Ok(msg),
+            Err(TryRecvError::Lagged(missed)) => Err(RecvError::Lagged(missed)),
+            Err(TryRecvError::Disconnected) => Err(RecvError::Disconnected),
+            Err(TryRecvError::Empty) => return false,
+        };
+        *self.got.get_mut() = Some(got);
+        true
+    }
+
+    fn is_ready(&mut self) -> bool {
+        self.rx.chan.recv_ready(&self.rx.at.borrow())
+    }
+
+    fn register(&mut self, at: Listing<'_>) -> bool {
+        self.entry = self
+            .rx
+            .chan
+            .list_select(&self.rx.at.borrow(), at.group, at.index);
+        self.entry.is_some()
+    }
+
+    fn unregister(&mut self) -> Unlisted {
+        let Some(entry) = self.entry.take() else {
+            return Unlisted::Untouched;
+        };
+        if self.rx.chan.unlist_select(entry) {
+            Unlisted::Won
+        } else {
+            Unlisted::Untouched
+        }
+    }
+
+    fn clear(&mut self) {
+        if let Some(Ok(msg)) = self.got.get_mut().take() {
+            // The next receive returns it first.
+            self.rx.at.borrow_mut().kept = Some(msg);
+        }
+    }
+
+    fn pass_on(&mut self) {
+        // Every waiting receiver was told: nothing to pass on.
+    }
+
+    fn handle(&self) -> (*const (), Kind) {
+        (core::ptr::from_ref(self.rx).cast(), Kind::BroadcastRecv)
+    }
+
+    fn outcome(&mut self) -> *mut () {
+        core::ptr::from_mut(self.got.get_mut()).cast()
+    }
+
+    fn fresh(&self) -> Self {
+        self.rx.op()
+    }
+}
+
+impl<T> FinishRecv for Receiving<'_, T> {
+    type Output = Result<T, RecvError>;
+
+    fn finish(&mut self) -> Result<T, RecvError> {
+        self.got
+            .get_mut()
+            .take()
+            .expect("a selected receive kept its outcome")
+    }
+}
+
+impl<T> Drop for Receiving<'_, T> {
+    fn drop(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            self.rx.chan.unlist_select(entry);
+        }
+        if let Some(Ok(msg)) = self.got.get_mut().take() {
+            self.rx.at.borrow_mut().kept = Some(msg);
+        }
+    }
+}
+
+impl<T> crate::select::Sealed for Receiver<T> {}
+
+/// A broadcast receiver in a [`select!`](crate::select!): the next
+/// message, a lag (`Err(RecvError::Lagged(n))`), or the end.
+impl<T: Clone> SelectRecv for Receiver<T> {
+    type Output = Result<T, RecvError>;
+    type Op<'a>
+        = Receiving<'a, T>
+    where
+        Self: 'a;
+    const KIND: Kind = Kind::BroadcastRecv;
+
+    fn op(&self) -> Receiving<'_, T> {
+        Receiving {
+            rx: self,
+            got: Exclusive::new(None),
+            entry: None,
+        }
+    }
+}
