@@ -700,30 +700,48 @@ impl<T> Chan<T> {
 
     /// Lists a select's receive as entry `index` of `group`, unless a
     /// receive would finish now (`None`: something is ready, or the end).
+    /// `handoff`: a blocked thread's select, which a sender may hand its
+    /// message to, as to a blocked `recv` (a future's may not: it might
+    /// not come back for it).
     #[cfg(feature = "std")]
-    pub(crate) fn list_recv(&self, group: &Group, index: usize) -> Option<Grouped<T>> {
-        let entry = Waiting::grouped(&self.spare_receivers, false, group, index);
+    pub(crate) fn list_recv(
+        &self,
+        group: &Group,
+        index: usize,
+        handoff: bool,
+    ) -> Option<Grouped<T>> {
+        let entry = Waiting::grouped(&self.spare_receivers, handoff, group, index);
         let listed = self.state.with(|state| {
             if state.has_ready() || state.ended() {
                 return Err(());
             }
             Ok(state.list_select_receiver(entry.share(), group))
         });
-        let paired = listed.ok()?;
+        let Ok(paired) = listed else {
+            entry.recycle(&self.spare_receivers, || self.state.with(|_| ()));
+            return None;
+        };
         Wake::one(paired).wake();
         Some(entry)
     }
 
-    /// Takes a select's receive entry off its list: whether a notifier
-    /// won the select's claim through it (something may be ready: try
-    /// it, or [pass it on](Self::pass_on)).
+    /// Takes a select's receive entry off its list: how it stood.
     #[cfg(feature = "std")]
-    pub(crate) fn unlist_recv(&self, entry: Grouped<T>) -> bool {
-        let won = !(entry.state() == WAITING
-            && self.state.with(|state| state.receivers.remove(&entry)))
-            && entry.state() == NOTIFIED;
+    pub(crate) fn unlist_recv(&self, entry: Grouped<T>) -> RecvUnlisted<T> {
+        let unlisted = if entry.state() == WAITING
+            && self.state.with(|state| state.receivers.remove(&entry))
+        {
+            RecvUnlisted::Untouched
+        } else if let Some(msg) = entry.take_owned() {
+            // FILLED: a sender handed it the message.
+            RecvUnlisted::Filled(msg)
+        } else if entry.state() == NOTIFIED {
+            RecvUnlisted::Won
+        } else {
+            RecvUnlisted::Untouched
+        };
         entry.recycle(&self.spare_receivers, || self.state.with(|_| ()));
-        won
+        unlisted
     }
 
     /// Whether a receive would finish now (a message, or the end).
@@ -892,6 +910,19 @@ impl<T> Chan<T> {
             Err(()) => Err(RecvTimeoutError::Timeout),
         }
     }
+}
+
+/// How a select's receive entry stood when taken off its list
+/// ([`Chan::unlist_recv`]).
+#[cfg(feature = "std")]
+pub(crate) enum RecvUnlisted<T> {
+    /// Nobody touched it: the select's claim was not won through it.
+    Untouched,
+    /// The claim was won through it: something may be ready, try it.
+    Won,
+    /// The claim was won through it, and a sender handed it this message
+    /// (a blocked thread's select only).
+    Filled(T),
 }
 
 /// How a select's send entry stood when taken off its list

@@ -2,13 +2,17 @@
 //!
 //! # Protocol
 //!
-//! A select's receive ([`Receiving`]) lists a receiver's entry that takes
-//! no hand-off (a select may pick another operation and never come back
-//! for a message): a notifier that wins the select's claim through it
-//! moves it to `NOTIFIED`, and the select then tries the receive. Its
-//! outcome, once it finishes, is the message (or the end) it took, kept
-//! until the [`SelectedOperation`](crate::SelectedOperation) hands it
-//! over, or put back at the front of the channel if that is dropped.
+//! A select's receive ([`Receiving`]) lists a receiver's entry: a
+//! notifier that wins the select's claim through it moves it to
+//! `NOTIFIED`, and the select then tries the receive. A blocked thread's
+//! select also takes a hand-off, as a blocked `recv` does (`FILLED`: a
+//! sender that finds it listed puts its message in, so a `try_send` on a
+//! rendezvous reaches a selecting thread, as in crossbeam); a future's
+//! does not (it might not come back for it). Its outcome, once it
+//! finishes, is the message (or the end) it took, kept until the
+//! [`SelectedOperation`](crate::SelectedOperation) hands it over, or put
+//! back at the front of the channel if that is dropped (as is a message
+//! handed to a select that gives up, or that only asked `ready`).
 //!
 //! A select's send ([`Sending`]) has no message yet (crossbeam's
 //! `SelectedOperation::send` gives it after the choice), so what it waits
@@ -29,7 +33,7 @@
 //! Either way a close finishes the listed send (`CLOSED`), and the
 //! select sees the end (`Granted::Closed`).
 
-use super::chan::{Chan, SendUnlisted};
+use super::chan::{Chan, RecvUnlisted, SendUnlisted};
 use super::{Receiver, Sender};
 use crate::error::{RecvError, SendError, TryRecvError};
 use crate::queue::send::Refused;
@@ -68,7 +72,7 @@ impl<T> Operation for Receiving<'_, T> {
     }
 
     fn register(&mut self, at: Listing<'_>) -> bool {
-        self.entry = self.rx.chan.list_recv(at.group, at.index);
+        self.entry = self.rx.chan.list_recv(at.group, at.index, at.blocking);
         self.entry.is_some()
     }
 
@@ -76,10 +80,13 @@ impl<T> Operation for Receiving<'_, T> {
         let Some(entry) = self.entry.take() else {
             return Unlisted::Untouched;
         };
-        if self.rx.chan.unlist_recv(entry) {
-            Unlisted::Won
-        } else {
-            Unlisted::Untouched
+        match self.rx.chan.unlist_recv(entry) {
+            RecvUnlisted::Untouched => Unlisted::Untouched,
+            RecvUnlisted::Won => Unlisted::Won,
+            RecvUnlisted::Filled(msg) => {
+                *self.got.get_mut() = Some(Ok(msg));
+                Unlisted::Done
+            }
         }
     }
 
@@ -194,8 +201,21 @@ impl<T> Operation for Sending<'_, T> {
     }
 
     fn clear(&mut self) {
-        if self.got.take() == Some(Granted::Slot) {
-            self.tx.chan.release(1);
+        match self.got.take() {
+            Some(Granted::Slot) => self.tx.chan.release(1),
+            // The receiver it was told of waits on: the next select
+            // waiting to send is told instead.
+            Some(Granted::Paired) => self.tx.chan.pass_on_pairing(),
+            Some(Granted::Closed) | None => {}
+        }
+    }
+
+    fn readied(&mut self) {
+        // A `ready` that returns a rendezvous send takes nothing: the
+        // receiver it was told of is told to the next waiting select too
+        // (the caller may not send).
+        if self.tx.chan.is_rendezvous() {
+            self.tx.chan.pass_on_pairing();
         }
     }
 

@@ -76,6 +76,9 @@ pub struct Listing<'g> {
     /// The select's waker, for a channel that wakes without winning the
     /// claim (a oneshot's: [`Operation::ready_unclaimed`]).
     pub(crate) waker: &'g core::task::Waker,
+    /// Whether a blocked thread waits (it takes a hand-off: it always
+    /// comes back for what it was handed), or a future.
+    pub(crate) blocking: bool,
 }
 
 /// One operation of a select. See the module docs. (Public only for the
@@ -102,6 +105,12 @@ pub trait Operation {
     /// A channel won the claim through it, and the select does not use
     /// it: passes the wake on to the next waiter of that channel.
     fn pass_on(&mut self);
+
+    /// A `ready` returned it (after a channel won the claim through it),
+    /// taking nothing: what the caller may not use is passed on where
+    /// nobody else would be told (a rendezvous's waiting receiver, to the
+    /// next select waiting to send).
+    fn readied(&mut self) {}
 
     /// The handle it works on, and its kind.
     fn handle(&self) -> (*const (), Kind);
@@ -244,6 +253,7 @@ impl<O: Ops + ?Sized> Selection<'_, O> {
                     group: &group,
                     index,
                     waker: cx.waker(),
+                    blocking: self.blocking,
                 }) {
                     all = false;
                     break;
@@ -353,6 +363,8 @@ impl<O: Ops + ?Sized> Selection<'_, O> {
             Mode::Ready => {
                 if done {
                     op.clear();
+                } else {
+                    op.readied();
                 }
                 Some(index)
             }
