@@ -210,15 +210,6 @@ impl<T> Operation for Sending<'_, T> {
         }
     }
 
-    fn readied(&mut self) {
-        // A `ready` that returns a rendezvous send takes nothing: the
-        // receiver it was told of is told to the next waiting select too
-        // (the caller may not send).
-        if self.tx.chan.is_rendezvous() {
-            self.tx.chan.pass_on_pairing();
-        }
-    }
-
     fn pass_on(&mut self) {
         // (A bounded send is won only with a slot, `Done`, or by a close,
         // which told everyone.)

@@ -106,12 +106,6 @@ pub trait Operation {
     /// it: passes the wake on to the next waiter of that channel.
     fn pass_on(&mut self);
 
-    /// A `ready` returned it (after a channel won the claim through it),
-    /// taking nothing: what the caller may not use is passed on where
-    /// nobody else would be told (a rendezvous's waiting receiver, to the
-    /// next select waiting to send).
-    fn readied(&mut self) {}
-
     /// The handle it works on, and its kind.
     fn handle(&self) -> (*const (), Kind);
 
@@ -361,10 +355,13 @@ impl<O: Ops + ?Sized> Selection<'_, O> {
         }
         match self.mode {
             Mode::Ready => {
+                // A `ready` takes nothing, not even the wake: what it was
+                // told goes on to the next waiter too (it may not act on
+                // it), as when it gives up.
                 if done {
                     op.clear();
                 } else {
-                    op.readied();
+                    op.pass_on();
                 }
                 Some(index)
             }

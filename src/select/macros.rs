@@ -111,40 +111,40 @@ macro_rules! __select_parse {
         $crate::__select_parse!($biased; [$($arms)*]; $default; $($rest)*)
     };
     ($biased:tt; [$($arms:tt)*]; $default:tt;
-        recv($r:expr) -> $res:pat => { $($body:tt)* } $($rest:tt)*) => {
+        recv($r:expr $(,)?) -> $res:pat => { $($body:tt)* } $($rest:tt)*) => {
         $crate::__select_parse!($biased; [$($arms)* (recv ($r) ($res) { $($body)* })];
             $default; $($rest)*)
     };
     ($biased:tt; [$($arms:tt)*]; $default:tt;
-        recv($r:expr) -> $res:pat => $body:expr $(, $($rest:tt)*)?) => {
+        recv($r:expr $(,)?) -> $res:pat => $body:expr $(, $($rest:tt)*)?) => {
         $crate::__select_parse!($biased; [$($arms)* (recv ($r) ($res) { $body })];
             $default; $($($rest)*)?)
     };
     ($biased:tt; [$($arms:tt)*]; $default:tt;
-        send($s:expr, $m:expr) -> $res:pat => { $($body:tt)* } $($rest:tt)*) => {
+        send($s:expr, $m:expr $(,)?) -> $res:pat => { $($body:tt)* } $($rest:tt)*) => {
         $crate::__select_parse!($biased; [$($arms)* (send ($s, $m) ($res) { $($body)* })];
             $default; $($rest)*)
     };
     ($biased:tt; [$($arms:tt)*]; $default:tt;
-        send($s:expr, $m:expr) -> $res:pat => $body:expr $(, $($rest:tt)*)?) => {
+        send($s:expr, $m:expr $(,)?) -> $res:pat => $body:expr $(, $($rest:tt)*)?) => {
         $crate::__select_parse!($biased; [$($arms)* (send ($s, $m) ($res) { $body })];
             $default; $($($rest)*)?)
     };
-    ($biased:tt; [$($arms:tt)*]; (); default => { $($body:tt)* } $($rest:tt)*) => {
+    ($biased:tt; [$($arms:tt)*]; (); default $(())? => { $($body:tt)* } $($rest:tt)*) => {
         $crate::__select_parse!($biased; [$($arms)*];
             (($crate::__private::Wait::Never) { $($body)* }); $($rest)*)
     };
-    ($biased:tt; [$($arms:tt)*]; (); default => $body:expr $(, $($rest:tt)*)?) => {
+    ($biased:tt; [$($arms:tt)*]; (); default $(())? => $body:expr $(, $($rest:tt)*)?) => {
         $crate::__select_parse!($biased; [$($arms)*];
             (($crate::__private::Wait::Never) { $body }); $($($rest)*)?)
     };
     ($biased:tt; [$($arms:tt)*]; ();
-        default($t:expr) => { $($body:tt)* } $($rest:tt)*) => {
+        default($t:expr $(,)?) => { $($body:tt)* } $($rest:tt)*) => {
         $crate::__select_parse!($biased; [$($arms)*];
             (($crate::__private::Wait::For($t)) { $($body)* }); $($rest)*)
     };
     ($biased:tt; [$($arms:tt)*]; ();
-        default($t:expr) => $body:expr $(, $($rest:tt)*)?) => {
+        default($t:expr $(,)?) => $body:expr $(, $($rest:tt)*)?) => {
         $crate::__select_parse!($biased; [$($arms)*];
             (($crate::__private::Wait::For($t)) { $body }); $($($rest)*)?)
     };

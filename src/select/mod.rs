@@ -412,15 +412,7 @@ impl<'a> Select<'a> {
 
     /// Runs a wait to its end: `None` if `deadline` passed first.
     fn wait(&mut self, mode: Mode, deadline: Option<Instant>) -> Option<usize> {
-        let mut selection = self.selection(mode);
-        if let Some(index) = selection.try_once() {
-            return Some(index);
-        }
-        let mut op = Blocking {
-            selection,
-            waiter: Waiter::default(),
-        };
-        crate::wait::block::run(&mut op, deadline).ok()
+        wait(self.selection(mode), deadline)
     }
 
     fn selected(&mut self, index: usize) -> SelectedOperation<'_> {
@@ -471,7 +463,7 @@ impl<'a> Select<'a> {
     /// assert_eq!(sel.try_select().unwrap().recv(&rx), Ok(1));
     /// ```
     pub fn try_select(&mut self) -> Result<SelectedOperation<'_>, TrySelectError> {
-        match self.selection(Mode::Select).try_once() {
+        match self.wait(Mode::Select, Some(Instant::now())) {
             Some(index) => Ok(self.selected(index)),
             None => Err(TrySelectError),
         }
@@ -577,7 +569,8 @@ impl<'a> Select<'a> {
     /// # drop(rx);
     /// ```
     pub fn try_ready(&mut self) -> Result<usize, TryReadyError> {
-        self.selection(Mode::Ready).try_once().ok_or(TryReadyError)
+        self.wait(Mode::Ready, Some(Instant::now()))
+            .ok_or(TryReadyError)
     }
 
     /// Like [`ready`](Self::ready), waiting at most `timeout` (a timeout
@@ -711,6 +704,29 @@ impl fmt::Debug for Select<'_> {
     }
 }
 
+/// Runs a blocking select's wait to its end: `None` if `deadline` passed
+/// first. It tries every operation, then waits; a deadline that has
+/// passed already (`try_select`, `default`, a zero timeout) still lists
+/// every operation once before it gives up (`block::run_once`), so that a
+/// message that is in one of the channels at every moment of the call is
+/// never missed (crossbeam's select is linearizable so too).
+fn wait<O: Ops + ?Sized>(
+    mut selection: Selection<'_, O>,
+    deadline: Option<Instant>,
+) -> Option<usize> {
+    if let Some(index) = selection.try_once() {
+        return Some(index);
+    }
+    let mut op = Blocking {
+        selection,
+        waiter: Waiter::default(),
+    };
+    if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+        return crate::wait::block::run_once(&mut op).ok();
+    }
+    crate::wait::block::run(&mut op, deadline).ok()
+}
+
 /// A blocking wait, as the blocking driver runs it.
 struct Blocking<'s, O: ?Sized> {
     selection: Selection<'s, O>,
@@ -796,12 +812,14 @@ impl SelectedOperation<'_> {
     /// Takes the operation, checking that `handle` (of kind `kind`) is the
     /// one it was added with.
     fn take(&mut self, handle: *const (), kind: Kind) -> &mut dyn Operation {
-        let op = self.op.take().expect("completed once");
+        let op = self.op.as_mut().expect("completed once");
+        // (Checked before it is taken: a panic here leaves it to `Drop`,
+        // which gives back what it holds.)
         assert!(
             op.handle() == (handle, kind),
             "the handle passed is not the one the selected operation was added with"
         );
-        op
+        self.op.take().expect("checked above")
     }
 
     /// Completes a selected receive: the message it took, or the end.
@@ -1030,7 +1048,7 @@ impl fmt::Debug for ReadyFuture<'_, '_> {
 #[doc(hidden)]
 pub mod __private {
     pub use super::engine::Operation;
-    use super::{arrange, Blocking, Mode, Rng, Selection, Waiter};
+    use super::{arrange, Mode, Rng, Selection};
     pub use super::{FinishRecv, FinishSend, SelectRecv, SelectSend};
     use std::time::{Duration, Instant};
 
@@ -1055,25 +1073,18 @@ pub mod __private {
         let mut order = [0; N];
         arrange(&mut order);
         let mut rng = (!biased).then(Rng::from_thread);
-        let mut selection = Selection {
+        let selection = Selection {
             ops: &mut ops[..],
             order: &mut order,
             rng: rng.as_mut(),
             mode: Mode::Select,
             blocking: true,
         };
-        if let Some(index) = selection.try_once() {
-            return Some(index);
-        }
         let deadline = match wait {
             Wait::Forever => None,
-            Wait::Never => return None,
+            Wait::Never => Some(Instant::now()),
             Wait::For(timeout) => Instant::now().checked_add(timeout),
         };
-        let mut op = Blocking {
-            selection,
-            waiter: Waiter::default(),
-        };
-        crate::wait::block::run(&mut op, deadline).ok()
+        super::wait(selection, deadline)
     }
 }

@@ -269,6 +269,28 @@ pub(crate) fn run<O: Op>(op: &mut O, deadline: Option<Instant>) -> Result<O::Out
     }
 }
 
+/// Runs `op`, which its caller has just tried without waiting, as a wait
+/// whose deadline has passed already, but with one poll first (it lists
+/// the op's waiters), then [cancel](Op::cancel) (which takes them back,
+/// finding what came meanwhile). For a wait on several channels that must
+/// not wait at all (a select's `try_select`, `default`, a zero timeout):
+/// one look at each channel in turn can miss a message that moves from
+/// one to another meanwhile, but a message that came to any of them after
+/// it was listed there wins the listing, and the cancel finds it.
+pub(crate) fn run_once<O: Op>(op: &mut O) -> Result<O::Output, O::TimedOut> {
+    let polled = with_thread_waker(|_, waker| {
+        let mut cx = Context::from_waker(waker);
+        let mut waiting = Abandon(Some(&mut *op));
+        let polled = waiting.0.as_mut().expect("armed").poll(&mut cx, true);
+        waiting.0 = None;
+        polled
+    });
+    match polled {
+        Poll::Ready(done) => Ok(done),
+        Poll::Pending => op.cancel(),
+    }
+}
+
 /// A thread's place in the process-wide count of threads that spin in a
 /// wait (snooze, or watch before their first park), held from the start
 /// of [`run`] until the thread parks or its wait is over.
