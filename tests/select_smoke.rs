@@ -3,6 +3,9 @@ use std::thread;
 use std::time::Duration;
 use tidings::{select, Select};
 
+/// Messages per run (few under miri, which interprets every step).
+const N: u32 = if cfg!(miri) { 30 } else { 1000 };
+
 #[test]
 fn smoke_threads() {
     for flavor in 0..3 {
@@ -17,7 +20,7 @@ fn smoke_threads() {
             _ => tidings::rendezvous(),
         };
         let h = thread::spawn(move || {
-            for i in 0..1000u32 {
+            for i in 0..N {
                 if i % 2 == 0 {
                     tx1.send(i).unwrap()
                 } else {
@@ -27,14 +30,14 @@ fn smoke_threads() {
         });
         let mut sum = 0u64;
         let mut n = 0;
-        while n < 1000 {
+        while n < N {
             select! {
                 recv(rx1) -> m => { if let Ok(m) = m { sum += u64::from(m); n += 1; } },
                 recv(rx2) -> m => { if let Ok(m) = m { sum += u64::from(m); n += 1; } },
             }
         }
         h.join().unwrap();
-        assert_eq!(sum, 999 * 1000 / 2, "flavor {flavor}");
+        assert_eq!(sum, u64::from(N) * u64::from(N - 1) / 2, "flavor {flavor}");
     }
 }
 
@@ -53,7 +56,7 @@ fn smoke_send_select_threads() {
         };
         let c1 = thread::spawn(move || rx1.iter().map(u64::from).sum::<u64>());
         let c2 = thread::spawn(move || rx2.iter().map(u64::from).sum::<u64>());
-        for i in 0..1000u32 {
+        for i in 0..N {
             let mut sel = Select::new();
             let a = sel.send(&tx1);
             let b = sel.send(&tx2);
@@ -67,7 +70,11 @@ fn smoke_send_select_threads() {
         }
         drop((tx1, tx2));
         let total = c1.join().unwrap() + c2.join().unwrap();
-        assert_eq!(total, 999 * 1000 / 2, "flavor {flavor}");
+        assert_eq!(
+            total,
+            u64::from(N) * u64::from(N - 1) / 2,
+            "flavor {flavor}"
+        );
     }
 }
 
@@ -90,7 +97,7 @@ fn smoke_async() {
                 _ => tidings::rendezvous(),
             };
             let p = tokio::spawn(async move {
-                for i in 0..1000u32 {
+                for i in 0..N {
                     if i % 3 == 0 {
                         tx1.send_async(i).await.unwrap()
                     } else {
@@ -103,7 +110,7 @@ fn smoke_async() {
             sel.recv(&rx2);
             let mut sum = 0u64;
             let mut n = 0;
-            while n < 1000 {
+            while n < N {
                 let oper = sel.select_async().await;
                 let got = if oper.index() == 0 {
                     oper.recv(&rx1)
@@ -116,7 +123,7 @@ fn smoke_async() {
                 }
             }
             p.await.unwrap();
-            assert_eq!(sum, 999 * 1000 / 2, "flavor {flavor}");
+            assert_eq!(sum, u64::from(N) * u64::from(N - 1) / 2, "flavor {flavor}");
         }
     });
 }
@@ -140,7 +147,7 @@ fn smoke_timers() {
     assert!(r.unwrap() >= start + Duration::from_millis(20));
     let ticker = tidings::tick(Duration::from_millis(5));
     let mut last = start;
-    for _ in 0..5 {
+    for _ in 0..3 {
         let at = ticker.recv().unwrap();
         assert!(at > last);
         last = at;
@@ -245,7 +252,7 @@ fn broadcast_in_a_select() {
     let (btx, brx) = broadcast::channel::<u32>(4);
     let (_tx, rx) = tidings::unbounded::<u32>();
     let h = thread::spawn(move || {
-        for i in 0..100 {
+        for i in 0..N {
             btx.send(i).unwrap();
         }
     });
@@ -262,7 +269,7 @@ fn broadcast_in_a_select() {
         }
     }
     h.join().unwrap();
-    assert_eq!(got, (0..100).collect::<Vec<_>>());
+    assert_eq!(got, (0..N).collect::<Vec<_>>());
     // A lag is the selected operation's result.
     let (btx, brx) = broadcast::lagging::<u32>(2);
     for i in 0..5 {
