@@ -129,7 +129,7 @@ impl<T> FinishRecv for Receiving<'_, T> {
 }
 
 impl<T> Drop for Receiving<'_, T> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
         // (Tested first: a finished select's operations hold nothing, and
         // the macros drop every one of them after each select.)
@@ -241,7 +241,7 @@ impl<T> FinishSend for Sending<'_, T> {
 }
 
 impl<T> Drop for Sending<'_, T> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
         // (Tested first, as `Receiving`'s.)
         if self.entry.is_some() && self.unregister() == Unlisted::Won {

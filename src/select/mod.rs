@@ -260,8 +260,13 @@ impl<'a> Ops for [Option<Box<dyn Held<'a>>>] {
 /// ```
 pub struct Select<'a> {
     ops: Vec<Option<Box<dyn Held<'a>>>>,
-    /// The order of the next try (rearranged at each wait).
+    /// The order of the next try: the indices of the operations added, as
+    /// added (biased), or as the last select shuffled them (fair: a
+    /// Fisher-Yates shuffle gives every order alike from any start, so it
+    /// is not reset between selects).
     order: Vec<usize>,
+    /// Operations added and not removed.
+    live: usize,
     biased: bool,
     rng: Rng,
 }
@@ -279,6 +284,7 @@ impl<'a> Select<'a> {
         Self {
             ops: Vec::new(),
             order: Vec::new(),
+            live: 0,
             biased: false,
             rng: Rng::from_thread(),
         }
@@ -311,8 +317,10 @@ impl<'a> Select<'a> {
 
     fn add(&mut self, op: Box<dyn Held<'a>>) -> usize {
         self.ops.push(Some(op));
-        self.order.push(0);
-        self.ops.len() - 1
+        self.live += 1;
+        let index = self.ops.len() - 1;
+        self.order.push(index);
+        index
     }
 
     /// Adds a receive from `r`; returns its index.
@@ -392,11 +400,12 @@ impl<'a> Select<'a> {
             self.ops[index].take().is_some(),
             "the operation with index {index} was removed already"
         );
+        // (Its index stays in `order`: a removed operation is skipped.)
+        self.live -= 1;
     }
 
     /// The wait of one call, over the operations.
     fn selection(&mut self, mode: Mode) -> Selection<'_, [Option<Box<dyn Held<'a>>>]> {
-        arrange(&mut self.order);
         Selection {
             ops: &mut self.ops[..],
             order: &mut self.order,
@@ -407,7 +416,7 @@ impl<'a> Select<'a> {
     }
 
     fn is_empty(&self) -> bool {
-        self.ops.iter().all(Option::is_none)
+        self.live == 0
     }
 
     /// Runs a wait to its end: `None` if `deadline` passed first.
@@ -642,7 +651,6 @@ impl<'a> Select<'a> {
         SelectFuture {
             select: Some(self),
             waiter: Waiter::default(),
-            started: false,
         }
     }
 
@@ -668,7 +676,6 @@ impl<'a> Select<'a> {
         ReadyFuture {
             select: self,
             waiter: Waiter::default(),
-            started: false,
         }
     }
 }
@@ -689,6 +696,7 @@ impl Clone for Select<'_> {
                 .map(|op| op.as_ref().map(|op| op.fresh_boxed()))
                 .collect(),
             order: self.order.clone(),
+            live: self.live,
             biased: self.biased,
             rng: Rng::from_thread(),
         }
@@ -710,6 +718,7 @@ impl fmt::Debug for Select<'_> {
 /// every operation once before it gives up (`block::run_once`), so that a
 /// message that is in one of the channels at every moment of the call is
 /// never missed (crossbeam's select is linearizable so too).
+#[inline]
 fn wait<O: Ops + ?Sized>(
     mut selection: Selection<'_, O>,
     deadline: Option<Instant>,
@@ -913,8 +922,6 @@ pub struct SelectFuture<'s, 'a> {
     /// `None` once it finished.
     select: Option<&'s mut Select<'a>>,
     waiter: Waiter,
-    /// Whether the order was arranged for this wait.
-    started: bool,
 }
 
 impl<'s, 'a> Future for SelectFuture<'s, 'a> {
@@ -923,13 +930,7 @@ impl<'s, 'a> Future for SelectFuture<'s, 'a> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SelectedOperation<'s>> {
         let this = self.get_mut();
         let select = this.select.as_mut().expect("polled after it finished");
-        let index = ready(
-            select,
-            &mut this.started,
-            &mut this.waiter,
-            Mode::Select,
-            cx,
-        );
+        let index = ready(select, &mut this.waiter, Mode::Select, cx);
         let Poll::Ready(index) = index else {
             return Poll::Pending;
         };
@@ -938,17 +939,13 @@ impl<'s, 'a> Future for SelectFuture<'s, 'a> {
     }
 }
 
-/// One poll of a select's wait, arranging the order on the first.
+/// One poll of a select future's wait.
 fn ready(
     select: &mut Select<'_>,
-    started: &mut bool,
     waiter: &mut Waiter,
     mode: Mode,
     cx: &mut Context<'_>,
 ) -> Poll<usize> {
-    if !core::mem::replace(started, true) {
-        arrange(&mut select.order);
-    }
     let mut selection = Selection {
         ops: &mut select.ops[..],
         order: &mut select.order,
@@ -1014,7 +1011,6 @@ impl futures_core::FusedFuture for SelectFuture<'_, '_> {
 pub struct ReadyFuture<'s, 'a> {
     select: &'s mut Select<'a>,
     waiter: Waiter,
-    started: bool,
 }
 
 impl Future for ReadyFuture<'_, '_> {
@@ -1022,13 +1018,7 @@ impl Future for ReadyFuture<'_, '_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
         let this = self.get_mut();
-        ready(
-            this.select,
-            &mut this.started,
-            &mut this.waiter,
-            Mode::Ready,
-            cx,
-        )
+        ready(this.select, &mut this.waiter, Mode::Ready, cx)
     }
 }
 
