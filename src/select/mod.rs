@@ -233,10 +233,11 @@ impl<'a> Ops for [Option<Box<dyn Held<'a>>>] {
 /// [`new_biased`](Self::new_biased) picks the first added.
 ///
 /// A `Select` is `Clone`, `Send` and `Sync` (its operations' messages must
-/// be `Send`). Adding operations allocates; a select that finds one
-/// ready allocates nothing, one that waits allocates its claim (one small
-/// `Arc`), and an entry only in a channel that has no spare one left by
-/// an earlier wait.
+/// be `Send`). Adding operations allocates; a select that finds an
+/// operation ready at once allocates nothing; otherwise (it waits, or
+/// lists its operations once before giving up) it allocates its claim
+/// (one small `Arc`), and an entry only in a channel that has no spare one
+/// left by an earlier wait.
 ///
 /// # Examples
 ///
