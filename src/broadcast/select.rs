@@ -20,15 +20,25 @@
 
 use super::{Receiver, RecvError, TryRecvError};
 use crate::queue::waitlist::Grouped;
-use crate::select::engine::{Exclusive, Kind, Listing, Operation, Unlisted};
+use crate::select::engine::{Kept, Kind, Listing, Operation, Unlisted};
 use crate::select::{FinishRecv, SelectRecv};
 
 /// A select's receive from a broadcast channel. See the module docs.
 #[derive(Debug)]
 pub struct Receiving<'a, T> {
     rx: &'a Receiver<T>,
-    got: Exclusive<Option<Result<T, RecvError>>>,
+    got: Kept<Result<T, RecvError>>,
     entry: Option<Grouped<T>>,
+}
+
+impl<T> Receiving<'_, T> {
+    /// A message taken and not handed over goes back into the cursor: the
+    /// next receive returns it first.
+    fn give_back(&mut self) {
+        if let Some(Ok(msg)) = self.got.take() {
+            self.rx.at.borrow_mut().kept = Some(msg);
+        }
+    }
 }
 
 impl<T: Clone> Operation for Receiving<'_, T> {
@@ -39,7 +49,7 @@ impl<T: Clone> Operation for Receiving<'_, T> {
             Err(TryRecvError::Disconnected) => Err(RecvError::Disconnected),
             Err(TryRecvError::Empty) => return false,
         };
-        *self.got.get_mut() = Some(got);
+        self.got.put(got);
         true
     }
 
@@ -67,10 +77,7 @@ impl<T: Clone> Operation for Receiving<'_, T> {
     }
 
     fn clear(&mut self) {
-        if let Some(Ok(msg)) = self.got.get_mut().take() {
-            // The next receive returns it first.
-            self.rx.at.borrow_mut().kept = Some(msg);
-        }
+        self.give_back();
     }
 
     fn pass_on(&mut self) {
@@ -82,7 +89,7 @@ impl<T: Clone> Operation for Receiving<'_, T> {
     }
 
     fn outcome(&mut self) -> *mut () {
-        core::ptr::from_mut(self.got.get_mut()).cast()
+        self.got.ptr()
     }
 
     fn fresh(&self) -> Self {
@@ -94,10 +101,7 @@ impl<T> FinishRecv for Receiving<'_, T> {
     type Output = Result<T, RecvError>;
 
     fn finish(&mut self) -> Result<T, RecvError> {
-        self.got
-            .get_mut()
-            .take()
-            .expect("a selected receive kept its outcome")
+        self.got.finish()
     }
 }
 
@@ -106,9 +110,7 @@ impl<T> Drop for Receiving<'_, T> {
         if let Some(entry) = self.entry.take() {
             self.rx.chan.unlist_select(entry);
         }
-        if let Some(Ok(msg)) = self.got.get_mut().take() {
-            self.rx.at.borrow_mut().kept = Some(msg);
-        }
+        self.give_back();
     }
 }
 
@@ -127,7 +129,7 @@ impl<T: Clone> SelectRecv for Receiver<T> {
     fn op(&self) -> Receiving<'_, T> {
         Receiving {
             rx: self,
-            got: Exclusive::new(None),
+            got: Kept::new(),
             entry: None,
         }
     }

@@ -38,7 +38,7 @@ use super::{Receiver, Sender};
 use crate::error::{RecvError, SendError, TryRecvError};
 use crate::queue::send::Refused;
 use crate::queue::waitlist::Grouped;
-use crate::select::engine::{Exclusive, Kind, Listing, Operation, Unlisted};
+use crate::select::engine::{Kept, Kind, Listing, Operation, Unlisted};
 use crate::select::{FinishRecv, FinishSend, SelectRecv, SelectSend};
 
 /// A select's receive from an mpmc channel. See the module docs.
@@ -46,7 +46,7 @@ use crate::select::{FinishRecv, FinishSend, SelectRecv, SelectSend};
 pub struct Receiving<'a, T> {
     rx: &'a Receiver<T>,
     /// The message taken (or the end), until handed over.
-    got: Exclusive<Option<Result<T, RecvError>>>,
+    got: Kept<Result<T, RecvError>>,
     entry: Option<Grouped<T>>,
 }
 
@@ -63,7 +63,7 @@ impl<T> Operation for Receiving<'_, T> {
             Err(TryRecvError::Disconnected) => Err(RecvError),
             Err(TryRecvError::Empty) => return false,
         };
-        *self.got.get_mut() = Some(got);
+        self.got.put(got);
         true
     }
 
@@ -84,14 +84,14 @@ impl<T> Operation for Receiving<'_, T> {
             RecvUnlisted::Untouched => Unlisted::Untouched,
             RecvUnlisted::Won => Unlisted::Won,
             RecvUnlisted::Filled(msg) => {
-                *self.got.get_mut() = Some(Ok(msg));
+                self.got.put(Ok(msg));
                 Unlisted::Done
             }
         }
     }
 
     fn clear(&mut self) {
-        if let Some(Ok(msg)) = self.got.get_mut().take() {
+        if let Some(Ok(msg)) = self.got.take() {
             self.chan().put_back(Some(msg));
         }
     }
@@ -109,7 +109,7 @@ impl<T> Operation for Receiving<'_, T> {
     }
 
     fn outcome(&mut self) -> *mut () {
-        core::ptr::from_mut(self.got.get_mut()).cast()
+        self.got.ptr()
     }
 
     fn fresh(&self) -> Self {
@@ -121,10 +121,7 @@ impl<T> FinishRecv for Receiving<'_, T> {
     type Output = Result<T, RecvError>;
 
     fn finish(&mut self) -> Result<T, RecvError> {
-        self.got
-            .get_mut()
-            .take()
-            .expect("a selected receive kept its outcome")
+        self.got.finish()
     }
 }
 
@@ -136,7 +133,7 @@ impl<T> Drop for Receiving<'_, T> {
         if self.entry.is_some() && self.unregister() == Unlisted::Won {
             self.pass_on();
         }
-        if self.got.get_mut().is_some() {
+        if self.got.is_some() {
             self.clear();
         }
     }
@@ -157,7 +154,7 @@ pub enum Granted {
 #[derive(Debug)]
 pub struct Sending<'a, T> {
     tx: &'a Sender<T>,
-    got: Option<Granted>,
+    got: Kept<Granted>,
     entry: Option<Grouped<T>>,
 }
 
@@ -169,11 +166,12 @@ impl<T> Operation for Sending<'_, T> {
         } else {
             chan.try_reserve(1).map(|()| Granted::Slot)
         };
-        self.got = match tried {
-            Ok(granted) => Some(granted),
-            Err(Refused::Closed(())) => Some(Granted::Closed),
+        let granted = match tried {
+            Ok(granted) => granted,
+            Err(Refused::Closed(())) => Granted::Closed,
             Err(Refused::Full(())) => return false,
         };
+        self.got.put(granted);
         true
     }
 
@@ -194,7 +192,7 @@ impl<T> Operation for Sending<'_, T> {
             SendUnlisted::Untouched => Unlisted::Untouched,
             SendUnlisted::Won => Unlisted::Won,
             SendUnlisted::Granted => {
-                self.got = Some(Granted::Slot);
+                self.got.put(Granted::Slot);
                 Unlisted::Done
             }
         }
@@ -223,7 +221,7 @@ impl<T> Operation for Sending<'_, T> {
     }
 
     fn outcome(&mut self) -> *mut () {
-        core::ptr::from_mut(&mut self.got).cast()
+        self.got.ptr()
     }
 
     fn fresh(&self) -> Self {
@@ -235,8 +233,7 @@ impl<T> FinishSend for Sending<'_, T> {
     type Msg = T;
 
     fn finish(&mut self, msg: T) -> Result<(), SendError<T>> {
-        let granted = self.got.take().expect("a selected send kept its outcome");
-        send_granted(&self.tx.chan, granted, msg)
+        send_granted(&self.tx.chan, self.got.finish(), msg)
     }
 }
 
@@ -269,7 +266,7 @@ impl<T> Receiver<T> {
     fn receiving(&self) -> Receiving<'_, T> {
         Receiving {
             rx: self,
-            got: Exclusive::new(None),
+            got: Kept::new(),
             entry: None,
         }
     }
@@ -279,7 +276,7 @@ impl<T> Sender<T> {
     fn sending(&self) -> Sending<'_, T> {
         Sending {
             tx: self,
-            got: None,
+            got: Kept::new(),
             entry: None,
         }
     }

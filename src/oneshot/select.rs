@@ -22,7 +22,7 @@
 
 use super::{RecvError, TryRecvError};
 use crate::multishot;
-use crate::select::engine::{Exclusive, Kind, Listing, Operation, Unlisted};
+use crate::select::engine::{Kept, Kind, Listing, Operation, Unlisted};
 use crate::select::{FinishRecv, SelectRecv};
 use core::task::{Context, Poll};
 
@@ -33,7 +33,7 @@ pub struct OneshotReceiving<'a, T> {
     rx: &'a super::Receiver<T>,
     /// The handle it was made from, and its kind.
     handle: (*const (), Kind),
-    got: Exclusive<Option<Result<T, RecvError>>>,
+    got: Kept<Result<T, RecvError>>,
     /// Whether the select's waker is registered in the core.
     listed: bool,
 }
@@ -43,7 +43,7 @@ impl<'a, T> OneshotReceiving<'a, T> {
         Self {
             rx,
             handle,
-            got: Exclusive::new(None),
+            got: Kept::new(),
             listed: false,
         }
     }
@@ -51,7 +51,7 @@ impl<'a, T> OneshotReceiving<'a, T> {
 
 impl<T> Operation for OneshotReceiving<'_, T> {
     fn try_select(&mut self) -> bool {
-        if self.got.get_mut().is_some() {
+        if self.got.is_some() {
             // Taken while listing (`register`).
             return true;
         }
@@ -60,12 +60,12 @@ impl<T> Operation for OneshotReceiving<'_, T> {
             Err(TryRecvError::Disconnected) => Err(RecvError),
             Err(TryRecvError::Empty) => return false,
         };
-        *self.got.get_mut() = Some(got);
+        self.got.put(got);
         true
     }
 
     fn is_ready(&mut self) -> bool {
-        self.got.get_mut().is_some() || self.rx.has_message() || self.rx.is_closed()
+        self.got.is_some() || self.rx.has_message() || self.rx.is_closed()
     }
 
     fn register(&mut self, at: Listing<'_>) -> bool {
@@ -77,7 +77,7 @@ impl<T> Operation for OneshotReceiving<'_, T> {
             }
             Poll::Ready(got) => {
                 // It finished while listing: kept, and `try_select` says so.
-                *self.got.get_mut() = Some(got);
+                self.got.put(got);
                 false
             }
         }
@@ -94,7 +94,7 @@ impl<T> Operation for OneshotReceiving<'_, T> {
         // A oneshot's message has nowhere to go back to (its core is
         // done). Never reached with one: these operations are only in the
         // macros, which complete the selected operation at once.
-        drop(self.got.get_mut().take());
+        drop(self.got.take());
     }
 
     fn pass_on(&mut self) {
@@ -110,7 +110,7 @@ impl<T> Operation for OneshotReceiving<'_, T> {
     }
 
     fn outcome(&mut self) -> *mut () {
-        core::ptr::from_mut(self.got.get_mut()).cast()
+        self.got.ptr()
     }
 
     fn fresh(&self) -> Self {
@@ -122,10 +122,7 @@ impl<T> FinishRecv for OneshotReceiving<'_, T> {
     type Output = Result<T, RecvError>;
 
     fn finish(&mut self) -> Result<T, RecvError> {
-        self.got
-            .get_mut()
-            .take()
-            .expect("a selected receive kept its outcome")
+        self.got.finish()
     }
 }
 

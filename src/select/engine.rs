@@ -457,3 +457,41 @@ impl<T> Exclusive<T> {
         &mut self.0
     }
 }
+
+/// What an operation keeps once it finished (a message taken, a slot
+/// granted), until the select hands it over: the one place its outcome
+/// lives, that [`Operation::outcome`] points to.
+#[derive(Debug)]
+pub struct Kept<O>(Exclusive<Option<O>>);
+
+impl<O> Kept<O> {
+    pub(crate) const fn new() -> Self {
+        Self(Exclusive::new(None))
+    }
+
+    pub(crate) fn put(&mut self, outcome: O) {
+        *self.0.get_mut() = Some(outcome);
+    }
+
+    pub(crate) fn is_some(&mut self) -> bool {
+        self.0.get_mut().is_some()
+    }
+
+    pub(crate) fn take(&mut self) -> Option<O> {
+        self.0.get_mut().take()
+    }
+
+    /// Hands over the outcome of a selected operation.
+    ///
+    /// # Panics
+    ///
+    /// If it kept none (not selected, or handed over already).
+    pub(crate) fn finish(&mut self) -> O {
+        self.take().expect("a selected operation kept its outcome")
+    }
+
+    /// Where it is: an `Option<O>` ([`Operation::outcome`]).
+    pub(crate) fn ptr(&mut self) -> *mut () {
+        core::ptr::from_mut(self.0.get_mut()).cast()
+    }
+}
