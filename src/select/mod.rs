@@ -204,18 +204,26 @@ pub trait FinishSend {
 /// that the select is.
 trait Held<'a>: Operation + Send + Sync + 'a {
     fn fresh_boxed(&self) -> Box<dyn Held<'a>>;
+
+    /// As a plain operation. (A method rather than an upcast: trait
+    /// upcasting needs Rust 1.86, the crate supports 1.81.)
+    fn as_op(&mut self) -> &mut dyn Operation;
 }
 
 impl<'a, O: Operation + Send + Sync + 'a> Held<'a> for O {
     fn fresh_boxed(&self) -> Box<dyn Held<'a>> {
         Box::new(self.fresh())
     }
+
+    fn as_op(&mut self) -> &mut dyn Operation {
+        self
+    }
 }
 
 impl<'a> Ops for [Option<Box<dyn Held<'a>>>] {
     fn op(&mut self, index: usize) -> Option<&mut dyn Operation> {
         match &mut self[index] {
-            Some(op) => Some(&mut **op),
+            Some(op) => Some(op.as_op()),
             None => None,
         }
     }
@@ -428,9 +436,10 @@ impl<'a> Select<'a> {
     }
 
     fn selected(&mut self, index: usize) -> SelectedOperation<'_> {
-        let op: &mut dyn Operation = &mut **self.ops[index]
+        let op = self.ops[index]
             .as_mut()
-            .expect("a selected operation is there");
+            .expect("a selected operation is there")
+            .as_op();
         SelectedOperation {
             op: Some(op),
             index,
