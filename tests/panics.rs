@@ -1026,3 +1026,64 @@ fn sweep_broadcast_stream() {
         step(|| drop((tx, rx1, rx2)));
     });
 }
+
+/// A select future woken through its claim, whose waker's drop panics
+/// when the select lets go of it: the wake it took is passed on while
+/// the panic unwinds, so the receive future waiting behind it gets the
+/// message; nothing is lost or left listed.
+#[test]
+fn select_waker_drop_panic_passes_the_wake_on() {
+    for flavor in 0..3 {
+        let (tx, rx) = match flavor {
+            0 => tidings::bounded::<common::Counted>(1),
+            1 => tidings::unbounded(),
+            _ => tidings::rendezvous(),
+        };
+        let drops = DropCounter::new();
+        let flags = Arc::new(hostile::Flags::default());
+        let hostile_waker = hostile::waker(&flags);
+        let mut sel = tidings::Select::new();
+        sel.recv(&rx);
+        let mut select = Box::pin(sel.select_async());
+        assert!(poll_with(&mut select, &hostile_waker).is_pending());
+        let (behind, behind_waker) = common::WakeCounter::new();
+        let mut recv = Box::pin(rx.recv_async());
+        assert!(poll_with(&mut recv, &behind_waker).is_pending());
+        let sender = std::thread::spawn({
+            let drops = drops.clone();
+            move || tx.send(drops.msg(7)).unwrap()
+        });
+        // The select's entry was listed first: it is woken.
+        while flags.wakes.load(SeqCst) == 0 && behind.wakes() == 0 {
+            std::thread::yield_now();
+        }
+        if flags.wakes.load(SeqCst) > 0 {
+            flags.panic_on_drop.store(true, SeqCst);
+            let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let _ = poll_with(&mut select, &hostile_waker);
+            }));
+            assert!(polled.is_err(), "the waker's drop panicked");
+            flags.panic_on_drop.store(false, SeqCst);
+            drop(select);
+            assert_eq!(behind.wakes(), 1, "flavor {flavor}: the wake was passed on");
+        } else {
+            drop(select);
+        }
+        let got = loop {
+            if let std::task::Poll::Ready(got) = poll_with(&mut recv, &behind_waker) {
+                break got;
+            }
+            std::thread::yield_now();
+        };
+        assert_eq!(common::value(got), Ok(7));
+        sender.join().unwrap();
+        drop(hostile_waker);
+        drop(recv);
+        drop(sel);
+        assert_eq!(
+            drops.drops(),
+            1,
+            "flavor {flavor}: the message was dropped once"
+        );
+    }
+}

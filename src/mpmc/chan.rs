@@ -704,12 +704,17 @@ impl<T> Chan<T> {
     /// message to, as to a blocked `recv` (a future's may not: it might
     /// not come back for it).
     #[cfg(feature = "std")]
+    ///
+    /// Listing may tell a select waiting to send on a rendezvous that a
+    /// receiver now waits: its wake (user code) comes back, for the caller
+    /// to run once it holds the entry (so that an unwinding wake leaves
+    /// the entry where its owner takes it back).
     pub(crate) fn list_recv(
         &self,
         group: &Group,
         index: usize,
         handoff: bool,
-    ) -> Option<Grouped<T>> {
+    ) -> (Option<Grouped<T>>, Wake) {
         let entry = Waiting::grouped(&self.spare_receivers, handoff, group, index);
         let listed = self.state.with(|state| {
             if state.has_ready() || state.ended() {
@@ -719,10 +724,9 @@ impl<T> Chan<T> {
         });
         let Ok(paired) = listed else {
             entry.recycle(&self.spare_receivers, || self.state.with(|_| ()));
-            return None;
+            return (None, Wake::NONE);
         };
-        Wake::one(paired).wake();
-        Some(entry)
+        (Some(entry), Wake::one(paired))
     }
 
     /// Takes a select's receive entry off its list: how it stood.

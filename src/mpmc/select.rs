@@ -72,7 +72,9 @@ impl<T> Operation for Receiving<'_, T> {
     }
 
     fn register(&mut self, at: Listing<'_>) -> bool {
-        self.entry = self.rx.chan.list_recv(at.group, at.index, at.blocking);
+        let (entry, paired) = self.rx.chan.list_recv(at.group, at.index, at.blocking);
+        self.entry = entry;
+        paired.wake();
         self.entry.is_some()
     }
 

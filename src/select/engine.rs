@@ -237,14 +237,20 @@ impl<O: Ops + ?Sized> Selection<'_, O> {
             }
             tried = false;
             // The waker is cloned (user code) before anything is listed.
-            let group = Group::new(cx.waker());
+            // The group is the waiter's, and each operation counted as
+            // listed, before it lists (which may wake a waker: user
+            // code): an unwinding listing leaves the waiter able to take
+            // back all it listed.
+            let Waiter { group, listed } = waiter;
+            let group = &*group.insert(Group::new(cx.waker()));
             let mut all = true;
             for (at, &index) in self.order.iter().enumerate() {
                 let Some(op) = self.ops.op(index) else {
                     continue;
                 };
+                *listed = at + 1;
                 if !op.register(Listing {
-                    group: &group,
+                    group,
                     index,
                     waker: cx.waker(),
                     blocking: self.blocking,
@@ -252,9 +258,7 @@ impl<O: Ops + ?Sized> Selection<'_, O> {
                     all = false;
                     break;
                 }
-                waiter.listed = at + 1;
             }
-            let group = waiter.group.insert(group);
             if all {
                 let due = self.due(waiter);
                 self.wake_when_due(due, cx);
@@ -338,8 +342,12 @@ impl<O: Ops + ?Sized> Selection<'_, O> {
                 }
             }
         }
-        // The select's waker (user code), now that nothing is listed.
+        // The select's waker (user code), now that nothing is listed. If
+        // its drop panics, the winner's wake is passed on while the panic
+        // unwinds (what an operation holds, its own drop gives back).
+        let unwinding = PassOnUnwinding(won.filter(|_| !done), &mut *self.ops);
         drop(group);
+        core::mem::forget(unwinding);
         let index = won?;
         let op = self
             .ops
@@ -366,6 +374,17 @@ impl<O: Ops + ?Sized> Selection<'_, O> {
                 Some(index)
             }
             Mode::Select => (done || op.try_select()).then_some(index),
+        }
+    }
+}
+
+/// Passes operation `.0`'s wake on when dropped (while a panic unwinds).
+struct PassOnUnwinding<'o, O: Ops + ?Sized>(Option<usize>, &'o mut O);
+
+impl<O: Ops + ?Sized> Drop for PassOnUnwinding<'_, O> {
+    fn drop(&mut self) {
+        if let Some(op) = self.0.and_then(|index| self.1.op(index)) {
+            op.pass_on();
         }
     }
 }
