@@ -1053,11 +1053,16 @@ fn select_waker_drop_panic_passes_the_wake_on() {
             let drops = drops.clone();
             move || tx.send(drops.msg(7)).unwrap()
         });
-        // The select's entry was listed first: it is woken.
+        // The select's entry was listed first: it is woken, and the waker
+        // the sender's thread woke is gone (the test's flags and
+        // `hostile_waker` alone hold the flags) before its drops panic.
         while flags.wakes.load(SeqCst) == 0 && behind.wakes() == 0 {
             std::thread::yield_now();
         }
         if flags.wakes.load(SeqCst) > 0 {
+            while Arc::strong_count(&flags) > 2 {
+                std::thread::yield_now();
+            }
             flags.panic_on_drop.store(true, SeqCst);
             let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let _ = poll_with(&mut select, &hostile_waker);
