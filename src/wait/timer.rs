@@ -20,23 +20,25 @@
 //!
 //! The queue holds each waker until its instant; a future polled many
 //! times leaves a waker per poll, each dropped once woken. (Under loom,
-//! whose models have no clock, [`wake_at`] wakes at once.)
+//! whose models have no clock, and under miri, which fails a run whose
+//! threads outlive it, [`wake_at`] wakes at once: the future polls again
+//! until the instant has passed.)
 
 use core::task::Waker;
 use std::time::Instant;
 
 /// Wakes `waker` at `at` (at once if it has passed).
 pub(crate) fn wake_at(at: Instant, waker: &Waker) {
-    #[cfg(not(tidings_loom))]
+    #[cfg(not(any(tidings_loom, miri)))]
     imp::wake_at(at, waker);
-    #[cfg(tidings_loom)]
+    #[cfg(any(tidings_loom, miri))]
     {
         let _ = at;
         waker.wake_by_ref();
     }
 }
 
-#[cfg(not(tidings_loom))]
+#[cfg(not(any(tidings_loom, miri)))]
 mod imp {
     use alloc::collections::BTreeMap;
     use core::task::Waker;
