@@ -521,7 +521,10 @@ pub use mpmc::{bounded, rendezvous, unbounded, Receiver, Sender, WeakSender};
 #[cfg(feature = "std")]
 pub use select::__private;
 #[cfg(feature = "std")]
-pub use select::{ReadyFuture, Select, SelectFuture, SelectRecv, SelectSend, SelectedOperation};
+pub use select::{
+    Local, LocalSelect, ReadyFuture, Select, SelectFuture, SelectRecv, SelectSend,
+    SelectedOperation, Shared, Sharing,
+};
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]

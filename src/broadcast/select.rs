@@ -13,14 +13,15 @@
 //!
 //! The select receives through `&Receiver`: the receiver's cursor is in a
 //! `RefCell` (so a broadcast receiver is not `Sync`), borrowed only inside
-//! each call. Not being `Sync`, these operations are not held by a
-//! [`Select`](crate::Select), which is `Send + Sync`: they take part in
-//! the [`select!`](crate::select!) macros. A message taken and not handed
-//! over goes back into the cursor, and the next receive returns it first.
+//! each call. So these operations are neither `Send` nor `Sync`: they
+//! take part in the macros and in a [`LocalSelect`](crate::LocalSelect),
+//! not in a `Send + Sync` [`Select`](crate::Select). A message taken and
+//! not handed over goes back into the cursor, and the next receive
+//! returns it first.
 
 use super::{Receiver, RecvError, TryRecvError};
 use crate::queue::waitlist::Grouped;
-use crate::select::engine::{Kept, Kind, Listing, Operation, Unlisted};
+use crate::select::engine::{Fresh, Kept, Kind, Listing, Operation, Unlisted};
 use crate::select::{FinishRecv, SelectRecv};
 
 /// A select's receive from a broadcast channel. See the module docs.
@@ -91,7 +92,9 @@ impl<T: Clone> Operation for Receiving<'_, T> {
     fn outcome(&mut self) -> *mut () {
         self.got.ptr()
     }
+}
 
+impl<T: Clone> Fresh for Receiving<'_, T> {
     fn fresh(&self) -> Self {
         self.rx.op()
     }

@@ -38,7 +38,7 @@ use super::{Receiver, Sender};
 use crate::error::{RecvError, SendError, TryRecvError};
 use crate::queue::send::Refused;
 use crate::queue::waitlist::Grouped;
-use crate::select::engine::{Kept, Kind, Listing, Operation, Unlisted};
+use crate::select::engine::{Fresh, Kept, Kind, Listing, Operation, Unlisted};
 use crate::select::{FinishRecv, FinishSend, SelectRecv, SelectSend};
 
 /// A select's receive from an mpmc channel. See the module docs.
@@ -113,7 +113,9 @@ impl<T> Operation for Receiving<'_, T> {
     fn outcome(&mut self) -> *mut () {
         self.got.ptr()
     }
+}
 
+impl<T> Fresh for Receiving<'_, T> {
     fn fresh(&self) -> Self {
         self.rx.receiving()
     }
@@ -225,7 +227,9 @@ impl<T> Operation for Sending<'_, T> {
     fn outcome(&mut self) -> *mut () {
         self.got.ptr()
     }
+}
 
+impl<T> Fresh for Sending<'_, T> {
     fn fresh(&self) -> Self {
         self.tx.sending()
     }

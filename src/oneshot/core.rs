@@ -342,15 +342,34 @@ impl<T, L: Leaving> Core<T, L> {
         cx: &mut Context<'_>,
         may_wait: bool,
     ) -> Poll<Result<T, RecvError>> {
+        // SAFETY: forwarded contract.
+        match unsafe { self.poll_settled(cx, may_wait) } {
+            // SAFETY: MESSAGE was observed with Acquire (`poll_settled`); the caller is the one receiver, not running concurrently with itself.
+            Poll::Ready(MESSAGE) => Poll::Ready(Ok(unsafe { self.take_message(CLOSED) })),
+            Poll::Ready(_) => Poll::Ready(Err(RecvError)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// One poll step of a wait for the round to settle, taking nothing:
+    /// `Ready(MESSAGE)` (a message is there), `Ready(CLOSED)` (the sender
+    /// is gone without one), or `Pending` with `cx`'s waker registered (or
+    /// woken at once, when the sender is finishing and `may_wait` is
+    /// false: poll again). A select lists a receive so: what it finds
+    /// stays in the core for its try.
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll_recv`](Self::poll_recv): the receiver's waker slot
+    /// and its `EMPTY → WAITING` move are the receiver half's alone.
+    pub(crate) unsafe fn poll_settled(&self, cx: &mut Context<'_>, may_wait: bool) -> Poll<u8> {
         // ORDERING: Acquire pairs with the sender's Release publication of
         // MESSAGE, so the message it wrote is visible.
         let mut state = self.state.load(Acquire);
         let mut spin = Spin::new();
         loop {
             match state {
-                // SAFETY: MESSAGE was observed with Acquire; the caller is the one receiver, not running concurrently with itself.
-                MESSAGE => return Poll::Ready(Ok(unsafe { self.take_message(CLOSED) })),
-                CLOSED => return Poll::Ready(Err(RecvError)),
+                MESSAGE | CLOSED => return Poll::Ready(state),
                 FINISHING => {
                     // The sender is a few instructions from publishing. Wait
                     // a moment; if it is still not done (descheduled), ask to
@@ -385,6 +404,15 @@ impl<T, L: Leaving> Core<T, L> {
                 }
             }
         }
+    }
+
+    /// Whether the round is settled or settling (a message is there, the
+    /// sender is gone, or it is finishing): a receiver that registered
+    /// with [`poll_settled`](Self::poll_settled) and is woken should poll
+    /// again.
+    #[cfg(feature = "std")]
+    pub(crate) fn is_settling(&self) -> bool {
+        !matches!(self.state.load(Acquire), EMPTY | WAITING)
     }
 
     /// Blocks the thread until the message comes or `deadline` (`None`:

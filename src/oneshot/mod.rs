@@ -515,6 +515,23 @@ mod heap {
             unsafe { self.core().poll_recv(cx) }
         }
 
+        /// One poll step of a select's listing: `Ready` once a message is
+        /// there or the sender is gone, taking nothing; else `cx`'s waker
+        /// is registered as a receive future's would be (see
+        /// `Core::poll_settled`).
+        #[cfg(feature = "std")]
+        pub(crate) fn poll_settled(&self, cx: &mut Context<'_>) -> Poll<()> {
+            // SAFETY: as for `poll_recv`.
+            unsafe { self.core().poll_settled(cx, false) }.map(drop)
+        }
+
+        /// Whether a receive would not wait: a message is there, the
+        /// sender is gone, or it is finishing.
+        #[cfg(feature = "std")]
+        pub(crate) fn is_settling(&self) -> bool {
+            self.core().is_settling()
+        }
+
         /// Withdraws the waker a pending poll left (a future was dropped).
         pub(crate) fn cancel_recv(&self) {
             // SAFETY: as for `poll_recv`.

@@ -4,27 +4,35 @@
 //!
 //! A oneshot has no wait list: its core holds one waker, the receiver's
 //! (`core.rs`). A select's receive ([`OneshotReceiving`]) registers the
-//! select's waker there, as a receive future would (`EMPTY → WAITING`);
-//! the sender wakes it when it sends or leaves, without a claim, so the
-//! select, woken with its claim still open, asks this operation whether
-//! it may finish ([`Operation::ready_unclaimed`]: a message is there, or
-//! the sender is gone) and, if so, gives the claim up and tries. Taking
+//! select's waker there, as a receive future would (`EMPTY → WAITING`),
+//! but takes nothing (`Core::poll_settled`): a message found while
+//! listing stays in the core, and the select tries it once it has taken
+//! back all it listed. The sender wakes the select when it sends or
+//! leaves, without a claim, so the select, woken with its claim still
+//! open, asks this operation whether it may finish
+//! ([`Operation::ready_unclaimed`]: a message is there, the sender is
+//! gone, or it is finishing) and, if so, gives the claim up and tries. Taking
 //! the operation off its "list" withdraws the waker (`WAITING → EMPTY`,
 //! the core's `cancel_recv`); a send that claimed the waker first goes
 //! on, and its message stays for the next receive.
 //!
 //! The receiver is borrowed shared: receiving through `&Receiver` is
 //! sound because a oneshot receiver is not `Sync` (one thread receives
-//! at a time), which also keeps these operations out of a
-//! [`Select`](crate::Select), which is `Send + Sync`: they take part in
-//! the [`select!`](crate::select!) macros. A multishot receiver selects
-//! as the oneshot receiver of its round.
+//! at a time). So these operations are neither `Send` nor `Sync`: they
+//! take part in the macros and in a [`LocalSelect`](crate::LocalSelect),
+//! not in a `Send + Sync` [`Select`](crate::Select). A message a select
+//! took and did not hand over (a [`SelectedOperation`] dropped) cannot
+//! go back into a oneshot: the operation keeps it, and its next select
+//! finishes with it first. A multishot receiver selects as the oneshot
+//! receiver of its round.
+//!
+//! [`SelectedOperation`]: crate::SelectedOperation
 
 use super::{RecvError, TryRecvError};
 use crate::multishot;
-use crate::select::engine::{Kept, Kind, Listing, Operation, Unlisted};
+use crate::select::engine::{Fresh, Kept, Kind, Listing, Operation, Unlisted};
 use crate::select::{FinishRecv, SelectRecv};
-use core::task::{Context, Poll};
+use core::task::Context;
 
 /// A select's receive from a oneshot (or a multishot's round). See the
 /// module docs.
@@ -52,7 +60,7 @@ impl<'a, T> OneshotReceiving<'a, T> {
 impl<T> Operation for OneshotReceiving<'_, T> {
     fn try_select(&mut self) -> bool {
         if self.got.is_some() {
-            // Taken while listing (`register`).
+            // Taken by an earlier select and not handed over (`clear`).
             return true;
         }
         let got = match self.rx.try_recv() {
@@ -70,17 +78,10 @@ impl<T> Operation for OneshotReceiving<'_, T> {
 
     fn register(&mut self, at: Listing<'_>) -> bool {
         let mut cx = Context::from_waker(at.waker);
-        match self.rx.poll_recv(&mut cx) {
-            Poll::Pending => {
-                self.listed = true;
-                true
-            }
-            Poll::Ready(got) => {
-                // It finished while listing: kept, and `try_select` says so.
-                self.got.put(got);
-                false
-            }
-        }
+        // Registers the select's waker, taking nothing: a message found
+        // here stays in the core for the select's try.
+        self.listed = self.rx.poll_settled(&mut cx).is_pending();
+        self.listed
     }
 
     fn unregister(&mut self) -> Unlisted {
@@ -92,9 +93,8 @@ impl<T> Operation for OneshotReceiving<'_, T> {
 
     fn clear(&mut self) {
         // A oneshot's message has nowhere to go back to (its core is
-        // done). Never reached with one: these operations are only in the
-        // macros, which complete the selected operation at once.
-        drop(self.got.take());
+        // done): it stays kept here, and the next select of this operation
+        // finishes with it first (`try_select`).
     }
 
     fn pass_on(&mut self) {
@@ -102,7 +102,9 @@ impl<T> Operation for OneshotReceiving<'_, T> {
     }
 
     fn ready_unclaimed(&mut self) -> bool {
-        self.listed && (self.rx.has_message() || self.rx.is_closed())
+        // (A sender finishing woke the select to poll again, as it would a
+        // receive future.)
+        self.listed && self.rx.is_settling()
     }
 
     fn handle(&self) -> (*const (), Kind) {
@@ -112,7 +114,9 @@ impl<T> Operation for OneshotReceiving<'_, T> {
     fn outcome(&mut self) -> *mut () {
         self.got.ptr()
     }
+}
 
+impl<T> Fresh for OneshotReceiving<'_, T> {
     fn fresh(&self) -> Self {
         Self::new(self.rx, self.handle)
     }

@@ -65,6 +65,8 @@ pub enum Kind {
     OneshotRecv,
     MultishotRecv,
     BroadcastRecv,
+    /// A future in an async macro's arm.
+    Future,
 }
 
 /// Where an operation lists its entry: the select's group, and its index
@@ -128,10 +130,20 @@ pub trait Operation {
         self.due().is_some_and(|due| Instant::now() >= due)
     }
 
+    /// Whether it finished while it listed (`register` gave `false` and
+    /// kept an outcome): a future polled in a select's listing has taken
+    /// what it gives, so the select must finish with it, whatever channel
+    /// won its claim meanwhile. An operation on a channel only looks while
+    /// it lists, and takes when it is tried.
+    fn took(&mut self) -> bool {
+        false
+    }
+}
+
+/// An operation a [`Select`](crate::Select) can copy for its clone.
+pub trait Fresh {
     /// The same operation, on the same handle, with nothing kept.
-    fn fresh(&self) -> Self
-    where
-        Self: Sized;
+    fn fresh(&self) -> Self;
 }
 
 /// The operations of one select: indexed, some perhaps removed.
@@ -173,31 +185,47 @@ pub(crate) struct Selection<'s, O: ?Sized> {
     /// Whether a blocked thread waits (it parks until a timer falls due
     /// itself), or a future (the timer thread wakes it then).
     pub(crate) blocking: bool,
+    /// Whether it lists before it tries: an async macro's select, whose
+    /// future arms finish only when polled, which is in the listing. Its
+    /// order is shuffled whole before each listing, and the first
+    /// operation (in that order) that finished or would finish is the one
+    /// selected: so a future arm is as likely as a channel's operation, and
+    /// a biased select picks the first written of either.
+    pub(crate) list_first: bool,
 }
 
 impl<O: Ops + ?Sized> Selection<'_, O> {
     /// Tries every operation once, in order: the first that finishes (or,
     /// for `ready`, would).
     pub(crate) fn try_once(&mut self) -> Option<usize> {
-        let len = self.order.len();
-        for at in 0..len {
-            if let Some(rng) = self.rng.as_mut() {
-                let pick = at + rng.below(len - at);
-                self.order.swap(at, pick);
-            }
+        for at in 0..self.order.len() {
+            self.draw(at);
             let index = self.order[at];
-            let Some(op) = self.ops.op(index) else {
-                continue;
-            };
-            let done = match self.mode {
-                Mode::Select => op.try_select(),
-                Mode::Ready => op.is_ready(),
-            };
-            if done {
+            if self.try_one(index) {
                 return Some(index);
             }
         }
         None
+    }
+
+    /// One step of a fair select's shuffle: the operation at `at` of the
+    /// order is drawn from those from `at` on.
+    fn draw(&mut self, at: usize) {
+        if let Some(rng) = self.rng.as_mut() {
+            let pick = at + rng.below(self.order.len() - at);
+            self.order.swap(at, pick);
+        }
+    }
+
+    /// Tries operation `index` (a removed one: `false`).
+    fn try_one(&mut self, index: usize) -> bool {
+        let Some(op) = self.ops.op(index) else {
+            return false;
+        };
+        match self.mode {
+            Mode::Select => op.try_select(),
+            Mode::Ready => op.is_ready(),
+        }
     }
 
     /// One poll of the wait: `Ready(i)` once operation `i` finished (or is
@@ -230,12 +258,17 @@ impl<O: Ops + ?Sized> Selection<'_, O> {
             tried = false;
         }
         loop {
-            if !tried {
+            if !tried && !self.list_first {
                 if let Some(index) = self.try_once() {
                     return Poll::Ready(index);
                 }
             }
             tried = false;
+            if self.list_first {
+                for at in 0..self.order.len() {
+                    self.draw(at);
+                }
+            }
             // The waker is cloned (user code) before anything is listed.
             // The group is the waiter's, and each operation counted as
             // listed, before it lists (which may wake a waker: user
@@ -243,7 +276,7 @@ impl<O: Ops + ?Sized> Selection<'_, O> {
             // back all it listed.
             let Waiter { group, listed } = waiter;
             let group = &*group.insert(Group::new(cx.waker()));
-            let mut all = true;
+            let mut stopped = None;
             for (at, &index) in self.order.iter().enumerate() {
                 let Some(op) = self.ops.op(index) else {
                     continue;
@@ -255,20 +288,29 @@ impl<O: Ops + ?Sized> Selection<'_, O> {
                     waker: cx.waker(),
                     blocking: self.blocking,
                 }) {
-                    all = false;
+                    stopped = Some(index);
                     break;
                 }
             }
-            if all {
+            let Some(stopped) = stopped else {
                 let due = self.due(waiter);
                 self.wake_when_due(due, cx);
                 return Poll::Pending;
-            }
+            };
             // One would finish now: give the claim up (a channel may have
-            // won it meanwhile), take back what was listed, and try again.
+            // won it meanwhile), take back what was listed, and try again;
+            // or, if it finished already (`Operation::took`), finish with
+            // it, passing on what a channel that won the claim told.
             let decided = group.give_up();
+            if self.ops.op(stopped).is_some_and(|op| op.took()) {
+                let _ = self.unlist(waiter, decided, false);
+                return Poll::Ready(stopped);
+            }
             if let Some(index) = self.unlist(waiter, decided, true) {
                 return Poll::Ready(index);
+            }
+            if self.list_first && self.try_one(stopped) {
+                return Poll::Ready(stopped);
             }
         }
     }

@@ -1,4 +1,6 @@
-//! The `select!` and `select_biased!` macros: crossbeam-channel's syntax.
+//! The `select!` and `select_biased!` macros (crossbeam-channel's
+//! syntax), and their async forms `select_async!` and
+//! `select_biased_async!`, which also take futures as arms.
 //!
 //! Expansion, in three steps:
 //!
@@ -11,14 +13,22 @@
 //!    the end of the select) and makes its operation, an `op` local whose
 //!    name is its own (each recursion's `op` is a different identifier to
 //!    the compiler: macro hygiene); the arm's index is a sum, `0 + 1 + 1`.
+//!    A future arm (`pattern = future => body`, async forms only) is
+//!    pinned in place and bound as an operation too (`FutureArm`).
 //! 3. With every arm bound, the select runs once over all the operations
-//!    (`select::__private::run`), and `__select_dispatch!` runs the arm
+//!    (`__select_run!`: `select::__private::run`; in the async forms a
+//!    `Polling` wait, awaited), and `__select_dispatch!` runs the arm
 //!    that finished: its result is the operation's outcome (a receive's
-//!    message, a send's result, the message expression evaluated only
-//!    then), or the `default` arm's body if none did.
+//!    message, a future's output, a send's result, the message expression
+//!    evaluated only then), or the `default` arm's body if none did.
 //!
-//! The expansion has no `unsafe` and no closure: bodies may `break`,
-//! `continue` or `return` as in any `match`.
+//! The bodies run where the operations live (so a body may use what
+//! another arm's message expression would have moved, as in crossbeam);
+//! a future arm's future, too, lives until the select's end.
+//!
+//! The expansion has no `unsafe`, and the bodies run in no closure: they
+//! may `break`, `continue`, `return` (and, in the async forms, `.await`)
+//! as in any `match`.
 
 /// Waits on several channel operations at once and runs the arm of the
 /// one that finished, choosing at random among those ready at once: the
@@ -72,7 +82,7 @@
 #[macro_export]
 macro_rules! select {
     ($($tokens:tt)*) => {
-        $crate::__select_parse!(false; []; (); $($tokens)*)
+        $crate::__select_parse!((false blocking); []; (); $($tokens)*)
     };
 }
 
@@ -95,7 +105,141 @@ macro_rules! select {
 #[macro_export]
 macro_rules! select_biased {
     ($($tokens:tt)*) => {
-        $crate::__select_parse!(true; []; (); $($tokens)*)
+        $crate::__select_parse!((true blocking); []; (); $($tokens)*)
+    };
+}
+
+/// [`select!`] for async code: waits on several operations at once
+/// without blocking the thread, and runs the arm of the one that
+/// finished. Written in an `async` block or function, it is an
+/// expression (it awaits inside; no `.await` after it), for any executor.
+///
+/// ```text
+/// select_async! {
+///     recv(receiver) -> result => body,
+///     send(sender, message) -> result => body,
+///     pattern = future => body,
+///     default => body,            // or: default(timeout) => body,
+/// }
+/// ```
+///
+/// - `recv`, `send`, `default` and `default(timeout)` are [`select!`]'s
+///   arms, on the same handles (a `default(timeout)` is woken by the
+///   crate's timer thread).
+/// - `pattern = future => body`: any future (or `IntoFuture`), the
+///   crate's own among them (`rx.recv_async()`, `tx.reserve_async()`, a
+///   oneshot receiver, `watch_rx.changed_async()`): `pattern` (irrefutable)
+///   takes its output. The arm's future is pinned in place and polled with
+///   the task's waker when the select lists its operations and each time
+///   the task is woken.
+/// - Among operations and futures ready at once, it picks one at random,
+///   each as likely; [`select_biased_async!`](crate::select_biased_async!)
+///   picks the first written.
+///
+/// Bodies may use `.await`, `?`, `break`, `continue` and `return` (no
+/// closure is involved). A body runs before the select's futures are
+/// dropped, so it cannot borrow mutably what an arm's future borrows
+/// (`wrx` in `c = wrx.changed_async() => ...`): use it after the select,
+/// from the value the arm gives. The select is `Send` when its operations and
+/// futures are: an mpmc `recv` or `send` arm is (its messages `Send`); a
+/// `recv` arm on a broadcast, oneshot or multishot receiver is not (those
+/// receivers are not `Sync`): in a task that must be `Send`, give their
+/// futures as arms instead (`msg = rx.recv_async() => ...`).
+///
+/// # Cancel safety
+///
+/// The `recv` and `send` arms are cancel safe: a select dropped before it
+/// finishes (its task cancelled, or it lost a race in an outer select)
+/// has taken no message and holds no slot. A future arm is dropped as it
+/// stands, when the select finishes through another arm or is dropped:
+/// as cancel safe as that future is (the crate's futures are; see each
+/// one's `# Cancel safety`).
+///
+/// A future arm in the blocking [`select!`] does not compile (it has no
+/// task to wake):
+///
+/// ```compile_fail
+/// tidings::select! {
+///     v = std::future::ready(1) => assert_eq!(v, 1),
+/// }
+/// ```
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tidings::select_async;
+///
+/// let (tx, rx) = tidings::bounded::<u32>(8);
+/// let (stop_tx, stop_rx) = tidings::oneshot::channel::<()>();
+/// let (out_tx, out_rx) = tidings::unbounded();
+/// std::thread::spawn(move || {
+///     for i in 1..=3 {
+///         tx.send(i).unwrap();
+///     }
+///     stop_tx.send(()).unwrap();
+/// });
+///
+/// let total = pollster::block_on(async move {
+///     let mut stop = stop_rx;
+///     let mut total = 0;
+///     loop {
+///         select_async! {
+///             recv(rx) -> msg => match msg {
+///                 Ok(n) => total += n,
+///                 Err(_) => break,
+///             },
+///             _ = &mut stop => {
+///                 // Drain what was sent before the stop, then finish.
+///                 while let Ok(n) = rx.try_recv() {
+///                     total += n;
+///                 }
+///                 break;
+///             }
+///             default(Duration::from_secs(10)) => panic!("stalled"),
+///         }
+///     }
+///     out_tx.send(total).unwrap();
+///     total
+/// });
+/// assert_eq!(total, 6);
+/// assert_eq!(out_rx.try_recv(), Ok(6));
+/// ```
+#[macro_export]
+macro_rules! select_async {
+    ($($tokens:tt)*) => {
+        $crate::__select_parse!((false async); []; (); $($tokens)*)
+    };
+}
+
+/// [`select_async!`] that chooses the first arm (in the order written)
+/// among the operations and futures ready at once, instead of one at
+/// random.
+///
+/// # Cancel safety
+///
+/// As [`select_async!`]'s.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = tidings::unbounded();
+/// let (_tx2, rx2) = tidings::unbounded::<i32>();
+/// tx.send(1).unwrap();
+/// tx.send(2).unwrap();
+/// let got = pollster::block_on(async {
+///     tidings::select_biased_async! {
+///         msg = rx.recv_async() => msg.unwrap(),
+///         recv(rx) -> msg => msg.unwrap() * 10,
+///         recv(rx2) -> _ => unreachable!("nothing sent"),
+///     }
+/// });
+/// assert_eq!(got, 1, "the first arm, though the second was ready too");
+/// ```
+#[macro_export]
+macro_rules! select_biased_async {
+    ($($tokens:tt)*) => {
+        $crate::__select_parse!((true async); []; (); $($tokens)*)
     };
 }
 
@@ -103,58 +247,69 @@ macro_rules! select_biased {
 #[macro_export]
 macro_rules! __select_parse {
     // Done: bind the arms.
-    ($biased:tt; [$($arms:tt)*]; $default:tt;) => {
-        $crate::__select_bind!($biased; $default; []; (0); $($arms)*)
+    ($how:tt; [$($arms:tt)*]; $default:tt;) => {
+        $crate::__select_bind!($how; $default; []; (0); $($arms)*)
     };
     // A comma between arms.
-    ($biased:tt; [$($arms:tt)*]; $default:tt; , $($rest:tt)*) => {
-        $crate::__select_parse!($biased; [$($arms)*]; $default; $($rest)*)
+    ($how:tt; [$($arms:tt)*]; $default:tt; , $($rest:tt)*) => {
+        $crate::__select_parse!($how; [$($arms)*]; $default; $($rest)*)
     };
-    ($biased:tt; [$($arms:tt)*]; $default:tt;
+    ($how:tt; [$($arms:tt)*]; $default:tt;
         recv($r:expr $(,)?) -> $res:pat => { $($body:tt)* } $($rest:tt)*) => {
-        $crate::__select_parse!($biased; [$($arms)* (recv ($r) ($res) { $($body)* })];
+        $crate::__select_parse!($how; [$($arms)* (recv ($r) ($res) { $($body)* })];
             $default; $($rest)*)
     };
-    ($biased:tt; [$($arms:tt)*]; $default:tt;
+    ($how:tt; [$($arms:tt)*]; $default:tt;
         recv($r:expr $(,)?) -> $res:pat => $body:expr $(, $($rest:tt)*)?) => {
-        $crate::__select_parse!($biased; [$($arms)* (recv ($r) ($res) { $body })];
+        $crate::__select_parse!($how; [$($arms)* (recv ($r) ($res) { $body })];
             $default; $($($rest)*)?)
     };
-    ($biased:tt; [$($arms:tt)*]; $default:tt;
+    ($how:tt; [$($arms:tt)*]; $default:tt;
         send($s:expr, $m:expr $(,)?) -> $res:pat => { $($body:tt)* } $($rest:tt)*) => {
-        $crate::__select_parse!($biased; [$($arms)* (send ($s, $m) ($res) { $($body)* })];
+        $crate::__select_parse!($how; [$($arms)* (send ($s, $m) ($res) { $($body)* })];
             $default; $($rest)*)
     };
-    ($biased:tt; [$($arms:tt)*]; $default:tt;
+    ($how:tt; [$($arms:tt)*]; $default:tt;
         send($s:expr, $m:expr $(,)?) -> $res:pat => $body:expr $(, $($rest:tt)*)?) => {
-        $crate::__select_parse!($biased; [$($arms)* (send ($s, $m) ($res) { $body })];
+        $crate::__select_parse!($how; [$($arms)* (send ($s, $m) ($res) { $body })];
             $default; $($($rest)*)?)
     };
-    ($biased:tt; [$($arms:tt)*]; (); default $(())? => { $($body:tt)* } $($rest:tt)*) => {
-        $crate::__select_parse!($biased; [$($arms)*];
+    ($how:tt; [$($arms:tt)*]; (); default $(())? => { $($body:tt)* } $($rest:tt)*) => {
+        $crate::__select_parse!($how; [$($arms)*];
             (($crate::__private::Wait::Never) { $($body)* }); $($rest)*)
     };
-    ($biased:tt; [$($arms:tt)*]; (); default $(())? => $body:expr $(, $($rest:tt)*)?) => {
-        $crate::__select_parse!($biased; [$($arms)*];
+    ($how:tt; [$($arms:tt)*]; (); default $(())? => $body:expr $(, $($rest:tt)*)?) => {
+        $crate::__select_parse!($how; [$($arms)*];
             (($crate::__private::Wait::Never) { $body }); $($($rest)*)?)
     };
-    ($biased:tt; [$($arms:tt)*]; ();
+    ($how:tt; [$($arms:tt)*]; ();
         default($t:expr $(,)?) => { $($body:tt)* } $($rest:tt)*) => {
-        $crate::__select_parse!($biased; [$($arms)*];
+        $crate::__select_parse!($how; [$($arms)*];
             (($crate::__private::Wait::For($t)) { $($body)* }); $($rest)*)
     };
-    ($biased:tt; [$($arms:tt)*]; ();
+    ($how:tt; [$($arms:tt)*]; ();
         default($t:expr $(,)?) => $body:expr $(, $($rest:tt)*)?) => {
-        $crate::__select_parse!($biased; [$($arms)*];
+        $crate::__select_parse!($how; [$($arms)*];
             (($crate::__private::Wait::For($t)) { $body }); $($($rest)*)?)
     };
-    ($biased:tt; [$($arms:tt)*]; ($($default:tt)+); default $($rest:tt)*) => {
+    ($how:tt; [$($arms:tt)*]; ($($default:tt)+); default $($rest:tt)*) => {
         ::core::compile_error!("a select has at most one `default` arm")
     };
-    ($biased:tt; [$($arms:tt)*]; $default:tt; $($rest:tt)+) => {
+    ($how:tt; [$($arms:tt)*]; $default:tt;
+        $res:pat = $fut:expr => { $($body:tt)* } $($rest:tt)*) => {
+        $crate::__select_parse!($how; [$($arms)* (future ($fut) ($res) { $($body)* })];
+            $default; $($rest)*)
+    };
+    ($how:tt; [$($arms:tt)*]; $default:tt;
+        $res:pat = $fut:expr => $body:expr $(, $($rest:tt)*)?) => {
+        $crate::__select_parse!($how; [$($arms)* (future ($fut) ($res) { $body })];
+            $default; $($($rest)*)?)
+    };
+    ($how:tt; [$($arms:tt)*]; $default:tt; $($rest:tt)+) => {
         ::core::compile_error!(
             "expected `recv(r) -> res => body`, `send(s, msg) -> res => body`, \
-             `default => body` or `default(timeout) => body`"
+             `default => body`, `default(timeout) => body` \
+             or (in `select_async!`) `pattern = future => body`"
         )
     };
 }
@@ -163,36 +318,77 @@ macro_rules! __select_parse {
 #[macro_export]
 macro_rules! __select_bind {
     // Every arm bound: run the select, then the arm that finished.
-    ($biased:tt; $default:tt; [$(($op:ident $($bound:tt)*))*]; ($($next:tt)*);) => {{
-        let selected = $crate::__private::run(
-            &mut [$(&mut $op as &mut dyn $crate::__private::Operation),*],
-            $biased,
-            $crate::__select_wait!($default),
-        );
-        $crate::__select_dispatch!(selected; $default; $(($op $($bound)*))*)
+    (($biased:tt blocking); $default:tt; [$($bound:tt)*]; ($($next:tt)*);) => {{
+        let selected = $crate::__select_run!(blocking; $biased; $default; $($bound)*);
+        $crate::__select_dispatch!(selected; $default; $($bound)*)
     }};
-    ($biased:tt; $default:tt; [$($bound:tt)*]; ($($index:tt)*);
+    (($biased:tt async); $default:tt; [$($bound:tt)*]; ($($next:tt)*);) => {{
+        let selected = $crate::__select_run!(async ($($next)*); $biased; $default; $($bound)*);
+        $crate::__select_dispatch!(selected; $default; $($bound)*)
+    }};
+    ($how:tt; $default:tt; [$($bound:tt)*]; ($($index:tt)*);
         (recv ($r:expr) $res:tt $body:tt) $($rest:tt)*) => {
         match &$r {
             handle => {
                 let mut op = $crate::__private::SelectRecv::op(handle);
-                $crate::__select_bind!($biased; $default;
+                $crate::__select_bind!($how; $default;
                     [$($bound)* (op recv ($($index)*) $res $body)];
                     ($($index)* + 1); $($rest)*)
             }
         }
     };
-    ($biased:tt; $default:tt; [$($bound:tt)*]; ($($index:tt)*);
+    ($how:tt; $default:tt; [$($bound:tt)*]; ($($index:tt)*);
         (send ($s:expr, $m:expr) $res:tt $body:tt) $($rest:tt)*) => {
         match &$s {
             handle => {
                 let mut op = $crate::__private::SelectSend::op(handle);
-                $crate::__select_bind!($biased; $default;
+                $crate::__select_bind!($how; $default;
                     [$($bound)* (op send ($($index)*) ($m) $res $body)];
                     ($($index)* + 1); $($rest)*)
             }
         }
     };
+    (($biased:tt blocking); $default:tt; [$($bound:tt)*]; $index:tt;
+        (future $($arm:tt)*) $($rest:tt)*) => {
+        ::core::compile_error!(
+            "a future arm (`pattern = future => body`) needs `select_async!` \
+             or `select_biased_async!`"
+        )
+    };
+    ($how:tt; $default:tt; [$($bound:tt)*]; ($($index:tt)*);
+        (future ($fut:expr) $res:tt $body:tt) $($rest:tt)*) => {{
+        let fut = ::core::pin::pin!(::core::future::IntoFuture::into_future($fut));
+        let mut op = $crate::__private::FutureArm::new(fut);
+        $crate::__select_bind!($how; $default;
+            [$($bound)* (op future ($($index)*) $res $body)];
+            ($($index)* + 1); $($rest)*)
+    }};
+}
+
+/// Runs the select over the bound operations: the index of the one that
+/// finished, `None` if the `default` arm's time came first.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __select_run {
+    (blocking; $biased:tt; $default:tt; $(($op:ident $($bound:tt)*))*) => {
+        $crate::__private::run(
+            &mut [$(&mut $op as &mut dyn $crate::__private::Operation),*],
+            $biased,
+            $crate::__select_wait!($default),
+        )
+    };
+    // Awaited: the operations are lent to the wait as one slice at each
+    // poll (see `select/future.rs`).
+    (async ($($len:tt)*); $biased:tt; $default:tt; $(($op:ident $($bound:tt)*))*) => {{
+        let mut polling = $crate::__private::Polling::new(
+            |lend: &mut dyn ::core::ops::FnMut(
+                &mut [&mut dyn $crate::__private::Operation; $($len)*],
+            )| lend(&mut [$(&mut $op as &mut dyn $crate::__private::Operation),*]),
+            $biased,
+            $crate::__select_wait!($default).deadline(),
+        );
+        ::core::future::poll_fn(|cx| polling.poll(cx)).await
+    }};
 }
 
 #[doc(hidden)]
@@ -206,6 +402,10 @@ macro_rules! __select_wait {
     };
 }
 
+/// Runs the arm of the operation that finished: its result is the
+/// operation's outcome (a receive's message, a future's output, a send's
+/// result: its message expression evaluated only now), or the `default`
+/// arm's body if none finished.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __select_dispatch {
@@ -216,18 +416,18 @@ macro_rules! __select_dispatch {
         $($body)*
     }};
     ($selected:ident; $default:tt;
-        ($op:ident recv ($($index:tt)*) ($res:pat) { $($body:tt)* }) $($rest:tt)*) => {
+        ($op:ident send ($($index:tt)*) ($m:expr) ($res:pat) { $($body:tt)* }) $($rest:tt)*) => {
         if $selected == ::core::option::Option::Some($($index)*) {
-            let $res = $crate::__private::FinishRecv::finish(&mut $op);
+            let $res = $crate::__private::FinishSend::finish(&mut $op, $m);
             $($body)*
         } else {
             $crate::__select_dispatch!($selected; $default; $($rest)*)
         }
     };
     ($selected:ident; $default:tt;
-        ($op:ident send ($($index:tt)*) ($m:expr) ($res:pat) { $($body:tt)* }) $($rest:tt)*) => {
+        ($op:ident $kind:ident ($($index:tt)*) ($res:pat) { $($body:tt)* }) $($rest:tt)*) => {
         if $selected == ::core::option::Option::Some($($index)*) {
-            let $res = $crate::__private::FinishSend::finish(&mut $op, $m);
+            let $res = $crate::__private::FinishRecv::finish(&mut $op);
             $($body)*
         } else {
             $crate::__select_dispatch!($selected; $default; $($rest)*)

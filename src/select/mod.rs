@@ -44,9 +44,10 @@ use crate::error::{
 };
 
 pub(crate) mod engine;
+mod future;
 mod macros;
 
-use engine::{arrange, Kind, Mode, Operation, Ops, Rng, Selection, Waiter};
+use engine::{arrange, Fresh, Kind, Mode, Operation, Ops, Rng, Selection, Waiter};
 
 pub(crate) mod sealed {
     /// Only the crate's handles take part in a select.
@@ -200,27 +201,103 @@ pub trait FinishSend {
     fn finish(&mut self, msg: Self::Msg) -> Result<(), SendError<Self::Msg>>;
 }
 
-/// An operation as a [`Select`] keeps it: boxed, and `Send + Sync` so
-/// that the select is.
-trait Held<'a>: Operation + Send + Sync + 'a {
-    fn fresh_boxed(&self) -> Box<dyn Held<'a>>;
+mod sharing {
+    use super::{Box, Fresh, Operation};
 
-    /// As a plain operation. (A method rather than an upcast: trait
-    /// upcasting needs Rust 1.86, the crate supports 1.81.)
-    fn as_op(&mut self) -> &mut dyn Operation;
-}
-
-impl<'a, O: Operation + Send + Sync + 'a> Held<'a> for O {
-    fn fresh_boxed(&self) -> Box<dyn Held<'a>> {
-        Box::new(self.fresh())
+    /// Whether a [`Select`](crate::Select) may cross threads:
+    /// [`Shared`](crate::Shared) (`Send + Sync`, the default) or
+    /// [`Local`](crate::Local). (Sealed: the crate's two markers only.)
+    pub trait Sharing: 'static {
+        /// An operation as the select keeps it.
+        #[doc(hidden)]
+        type Held<'a>: ?Sized + Held<'a, Self> + 'a;
     }
 
-    fn as_op(&mut self) -> &mut dyn Operation {
-        self
+    /// An operation as a select keeps it: boxed, as its sharing asks.
+    pub trait Held<'a, S: Sharing + ?Sized>: AsOp + 'a {
+        fn boxed(self) -> Box<S::Held<'a>>
+        where
+            Self: Sized;
+
+        fn fresh_boxed(&self) -> Box<S::Held<'a>>;
+    }
+
+    /// An operation as a plain one. (A method rather than an upcast:
+    /// trait upcasting needs Rust 1.86, the crate supports 1.81.)
+    pub trait AsOp {
+        fn as_op(&mut self) -> &mut dyn Operation;
+    }
+
+    impl<O: Operation> AsOp for O {
+        fn as_op(&mut self) -> &mut dyn Operation {
+            self
+        }
+    }
+
+    /// A [`Select`](crate::Select) that is `Send + Sync`: its operations
+    /// are (their messages are `Send`). The default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// fn shared<T: Send + Sync>(_: &T) {}
+    /// let (_tx, rx) = tidings::unbounded::<u8>();
+    /// let mut sel: tidings::Select<'_, tidings::Shared> = tidings::Select::new();
+    /// sel.recv(&rx);
+    /// shared(&sel);
+    /// ```
+    #[derive(Clone, Copy, Debug)]
+    pub struct Shared;
+
+    /// A [`Select`](crate::Select) that stays on its thread
+    /// ([`LocalSelect`](crate::LocalSelect)): it also holds operations that
+    /// are not `Send` or `Sync`, the receives of broadcast, oneshot and
+    /// multishot receivers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tidings::oneshot::channel();
+    /// let mut sel: tidings::Select<'_, tidings::Local> = tidings::Select::new_local();
+    /// sel.recv(&rx);
+    /// tx.send(5).unwrap();
+    /// assert_eq!(sel.select().recv(&rx), Ok(5));
+    /// ```
+    #[derive(Clone, Copy, Debug)]
+    pub struct Local;
+
+    impl Sharing for Shared {
+        type Held<'a> = dyn Held<'a, Shared> + Send + Sync + 'a;
+    }
+
+    impl Sharing for Local {
+        type Held<'a> = dyn Held<'a, Local> + 'a;
+    }
+
+    impl<'a, O: Operation + Fresh + Send + Sync + 'a> Held<'a, Shared> for O {
+        fn boxed(self) -> Box<<Shared as Sharing>::Held<'a>> {
+            Box::new(self)
+        }
+
+        fn fresh_boxed(&self) -> Box<<Shared as Sharing>::Held<'a>> {
+            Box::new(self.fresh())
+        }
+    }
+
+    impl<'a, O: Operation + Fresh + 'a> Held<'a, Local> for O {
+        fn boxed(self) -> Box<<Local as Sharing>::Held<'a>> {
+            Box::new(self)
+        }
+
+        fn fresh_boxed(&self) -> Box<<Local as Sharing>::Held<'a>> {
+            Box::new(self.fresh())
+        }
     }
 }
+use sharing::{AsOp, Held};
+pub use sharing::{Local, Shared, Sharing};
 
-impl<'a> Ops for [Option<Box<dyn Held<'a>>>] {
+impl<H: AsOp + ?Sized> Ops for [Option<Box<H>>] {
     fn op(&mut self, index: usize) -> Option<&mut dyn Operation> {
         match &mut self[index] {
             Some(op) => Some(op.as_op()),
@@ -228,6 +305,32 @@ impl<'a> Ops for [Option<Box<dyn Held<'a>>>] {
         }
     }
 }
+
+/// A [`Select`] that stays on its thread: it takes every receiver of the
+/// crate, broadcast, oneshot and multishot ones too, whose receives are
+/// not `Send` or `Sync`. Made with [`Select::new_local`] or
+/// [`Select::new_local_biased`]; used as a [`Select`].
+///
+/// # Examples
+///
+/// ```
+/// let (btx, mut brx) = tidings::broadcast::channel::<u8>(4);
+/// let (otx, orx) = tidings::oneshot::channel::<&str>();
+/// let mut sel = tidings::LocalSelect::new_local();
+/// let news = sel.recv(&brx);
+/// let done = sel.recv(&orx);
+/// btx.send(1).unwrap();
+/// let oper = sel.select();
+/// assert_eq!(oper.index(), news);
+/// assert_eq!(oper.recv(&brx), Ok(1));
+/// otx.send("bye").unwrap();
+/// let oper = sel.select();
+/// assert_eq!(oper.index(), done);
+/// assert_eq!(oper.recv(&orx), Ok("bye"));
+/// # drop(sel);
+/// # let _ = brx.try_recv();
+/// ```
+pub type LocalSelect<'a> = Select<'a, Local>;
 
 /// Waits on several operations at once, as crossbeam-channel's `Select`:
 /// add receives ([`recv`](Self::recv)) and sends ([`send`](Self::send)),
@@ -269,8 +372,8 @@ impl<'a> Ops for [Option<Box<dyn Held<'a>>>] {
 /// }
 /// assert_eq!(rx2.try_recv(), Ok(5));
 /// ```
-pub struct Select<'a> {
-    ops: Vec<Option<Box<dyn Held<'a>>>>,
+pub struct Select<'a, S: Sharing = Shared> {
+    ops: Vec<Option<Box<S::Held<'a>>>>,
     /// The order of the next try: the indices of the operations added, as
     /// added (biased), or as the last select shuffled them (fair: a
     /// Fisher-Yates shuffle gives every order alike from any start, so it
@@ -292,13 +395,7 @@ impl<'a> Select<'a> {
     /// assert!(sel.try_select().is_err(), "nothing to select");
     /// ```
     pub fn new() -> Self {
-        Self {
-            ops: Vec::new(),
-            order: Vec::new(),
-            live: 0,
-            biased: false,
-            rng: Rng::from_thread(),
-        }
+        Self::empty(false)
     }
 
     /// A select with no operations, that picks the first added among those
@@ -320,13 +417,61 @@ impl<'a> Select<'a> {
     /// assert_eq!(oper.recv(&rx1), Ok(1));
     /// ```
     pub fn new_biased() -> Self {
+        Self::empty(true)
+    }
+}
+
+impl<'a> Select<'a, Local> {
+    /// A [`LocalSelect`] with no operations, that picks fairly among those
+    /// ready.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = tidings::broadcast::channel(2);
+    /// let mut sel = tidings::Select::new_local();
+    /// sel.recv(&rx);
+    /// tx.send('a').unwrap();
+    /// assert_eq!(sel.select().recv(&rx), Ok('a'));
+    /// # drop(sel);
+    /// # let _ = rx.try_recv();
+    /// ```
+    pub fn new_local() -> Self {
+        Self::empty(false)
+    }
+
+    /// A [`LocalSelect`] with no operations, that picks the first added
+    /// among those ready.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx1, rx1) = tidings::oneshot::channel();
+    /// let (tx2, rx2) = tidings::oneshot::channel();
+    /// tx1.send(1).unwrap();
+    /// tx2.send(2).unwrap();
+    /// let mut sel = tidings::Select::new_local_biased();
+    /// sel.recv(&rx1);
+    /// sel.recv(&rx2);
+    /// assert_eq!(sel.select().recv(&rx1), Ok(1));
+    /// ```
+    pub fn new_local_biased() -> Self {
+        Self::empty(true)
+    }
+}
+
+impl<'a, S: Sharing> Select<'a, S> {
+    fn empty(biased: bool) -> Self {
         Self {
-            biased: true,
-            ..Self::new()
+            ops: Vec::new(),
+            order: Vec::new(),
+            live: 0,
+            biased,
+            rng: Rng::from_thread(),
         }
     }
 
-    fn add(&mut self, op: Box<dyn Held<'a>>) -> usize {
+    fn add(&mut self, op: Box<S::Held<'a>>) -> usize {
         self.ops.push(Some(op));
         self.live += 1;
         let index = self.ops.len() - 1;
@@ -349,9 +494,9 @@ impl<'a> Select<'a> {
     /// ```
     pub fn recv<R: SelectRecv>(&mut self, r: &'a R) -> usize
     where
-        R::Op<'a>: Send + Sync,
+        R::Op<'a>: Held<'a, S>,
     {
-        self.add(Box::new(r.op()))
+        self.add(r.op().boxed())
     }
 
     /// Adds a send on `s`; returns its index. The message is given once
@@ -368,11 +513,11 @@ impl<'a> Select<'a> {
     /// oper.send(&tx, 'x').unwrap();
     /// assert_eq!(rx.try_recv(), Ok('x'));
     /// ```
-    pub fn send<S: SelectSend>(&mut self, s: &'a S) -> usize
+    pub fn send<T: SelectSend>(&mut self, s: &'a T) -> usize
     where
-        S::Op<'a>: Send + Sync,
+        T::Op<'a>: Held<'a, S>,
     {
-        self.add(Box::new(s.op()))
+        self.add(s.op().boxed())
     }
 
     /// Removes the operation added with `index`. The other operations keep
@@ -416,13 +561,14 @@ impl<'a> Select<'a> {
     }
 
     /// The wait of one call, over the operations.
-    fn selection(&mut self, mode: Mode) -> Selection<'_, [Option<Box<dyn Held<'a>>>]> {
+    fn selection(&mut self, mode: Mode) -> Selection<'_, [Option<Box<S::Held<'a>>>]> {
         Selection {
             ops: &mut self.ops[..],
             order: &mut self.order,
             rng: (!self.biased).then_some(&mut self.rng),
             mode,
             blocking: true,
+            list_first: false,
         }
     }
 
@@ -659,7 +805,7 @@ impl<'a> Select<'a> {
     /// let oper = pollster::block_on(sel.select_async());
     /// assert_eq!(oper.recv(&rx), Ok(4));
     /// ```
-    pub fn select_async(&mut self) -> SelectFuture<'_, 'a> {
+    pub fn select_async(&mut self) -> SelectFuture<'_, 'a, S> {
         SelectFuture {
             select: Some(self),
             waiter: Waiter::default(),
@@ -684,7 +830,7 @@ impl<'a> Select<'a> {
     /// tx.send(4).unwrap();
     /// assert_eq!(pollster::block_on(sel.ready_async()), 0);
     /// ```
-    pub fn ready_async(&mut self) -> ReadyFuture<'_, 'a> {
+    pub fn ready_async(&mut self) -> ReadyFuture<'_, 'a, S> {
         ReadyFuture {
             select: self,
             waiter: Waiter::default(),
@@ -698,7 +844,7 @@ impl Default for Select<'_> {
     }
 }
 
-impl Clone for Select<'_> {
+impl<S: Sharing> Clone for Select<'_, S> {
     /// The same operations on the same handles, with the same indices.
     fn clone(&self) -> Self {
         Self {
@@ -715,7 +861,7 @@ impl Clone for Select<'_> {
     }
 }
 
-impl fmt::Debug for Select<'_> {
+impl<S: Sharing> fmt::Debug for Select<'_, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Select")
             .field("operations", &self.ops.iter().flatten().count())
@@ -930,13 +1076,13 @@ impl fmt::Debug for SelectedOperation<'_> {
 /// assert_eq!(rx.try_recv(), Ok(1));
 /// ```
 #[must_use = "futures do nothing unless polled"]
-pub struct SelectFuture<'s, 'a> {
+pub struct SelectFuture<'s, 'a, S: Sharing = Shared> {
     /// `None` once it finished.
-    select: Option<&'s mut Select<'a>>,
+    select: Option<&'s mut Select<'a, S>>,
     waiter: Waiter,
 }
 
-impl<'s, 'a> Future for SelectFuture<'s, 'a> {
+impl<'s, 'a, S: Sharing> Future for SelectFuture<'s, 'a, S> {
     type Output = SelectedOperation<'s>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SelectedOperation<'s>> {
@@ -952,8 +1098,8 @@ impl<'s, 'a> Future for SelectFuture<'s, 'a> {
 }
 
 /// One poll of a select future's wait.
-fn ready(
-    select: &mut Select<'_>,
+fn ready<S: Sharing>(
+    select: &mut Select<'_, S>,
     waiter: &mut Waiter,
     mode: Mode,
     cx: &mut Context<'_>,
@@ -964,23 +1110,25 @@ fn ready(
         rng: (!select.biased).then_some(&mut select.rng),
         mode,
         blocking: false,
+        list_first: false,
     };
     selection.poll(waiter, cx, false)
 }
 
 /// Abandons a select future's wait (dropped before it finished).
-fn abandon(select: &mut Select<'_>, waiter: &mut Waiter, mode: Mode) {
+fn abandon<S: Sharing>(select: &mut Select<'_, S>, waiter: &mut Waiter, mode: Mode) {
     let mut selection = Selection {
         ops: &mut select.ops[..],
         order: &mut select.order,
         rng: None,
         mode,
         blocking: false,
+        list_first: false,
     };
     selection.abandon(waiter);
 }
 
-impl Drop for SelectFuture<'_, '_> {
+impl<S: Sharing> Drop for SelectFuture<'_, '_, S> {
     fn drop(&mut self) {
         if let Some(select) = self.select.as_mut() {
             abandon(select, &mut self.waiter, Mode::Select);
@@ -988,7 +1136,7 @@ impl Drop for SelectFuture<'_, '_> {
     }
 }
 
-impl fmt::Debug for SelectFuture<'_, '_> {
+impl<S: Sharing> fmt::Debug for SelectFuture<'_, '_, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SelectFuture")
             .field("done", &self.select.is_none())
@@ -997,7 +1145,7 @@ impl fmt::Debug for SelectFuture<'_, '_> {
 }
 
 #[cfg(feature = "futures")]
-impl futures_core::FusedFuture for SelectFuture<'_, '_> {
+impl<S: Sharing> futures_core::FusedFuture for SelectFuture<'_, '_, S> {
     fn is_terminated(&self) -> bool {
         self.select.is_none()
     }
@@ -1020,12 +1168,12 @@ impl futures_core::FusedFuture for SelectFuture<'_, '_> {
 /// assert_eq!(pollster::block_on(sel.ready_async()), 0);
 /// ```
 #[must_use = "futures do nothing unless polled"]
-pub struct ReadyFuture<'s, 'a> {
-    select: &'s mut Select<'a>,
+pub struct ReadyFuture<'s, 'a, S: Sharing = Shared> {
+    select: &'s mut Select<'a, S>,
     waiter: Waiter,
 }
 
-impl Future for ReadyFuture<'_, '_> {
+impl<S: Sharing> Future for ReadyFuture<'_, '_, S> {
     type Output = usize;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
@@ -1034,13 +1182,13 @@ impl Future for ReadyFuture<'_, '_> {
     }
 }
 
-impl Drop for ReadyFuture<'_, '_> {
+impl<S: Sharing> Drop for ReadyFuture<'_, '_, S> {
     fn drop(&mut self) {
         abandon(self.select, &mut self.waiter, Mode::Ready);
     }
 }
 
-impl fmt::Debug for ReadyFuture<'_, '_> {
+impl<S: Sharing> fmt::Debug for ReadyFuture<'_, '_, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReadyFuture").finish_non_exhaustive()
     }
@@ -1050,6 +1198,7 @@ impl fmt::Debug for ReadyFuture<'_, '_> {
 #[doc(hidden)]
 pub mod __private {
     pub use super::engine::Operation;
+    pub use super::future::{FutureArm, Polling};
     use super::{arrange, Mode, Rng, Selection};
     pub use super::{FinishRecv, FinishSend, SelectRecv, SelectSend};
     use std::time::{Duration, Instant};
@@ -1063,6 +1212,17 @@ pub mod __private {
         Never,
         /// At most this long (`default(timeout)`).
         For(Duration),
+    }
+
+    impl Wait {
+        /// When the `default` arm runs, counted from now (`None`: never).
+        pub fn deadline(self) -> Option<Instant> {
+            match self {
+                Wait::Forever => None,
+                Wait::Never => Some(Instant::now()),
+                Wait::For(timeout) => Instant::now().checked_add(timeout),
+            }
+        }
     }
 
     /// Runs a macro's select: the index of the operation that finished,
@@ -1081,12 +1241,8 @@ pub mod __private {
             rng: rng.as_mut(),
             mode: Mode::Select,
             blocking: true,
+            list_first: false,
         };
-        let deadline = match wait {
-            Wait::Forever => None,
-            Wait::Never => Some(Instant::now()),
-            Wait::For(timeout) => Instant::now().checked_add(timeout),
-        };
-        super::wait(selection, deadline)
+        super::wait(selection, wait.deadline())
     }
 }
