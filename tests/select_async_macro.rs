@@ -135,12 +135,15 @@ fn future_arms_of_the_crate() {
     let (wtx, mut wrx) = tidings::watch::channel(0);
     let (tx, rx) = tidings::bounded::<u32>(1);
     let (btx, mut brx) = tidings::broadcast::channel::<char>(4);
+    // Each event waits for the select to have taken the one before, so
+    // exactly one arm is ready at a time.
+    let (ack_tx, ack_rx) = tidings::unbounded::<()>();
     let sender = thread::spawn(move || {
-        pause();
+        ack_rx.recv().unwrap();
         wtx.send(5).unwrap();
-        pause();
+        ack_rx.recv().unwrap();
         btx.send('b').unwrap();
-        pause();
+        ack_rx.recv().unwrap();
         otx.send("done").unwrap();
         // (Kept until the select is done: a sender gone ends its channel.)
         (wtx, btx)
@@ -165,17 +168,18 @@ fn future_arms_of_the_crate() {
                     break;
                 }
             }
+            ack_tx.send(()).unwrap();
         }
         log
     });
     drop(sender.join().unwrap());
-    assert_eq!(*wrx.borrow_and_update(), 5);
-    assert_eq!(rx.try_recv(), Ok(1));
     assert_eq!(
         log,
         ["reserved", "watch", "broadcast b", "oneshot done"],
         "the permit at once (room for one), then each as it came"
     );
+    assert_eq!(*wrx.borrow_and_update(), 5);
+    assert_eq!(rx.try_recv(), Ok(1));
 }
 
 #[test]
