@@ -49,6 +49,14 @@
 //!    slot is never counted twice; a sender blocked behind the select
 //!    gets it).
 //!
+//! 7. A future arm racing a channel in `select_async!`: the select
+//!    waits on a receive from one channel and on another channel's
+//!    `recv_async()` as a future arm, while a thread sends on each: it
+//!    finishes with exactly one of the messages, the other stays in its
+//!    channel (a future arm that finished while the select listed again
+//!    wins over the claim a channel won meanwhile, whose wake is passed
+//!    on).
+//!
 //! Every model also checks, per explored execution (see `loom_support`):
 //!
 //! * that each message is received, handed back or dropped exactly once
@@ -113,7 +121,9 @@ use loom_support::{
     Tally, TestWake,
 };
 use tidings::mpmc::{self, Receiver, Sender};
-use tidings::{select, RecvError, Select, SelectedOperation, TryRecvError, TrySendError};
+use tidings::{
+    select, select_biased_async, RecvError, Select, SelectedOperation, TryRecvError, TrySendError,
+};
 
 // ----- flavors, forms and helpers -----
 
@@ -1041,6 +1051,68 @@ fn dropped_selected_send_passes_slot_to_sender_bounded_full() {
         TestWake::assert_released(&a, "A");
     });
 }
+
+// ----- 7. a future arm racing a channel in `select_async!` -----
+
+/// Two threads send m1 on one channel and m2 on another while a task's
+/// `select_biased_async!` waits on a `recv` arm of the first and a future
+/// arm (`rx2.recv_async()`) of the second, in either order: the future
+/// arm wakes the task without the select's claim, and may finish while
+/// the select lists again with the first channel's claim already won.
+/// The select finishes with exactly one message, the one of the arm it
+/// reports; the other is still in its channel; every message is dropped
+/// once, and the task's waker is released.
+fn future_arm_vs_channel(flavor: Flavor, future_first: bool) {
+    model(move || {
+        let (m1, m2) = (Tally::new(1), Tally::new(2));
+        let w = TestWake::new();
+        let (tx1, rx1) = channel(flavor);
+        let (tx2, rx2) = channel(flavor);
+        settle(flavor, &tx1, &rx1);
+        settle(flavor, &tx2, &rx2);
+        let (which, got) = {
+            let mut fut = Box::pin(async {
+                if future_first {
+                    select_biased_async! {
+                        m = rx2.recv_async() => (2, value(m)),
+                        recv(rx1) -> m => (1, value(m)),
+                    }
+                } else {
+                    select_biased_async! {
+                        recv(rx1) -> m => (1, value(m)),
+                        m = rx2.recv_async() => (2, value(m)),
+                    }
+                }
+            });
+            register(&mut fut, &w);
+            let senders = (
+                thread::spawn(m1.send_ok(tx1.clone())),
+                thread::spawn(m2.send_ok(tx2.clone())),
+            );
+            let got = block_on(&mut fut, &w);
+            drop(fut);
+            let other = if got.0 == 1 { rx2.recv() } else { rx1.recv() };
+            assert_eq!(value(other), Some(3 - got.0), "the other message was lost");
+            senders.0.join().unwrap();
+            senders.1.join().unwrap();
+            got
+        };
+        assert_eq!(got, Some(which), "the selected arm and the message disagree");
+        m1.assert_dropped_once();
+        m2.assert_dropped_once();
+        drop((tx1, rx1, tx2, rx2));
+        TestWake::assert_released(&w, "W");
+    });
+}
+
+models!(future_arm_vs_channel:
+    future_arm_vs_channel_bounded => (Bounded, false),
+    future_arm_vs_channel_bounded_future_first => (Bounded, true),
+    future_arm_vs_channel_unbounded => (Unbounded, false),
+    future_arm_vs_channel_unbounded_future_first => (Unbounded, true),
+    future_arm_vs_channel_rendezvous => (Rendezvous, false),
+    future_arm_vs_channel_rendezvous_future_first => (Rendezvous, true),
+);
 
 // ----- the checks themselves -----
 
