@@ -1097,7 +1097,11 @@ fn future_arm_vs_channel(flavor: Flavor, future_first: bool) {
             senders.1.join().unwrap();
             got
         };
-        assert_eq!(got, Some(which), "the selected arm and the message disagree");
+        assert_eq!(
+            got,
+            Some(which),
+            "the selected arm and the message disagree"
+        );
         m1.assert_dropped_once();
         m2.assert_dropped_once();
         drop((tx1, rx1, tx2, rx2));
