@@ -77,13 +77,32 @@ pub(crate) use sealed::Sealed;
 ///
 /// A [`Select`] keeps its operations, so it also asks that they be `Send`
 /// and `Sync` (the messages `Send`): generic code adds
-/// `where for<'a> R::Op<'a>: Send + Sync`, or names the handle's type.
+/// `where R::Op<'a>: Send + Sync`, or names the handle's type (a
+/// [`LocalSelect`] asks nothing more):
+///
+/// ```
+/// use tidings::{Select, SelectRecv};
+///
+/// fn ready_one<'a, R: SelectRecv>(a: &'a R, b: &'a R) -> usize
+/// where
+///     R::Op<'a>: Send + Sync,
+/// {
+///     let mut sel = Select::new();
+///     sel.recv(a);
+///     sel.recv(b);
+///     sel.ready()
+/// }
+/// let (_tx1, rx1) = tidings::unbounded::<u8>();
+/// let (tx2, rx2) = tidings::unbounded::<u8>();
+/// tx2.send(1).unwrap();
+/// assert_eq!(ready_one(&rx1, &rx2), 1);
+/// ```
 pub trait SelectRecv: Sealed {
     /// What a selected receive gives: `Result<T, RecvError>` for an mpmc
     /// receiver.
     type Output;
     #[doc(hidden)]
-    type Op<'a>: Operation + FinishRecv<Output = Self::Output>
+    type Op<'a>: Operation + Fresh + FinishRecv<Output = Self::Output>
     where
         Self: 'a;
     #[doc(hidden)]
@@ -123,7 +142,7 @@ pub trait SelectSend: Sealed {
     #[doc(hidden)]
     type Granted;
     #[doc(hidden)]
-    type Op<'a>: Operation + FinishSend<Msg = Self::Msg>
+    type Op<'a>: Operation + Fresh + FinishSend<Msg = Self::Msg>
     where
         Self: 'a;
     #[doc(hidden)]
@@ -344,7 +363,14 @@ pub type LocalSelect<'a> = Select<'a, Local>;
 /// [`new_biased`](Self::new_biased) picks the first added.
 ///
 /// A `Select` is `Clone`, `Send` and `Sync` (its operations' messages must
-/// be `Send`). Adding operations allocates; a select that finds an
+/// be `Send`), so it holds the receives and sends of the mpmc channels
+/// and the timers. A [`LocalSelect`] (`Select<'a, Local>`, made with
+/// [`Select::new_local`]) has the same API, stays on its thread and also
+/// holds the receives of broadcast, oneshot and multishot receivers. A
+/// oneshot's message that a `LocalSelect` took and did not hand over (its
+/// [`SelectedOperation`] dropped) cannot go back into the oneshot: the
+/// select keeps it for its next select of that receiver, and drops it
+/// with itself. Adding operations allocates; a select that finds an
 /// operation ready at once allocates nothing; otherwise (it waits, or
 /// lists its operations once before giving up) it allocates its claim
 /// (one small `Arc`), and an entry only in a channel that has no spare one
@@ -1197,7 +1223,7 @@ impl<S: Sharing> fmt::Debug for ReadyFuture<'_, '_, S> {
 /// What the macros expand to (not a public API).
 #[doc(hidden)]
 pub mod __private {
-    pub use super::engine::Operation;
+    pub use super::engine::{Fresh, Operation};
     pub use super::future::{FutureArm, Polling};
     use super::{arrange, Mode, Rng, Selection};
     pub use super::{FinishRecv, FinishSend, SelectRecv, SelectSend};
