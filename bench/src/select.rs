@@ -33,6 +33,8 @@
 //!   Blocking only: crossfire has no async select (its `Multiplex`, which
 //!   owns its channels, is blocking only too), and it sits out the task
 //!   scenarios.
+//! - `tidings select_async!` (tasks only): the async macro, one `recv`
+//!   arm per channel, per message.
 //! - `tokio select!` (tasks only): tokio's `select!` with one `recv()`
 //!   branch per `tokio::sync::mpsc::channel(64)` receiver.
 //!
@@ -80,6 +82,9 @@ pub fn scenarios(cfg: &Config) -> Vec<Scenario> {
             Scenario::new(FAMILY, name, cfg.messages(100_000))
                 .with(Impl::new(<TidingsSelect as Async>::NAME, move |n| {
                     tasks::<TidingsSelect>(rt, n)
+                }))
+                .with(Impl::new(TidingsAsyncMacro::NAME, move |n| {
+                    tasks::<TidingsAsyncMacro>(rt, n)
                 }))
                 .with(Impl::new(TokioSelect::NAME, move |n| {
                     tasks::<TokioSelect>(rt, n)
@@ -355,6 +360,34 @@ impl Async for TidingsSelect {
     }
 }
 
+/// tidings' `select_async!`.
+pub struct TidingsAsyncMacro;
+
+impl Async for TidingsAsyncMacro {
+    const NAME: &'static str = "tidings select_async!";
+    type Tx = tidings::Sender<usize>;
+    type Rx = tidings::Receiver<usize>;
+    fn channel(cap: usize) -> (Self::Tx, Self::Rx) {
+        tidings::bounded(cap)
+    }
+    async fn send(tx: &Self::Tx, msg: usize) {
+        tx.send_async(msg).await.expect(CLOSED);
+    }
+    async fn consume([a, b, c, d]: [Self::Rx; CHANNELS], n: usize) -> Tally {
+        let mut got = Tally::default();
+        for _ in 0..n {
+            let (k, msg) = tidings::select_async! {
+                recv(a) -> msg => (0, msg),
+                recv(b) -> msg => (1, msg),
+                recv(c) -> msg => (2, msg),
+                recv(d) -> msg => (3, msg),
+            };
+            got.add(k, msg.expect(CLOSED));
+        }
+        got
+    }
+}
+
 /// crossbeam-channel's `select!`.
 pub struct CrossbeamMacro;
 
@@ -523,6 +556,7 @@ mod tests {
         }
         for rt in Runtime::ALL {
             tasks::<TidingsSelect>(rt, n);
+            tasks::<TidingsAsyncMacro>(rt, n);
             tasks::<TokioSelect>(rt, n);
         }
     }
@@ -552,7 +586,7 @@ mod tests {
             "flume Selector",
             "crossfire Select",
         ];
-        let asynchronous = ["tidings Select", "tokio select!"];
+        let asynchronous = ["tidings Select", "tidings select_async!", "tokio select!"];
         assert_eq!(names(&all[0]), blocking);
         assert_eq!(names(&all[1]), blocking);
         assert_eq!(names(&all[2]), asynchronous);
