@@ -1309,3 +1309,44 @@ fn default_with_empty_parentheses_and_trailing_commas_inside_operations() {
     assert_eq!(got, 3);
     assert_eq!(rx.try_recv(), Ok(5));
 }
+
+/// Handles behind a `Deref` newtype (crossbeam's `deref` test): the macro
+/// takes them as the handles they deref to, for every kind.
+#[test]
+fn handles_behind_deref_newtypes() {
+    use std::ops::Deref;
+
+    struct Wrapped<H>(H);
+
+    impl<H> Deref for Wrapped<H> {
+        type Target = H;
+        fn deref(&self) -> &H {
+            &self.0
+        }
+    }
+
+    let (tx, rx) = tidings::bounded::<i32>(1);
+    let (tx, rx) = (Wrapped(tx), Wrapped(rx));
+    select! {
+        send(tx, 7) -> sent => sent.unwrap(),
+        recv(rx) -> _ => unreachable!("empty"),
+    }
+    select! {
+        send(tx, 8) -> _ => unreachable!("full"),
+        recv(rx) -> got => assert_eq!(got, Ok(7)),
+    }
+    let (otx, orx) = tidings::oneshot::channel();
+    let orx = Wrapped(orx);
+    otx.send("once").unwrap();
+    select! {
+        recv(orx) -> got => assert_eq!(got, Ok("once")),
+        default => unreachable!("sent"),
+    }
+    let (btx, brx) = tidings::broadcast::channel(1);
+    let brx = Wrapped(brx);
+    btx.send('b').unwrap();
+    select! {
+        recv(brx) -> got => assert_eq!(got, Ok('b')),
+        default => unreachable!("sent"),
+    }
+}

@@ -96,7 +96,7 @@ impl<T: Clone> Operation for Receiving<'_, T> {
 
 impl<T: Clone> Fresh for Receiving<'_, T> {
     fn fresh(&self) -> Self {
-        self.rx.op()
+        self.rx.select_op()
     }
 }
 
@@ -129,7 +129,7 @@ impl<T: Clone> SelectRecv for Receiver<T> {
         Self: 'a;
     const KIND: Kind = Kind::BroadcastRecv;
 
-    fn op(&self) -> Receiving<'_, T> {
+    fn select_op(&self) -> Receiving<'_, T> {
         Receiving {
             rx: self,
             got: Kept::new(),

@@ -299,7 +299,7 @@ impl<T> SelectRecv for Receiver<T> {
         Self: 'a;
     const KIND: Kind = Kind::MpmcRecv;
 
-    fn op(&self) -> Receiving<'_, T> {
+    fn select_op(&self) -> Receiving<'_, T> {
         self.receiving()
     }
 }
@@ -313,7 +313,7 @@ impl<T> SelectSend for Sender<T> {
         Self: 'a;
     const KIND: Kind = Kind::MpmcSend;
 
-    fn op(&self) -> Sending<'_, T> {
+    fn select_op(&self) -> Sending<'_, T> {
         self.sending()
     }
 

@@ -153,7 +153,7 @@ impl<T> SelectRecv for super::Receiver<T> {
         Self: 'a;
     const KIND: Kind = Kind::OneshotRecv;
 
-    fn op(&self) -> OneshotReceiving<'_, T> {
+    fn select_op(&self) -> OneshotReceiving<'_, T> {
         OneshotReceiving::new(self, (core::ptr::from_ref(self).cast(), Kind::OneshotRecv))
     }
 }
@@ -168,7 +168,7 @@ impl<T> SelectRecv for multishot::Receiver<T> {
         Self: 'a;
     const KIND: Kind = Kind::MultishotRecv;
 
-    fn op(&self) -> OneshotReceiving<'_, T> {
+    fn select_op(&self) -> OneshotReceiving<'_, T> {
         OneshotReceiving::new(
             self.round(),
             (core::ptr::from_ref(self).cast(), Kind::MultishotRecv),

@@ -50,8 +50,9 @@
 ///   if none finishes within `timeout`. Without it the select blocks the
 ///   thread until one does.
 ///
-/// A handle may be a value or a reference (`recv(rx)`, `recv(&rx)`), and a
-/// temporary (`recv(rx.as_ref().unwrap_or(&never))`). The expansion needs
+/// A handle may be a value or a reference (`recv(rx)`, `recv(&rx)`), a
+/// temporary (`recv(rx.as_ref().unwrap_or(&never))`), or a type that
+/// derefs to a handle (a newtype). The expansion needs
 /// no `unsafe`. For the same wait as a future, see
 /// [`Select::select_async`](crate::Select::select_async).
 ///
@@ -330,7 +331,12 @@ macro_rules! __select_bind {
         (recv ($r:expr) $res:tt $body:tt) $($rest:tt)*) => {
         match &$r {
             handle => {
-                let mut op = $crate::__private::SelectRecv::op(handle);
+                // (A method call, so that a handle that derefs to one of
+                // the crate's, a newtype say, is taken as that one.)
+                let mut op = {
+                    use $crate::__private::SelectRecv as _;
+                    handle.select_op()
+                };
                 $crate::__select_bind!($how; $default;
                     [$($bound)* (op recv ($($index)*) $res $body)];
                     ($($index)* + 1); $($rest)*)
@@ -341,7 +347,10 @@ macro_rules! __select_bind {
         (send ($s:expr, $m:expr) $res:tt $body:tt) $($rest:tt)*) => {
         match &$s {
             handle => {
-                let mut op = $crate::__private::SelectSend::op(handle);
+                let mut op = {
+                    use $crate::__private::SelectSend as _;
+                    handle.select_op()
+                };
                 $crate::__select_bind!($how; $default;
                     [$($bound)* (op send ($($index)*) ($m) $res $body)];
                     ($($index)* + 1); $($rest)*)

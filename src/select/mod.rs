@@ -108,7 +108,7 @@ pub trait SelectRecv: Sealed {
     #[doc(hidden)]
     const KIND: Kind;
     #[doc(hidden)]
-    fn op(&self) -> Self::Op<'_>;
+    fn select_op(&self) -> Self::Op<'_>;
     /// The handle's address, as its operations know it.
     #[doc(hidden)]
     fn addr(&self) -> *const () {
@@ -148,7 +148,7 @@ pub trait SelectSend: Sealed {
     #[doc(hidden)]
     const KIND: Kind;
     #[doc(hidden)]
-    fn op(&self) -> Self::Op<'_>;
+    fn select_op(&self) -> Self::Op<'_>;
     /// The handle's address, as its operations know it.
     #[doc(hidden)]
     fn addr(&self) -> *const () {
@@ -174,8 +174,8 @@ impl<R: SelectRecv + ?Sized> SelectRecv for &R {
         Self: 'a;
     const KIND: Kind = R::KIND;
 
-    fn op(&self) -> R::Op<'_> {
-        (**self).op()
+    fn select_op(&self) -> R::Op<'_> {
+        (**self).select_op()
     }
 
     fn addr(&self) -> *const () {
@@ -193,8 +193,8 @@ impl<S: SelectSend + ?Sized> SelectSend for &S {
         Self: 'a;
     const KIND: Kind = S::KIND;
 
-    fn op(&self) -> S::Op<'_> {
-        (**self).op()
+    fn select_op(&self) -> S::Op<'_> {
+        (**self).select_op()
     }
 
     fn addr(&self) -> *const () {
@@ -522,7 +522,7 @@ impl<'a, S: Sharing> Select<'a, S> {
     where
         R::Op<'a>: Held<'a, S>,
     {
-        self.add(r.op().boxed())
+        self.add(r.select_op().boxed())
     }
 
     /// Adds a send on `s`; returns its index. The message is given once
@@ -543,7 +543,7 @@ impl<'a, S: Sharing> Select<'a, S> {
     where
         T::Op<'a>: Held<'a, S>,
     {
-        self.add(s.op().boxed())
+        self.add(s.select_op().boxed())
     }
 
     /// Removes the operation added with `index`. The other operations keep
