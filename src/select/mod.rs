@@ -233,7 +233,7 @@ mod sharing {
     }
 
     /// An operation as a select keeps it: boxed, as its sharing asks.
-    pub trait Held<'a, S: Sharing + ?Sized>: AsOp + 'a {
+    pub trait Held<'a, S: Sharing + ?Sized>: Operation + AsOp + 'a {
         fn boxed(self) -> Box<S::Held<'a>>
         where
             Self: Sized;
@@ -241,8 +241,9 @@ mod sharing {
         fn fresh_boxed(&self) -> Box<S::Held<'a>>;
     }
 
-    /// An operation as a plain one. (A method rather than an upcast:
-    /// trait upcasting needs Rust 1.86, the crate supports 1.81.)
+    /// An operation as a plain one, for a `SelectedOperation`. (A method rather than an upcast:
+    /// trait upcasting needs Rust 1.86, the crate supports 1.81. The wait
+    /// itself calls the held operation through its own vtable.)
     pub trait AsOp {
         fn as_op(&mut self) -> &mut dyn Operation;
     }
@@ -316,12 +317,12 @@ mod sharing {
 use sharing::{AsOp, Held};
 pub use sharing::{Local, Shared, Sharing};
 
-impl<H: AsOp + ?Sized> Ops for [Option<Box<H>>] {
-    fn op(&mut self, index: usize) -> Option<&mut dyn Operation> {
-        match &mut self[index] {
-            Some(op) => Some(op.as_op()),
-            None => None,
-        }
+impl<H: Operation + ?Sized> Ops for [Option<Box<H>>] {
+    type Op = H;
+
+    #[inline]
+    fn op(&mut self, index: usize) -> Option<&mut H> {
+        self[index].as_deref_mut()
     }
 }
 
@@ -587,6 +588,7 @@ impl<'a, S: Sharing> Select<'a, S> {
     }
 
     /// The wait of one call, over the operations.
+    #[inline]
     fn selection(&mut self, mode: Mode) -> Selection<'_, [Option<Box<S::Held<'a>>>]> {
         Selection {
             ops: &mut self.ops[..],
@@ -598,15 +600,18 @@ impl<'a, S: Sharing> Select<'a, S> {
         }
     }
 
+    #[inline]
     fn is_empty(&self) -> bool {
         self.live == 0
     }
 
     /// Runs a wait to its end: `None` if `deadline` passed first.
+    #[inline]
     fn wait(&mut self, mode: Mode, deadline: Option<Instant>) -> Option<usize> {
         wait(self.selection(mode), deadline)
     }
 
+    #[inline]
     fn selected(&mut self, index: usize) -> SelectedOperation<'_> {
         let op = self.ops[index]
             .as_mut()
@@ -633,6 +638,7 @@ impl<'a, S: Sharing> Select<'a, S> {
     /// sel.recv(&rx);
     /// assert_eq!(sel.select().recv(&rx), Ok("hi"));
     /// ```
+    #[inline]
     pub fn select(&mut self) -> SelectedOperation<'_> {
         assert!(!self.is_empty(), "the select has no operations");
         let index = self.wait(Mode::Select, None).expect("no deadline");
@@ -1004,6 +1010,7 @@ impl SelectedOperation<'_> {
 
     /// Takes the operation, checking that `handle` (of kind `kind`) is the
     /// one it was added with.
+    #[inline]
     fn take(&mut self, handle: *const (), kind: Kind) -> &mut dyn Operation {
         let op = self.op.as_mut().expect("completed once");
         // (Checked before it is taken: a panic here leaves it to `Drop`,
@@ -1030,6 +1037,7 @@ impl SelectedOperation<'_> {
     /// sel.recv(&rx);
     /// assert_eq!(sel.select().recv(&rx), Err(tidings::RecvError));
     /// ```
+    #[inline]
     pub fn recv<R: SelectRecv>(mut self, r: &R) -> R::Output {
         let op = self.take(r.addr(), R::KIND);
         let outcome = op.outcome().cast::<Option<R::Output>>();
@@ -1060,6 +1068,7 @@ impl SelectedOperation<'_> {
     /// drop(rx);
     /// assert!(sel.select().send(&tx, 10).is_err(), "closed");
     /// ```
+    #[inline]
     pub fn send<S: SelectSend>(mut self, s: &S, msg: S::Msg) -> Result<(), SendError<S::Msg>> {
         let op = self.take(s.addr(), S::KIND);
         let outcome = op.outcome().cast::<Option<S::Granted>>();
@@ -1070,6 +1079,7 @@ impl SelectedOperation<'_> {
 }
 
 impl Drop for SelectedOperation<'_> {
+    #[inline]
     fn drop(&mut self) {
         if let Some(op) = self.op.take() {
             op.clear();
