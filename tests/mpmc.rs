@@ -148,14 +148,19 @@ fn sent_timeout(got: Result<(), SendTimeoutError<Counted>>) -> Result<(), SendTi
 
 /// Makes `msg` ready to be received: buffered, or (a rendezvous or a full
 /// channel) held by a send future that waits, polled once and returned to
-/// be kept alive until the message is taken.
+/// be kept alive until the message is taken. (A thread that blocks in a
+/// receive between the `try_send` and the poll takes the message from the
+/// future at once: then it is received already.)
 fn make_ready<T>(tx: &Sender<T>, msg: T) -> Option<SendFuture<'_, T>> {
     match tx.try_send(msg) {
         Ok(()) => None,
         Err(TrySendError::Full(msg)) => {
             let mut fut = tx.send_async(msg);
-            assert!(poll_with(&mut fut, noop_waker_ref()).is_pending());
-            Some(fut)
+            match poll_with(&mut fut, noop_waker_ref()) {
+                Poll::Pending => Some(fut),
+                Poll::Ready(Ok(())) => None,
+                Poll::Ready(Err(_)) => panic!("the channel is closed"),
+            }
         }
         Err(TrySendError::Disconnected(_)) => panic!("the channel is closed"),
     }
