@@ -61,7 +61,7 @@ impl<'f, F: Future> FutureArm<'f, F> {
 
 impl<F: Future> Operation for FutureArm<'_, F> {
     fn try_select(&mut self) -> bool {
-        // Only a poll (in `register`) can finish it.
+        // Only a poll (in `register`) can finish it (`can_try`).
         self.got.is_some()
     }
 
@@ -104,6 +104,10 @@ impl<F: Future> Operation for FutureArm<'_, F> {
 
     fn took(&mut self) -> bool {
         self.got.is_some()
+    }
+
+    fn can_try(&self) -> bool {
+        false
     }
 
     fn handle(&self) -> (*const (), Kind) {
