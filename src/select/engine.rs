@@ -227,7 +227,7 @@ pub(crate) struct Selection<'s, O: ?Sized> {
 impl<O: Ops + ?Sized> Selection<'_, O> {
     /// Tries every operation once, in order: the first that finishes (or,
     /// for `ready`, would).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn try_once(&mut self) -> Option<usize> {
         for at in 0..self.order.len() {
             self.draw(at);
