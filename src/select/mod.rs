@@ -1252,6 +1252,7 @@ pub mod __private {
 
     impl Wait {
         /// When the `default` arm runs, counted from now (`None`: never).
+        #[inline]
         pub fn deadline(self) -> Option<Instant> {
             match self {
                 Wait::Forever => None,
