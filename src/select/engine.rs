@@ -101,7 +101,9 @@ pub trait Operation {
     fn unregister(&mut self) -> Unlisted;
 
     /// Undoes an outcome kept and not taken: a message goes back to the
-    /// front of its channel, a slot to the next waiting sender.
+    /// front of its channel, a slot to the next waiting sender (a
+    /// oneshot's message, which has nowhere to go, stays kept for the
+    /// operation's next try).
     fn clear(&mut self);
 
     /// A channel won the claim through it, and the select does not use

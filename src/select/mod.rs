@@ -24,8 +24,11 @@
 //! selected send holds the right to send (a slot, or a receiver waiting on
 //! a rendezvous). What a selected operation holds is never lost: dropping
 //! a [`SelectedOperation`] without completing it puts a received message
-//! back at the front of its channel and gives a send's slot back; dropping
-//! a select future, at any point, leaves nothing listed and nothing held.
+//! back at the front of its channel (a broadcast's back into its
+//! receiver's cursor; a oneshot's, which cannot go back, stays with the
+//! [`LocalSelect`] for its next select of that receiver) and gives a
+//! send's slot back; dropping a select future, at any point, leaves
+//! nothing listed and nothing held.
 //!
 //! [`select!`]: crate::select!
 //! [`select_biased!`]: crate::select_biased!
@@ -969,7 +972,9 @@ impl<O: Ops + ?Sized> crate::wait::block::Op for Blocking<'_, O> {
 /// channel, or a receiver waiting on a rendezvous). Dropping it without
 /// completing it gives back what it holds: the message goes back to the
 /// front of its channel, the slot to the next sender. (crossbeam panics
-/// then; here nothing is lost either way.)
+/// then; here nothing is lost either way.) A oneshot's message cannot go
+/// back into the oneshot: the [`LocalSelect`] keeps it, and its next
+/// select of that receiver gives it first.
 ///
 /// # Examples
 ///
