@@ -56,6 +56,10 @@
 //!    channel (a future arm that finished while the select listed again
 //!    wins over the claim a channel won meanwhile, whose wake is passed
 //!    on).
+//! 8. A fair select passing a busy channel over: one channel holds a
+//!    message while a thread sends on the other, whose lock the select
+//!    may find held: it takes one of the two, the other stays in its
+//!    channel.
 //!
 //! Every model also checks, per explored execution (see `loom_support`):
 //!
@@ -313,6 +317,17 @@ fn select_send(form: Form, tx: &Sender<Msg>, tally: &Tally, w: &Arc<TestWake>) -
 /// channel's lock only to make its message ready, so the select lists
 /// nothing more and does not park.
 /// The future's wait (a test waker, no park) runs on all three flavors.
+///
+/// The blocking selects run on a thread of their own, which the main
+/// thread joins. A sender that won the first select's claim unparks the
+/// selecting thread after unlocking, and the select may have taken its
+/// message already (its listing found the claim decided): the unpark
+/// then comes after the select, a token no park takes, and loom 0.7 lets
+/// such a token break a later `join` on that thread
+/// (tokio-rs/loom#249), where std's join is not touched by it. (While
+/// every select waited for each channel's lock in turn, the second
+/// select's wait for the sender's lock, a yield under loom, dropped that
+/// token; a fair select now passes the sender's busy channel over.)
 fn two_sends_vs_select(flavor: Flavor, form: Form) {
     model(move || {
         let (m1, m2) = (Tally::new(1), Tally::new(2));
@@ -328,19 +343,29 @@ fn two_sends_vs_select(flavor: Flavor, form: Form) {
                 thread::spawn(m2.send_ok(tx2.clone())),
             )
         };
-        let (first, senders) = if form == Async {
+        let (first, second, senders) = if form == Async {
             let mut sel = Select::new();
             let ops = (sel.recv(&rx1), sel.recv(&rx2));
             let mut fut = sel.select_async();
             register(&mut fut, &w1);
             let senders = spawn_senders();
             let oper = poll_until_woken_once(&mut fut, &w1);
-            (complete_recv(oper, ops, &rx1, &rx2), senders)
+            let first = complete_recv(oper, ops, &rx1, &rx2);
+            drop(fut);
+            drop(sel);
+            (first, select_recv(form, &rx1, &rx2, &w2), senders)
         } else {
+            // The blocking selects run on a thread that the main thread
+            // joins (see the docs above: a late unpark).
             let senders = spawn_senders();
-            (select_recv(form, &rx1, &rx2, &w1), senders)
+            let (rx1, rx2, w1, w2) = (rx1.clone(), rx2.clone(), w1.clone(), w2.clone());
+            let selector = thread::spawn(move || {
+                let first = select_recv(form, &rx1, &rx2, &w1);
+                (first, select_recv(form, &rx1, &rx2, &w2))
+            });
+            let (first, second) = selector.join().unwrap();
+            (first, second, senders)
         };
-        let second = select_recv(form, &rx1, &rx2, &w2);
         senders.0.join().unwrap();
         senders.1.join().unwrap();
         for (channel, got) in [first, second] {
@@ -1116,6 +1141,62 @@ models!(future_arm_vs_channel:
     future_arm_vs_channel_unbounded_future_first => (Unbounded, true),
     future_arm_vs_channel_rendezvous => (Rendezvous, false),
     future_arm_vs_channel_rendezvous_future_first => (Rendezvous, true),
+);
+
+// ----- 8. a fair select passing a busy channel over -----
+
+/// One channel holds a message (sent before the race: m1 on channel 1 if
+/// `prefilled` is 1, m2 on channel 2 if it is 2) while a thread sends the
+/// other message on the other channel and the main thread selects (fair,
+/// in `form`) over a receive from each. A fair select tries a channel
+/// whose lock another thread holds after the others
+/// (`Selection::try_once`): it may find the sender's channel busy and take
+/// the message already there without waiting for the lock, or come back
+/// to the busy channel and take the message sent there. Either way it
+/// takes exactly one message, the one of the channel it reports; the
+/// other is then received from its channel, and each is dropped once.
+/// (Under loom a select's random order is the same in every execution:
+/// of the two `prefilled` variants, one tries the sender's channel
+/// first, and there meets its lock taken. A select that comes back to a
+/// busy channel, its other channel empty, is in model 1.)
+fn select_passes_busy_channel(flavor: Flavor, form: Form, prefilled: u32) {
+    model(move || {
+        let (m1, m2) = (Tally::new(1), Tally::new(2));
+        let w = TestWake::new();
+        let (tx1, rx1) = channel(flavor);
+        let (tx2, rx2) = channel(flavor);
+        let sender = if prefilled == 1 {
+            tx1.send(m1.msg()).unwrap();
+            thread::spawn(m2.send_ok(tx2.clone()))
+        } else {
+            tx2.send(m2.msg()).unwrap();
+            thread::spawn(m1.send_ok(tx1.clone()))
+        };
+        let (which, got) = select_recv(form, &rx1, &rx2, &w);
+        assert_eq!(
+            got,
+            Some(which),
+            "the selected index and the message disagree"
+        );
+        let other = if which == 1 { rx2.recv() } else { rx1.recv() };
+        assert_eq!(value(other), Some(3 - which), "the other message was lost");
+        sender.join().unwrap();
+        m1.assert_dropped_once();
+        m2.assert_dropped_once();
+        drop((tx1, rx1, tx2, rx2));
+        TestWake::assert_released(&w, "W");
+    });
+}
+
+models!(select_passes_busy_channel:
+    select_passes_busy_channel_bounded_1 => (Bounded, Blocking, 1),
+    select_passes_busy_channel_bounded_2 => (Bounded, Blocking, 2),
+    select_passes_busy_channel_unbounded_1 => (Unbounded, Blocking, 1),
+    select_passes_busy_channel_unbounded_2 => (Unbounded, Blocking, 2),
+    select_passes_busy_channel_macro_bounded_1 => (Bounded, Macro, 1),
+    select_passes_busy_channel_macro_bounded_2 => (Bounded, Macro, 2),
+    select_passes_busy_channel_async_unbounded_1 => (Unbounded, Async, 1),
+    select_passes_busy_channel_async_unbounded_2 => (Unbounded, Async, 2),
 );
 
 // ----- the checks themselves -----

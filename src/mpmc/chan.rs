@@ -460,6 +460,13 @@ impl<T> Chan<T> {
         }
     }
 
+    /// Whether another thread is in the channel's locked section now (a
+    /// select tries its other channels first).
+    #[inline(always)]
+    pub(crate) fn is_busy(&self) -> bool {
+        self.state.is_taken()
+    }
+
     /// Hands a message that a receive took over to its caller, after
     /// waking whom the take left to wake. A wake is user code and may
     /// panic: then the message goes back to the front of the channel

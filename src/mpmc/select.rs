@@ -61,8 +61,10 @@ impl<T> Receiving<'_, T> {
     }
 }
 
-impl<T> Operation for Receiving<'_, T> {
-    fn try_select(&mut self) -> bool {
+impl<T> Receiving<'_, T> {
+    /// [`Operation::try_select`], inlined into both of its forms.
+    #[inline(always)]
+    fn take(&mut self) -> bool {
         let got = match self.rx.chan.try_recv() {
             Ok(msg) => Ok(msg),
             Err(TryRecvError::Disconnected) => Err(RecvError),
@@ -70,6 +72,19 @@ impl<T> Operation for Receiving<'_, T> {
         };
         self.got.put(got);
         true
+    }
+}
+
+impl<T> Operation for Receiving<'_, T> {
+    fn try_select(&mut self) -> bool {
+        self.take()
+    }
+
+    fn try_select_unless_busy(&mut self) -> Option<bool> {
+        if self.chan().is_busy() {
+            return None;
+        }
+        Some(self.take())
     }
 
     fn is_ready(&mut self) -> bool {
@@ -199,6 +214,13 @@ impl<T> Operation for Sending<'_, T> {
         };
         self.got.put(granted);
         true
+    }
+
+    fn try_select_unless_busy(&mut self) -> Option<bool> {
+        if self.tx.chan.is_busy() {
+            return None;
+        }
+        Some(self.try_select())
     }
 
     fn is_ready(&mut self) -> bool {

@@ -110,6 +110,15 @@ impl<T> Lock<T> {
         })
     }
 
+    /// Whether another thread holds the lock now: for a caller that has
+    /// something else to do meanwhile (a select's other channels), rather
+    /// than wait for the holder. (A load: it takes no line from the
+    /// holder.)
+    #[inline(always)]
+    pub(crate) fn is_taken(&self) -> bool {
+        self.state.load(Relaxed) != UNLOCKED
+    }
+
     /// Takes the lock that the fast path found taken: spins, yields,
     /// then (with `std`) naps, as the module docs say.
     #[cold]

@@ -6,7 +6,9 @@
 //! another) is an [`Operation`]: it can try to finish now, list itself in
 //! its channel's wait list as one entry of a [`Group`], and be taken off
 //! again. A select first tries every operation in its order (shuffled for
-//! a fair select, as added for a biased one); if none finishes, it lists
+//! a fair select, as added for a biased one; a fair select tries those
+//! whose channel another thread holds locked last, see
+//! [`Selection::try_once`]); if none finishes, it lists
 //! one entry per operation, all sharing one claim, and sleeps. The first
 //! channel that can finish an operation wins the claim through that
 //! operation's entry (`wait/claim.rs`) and wakes the select; every other
@@ -89,6 +91,13 @@ pub trait Operation {
     /// Tries to finish now, keeping the outcome (a message or the end; a
     /// slot or the end). `true`: finished.
     fn try_select(&mut self) -> bool;
+
+    /// [`try_select`](Self::try_select), unless its channel is busy now
+    /// (another thread holds its lock): `None`, nothing tried, and the
+    /// select tries its other operations first.
+    fn try_select_unless_busy(&mut self) -> Option<bool> {
+        Some(self.try_select())
+    }
 
     /// Whether it would finish now (for `ready`; nothing taken).
     fn is_ready(&mut self) -> bool;
@@ -229,13 +238,74 @@ pub(crate) struct Selection<'s, O: ?Sized> {
 impl<O: Ops + ?Sized> Selection<'_, O> {
     /// Tries every operation once, in order: the first that finishes (or,
     /// for `ready`, would).
+    ///
+    /// A fair select tries an operation whose channel is busy (another
+    /// thread in its locked section) after the others, rather than wait
+    /// there for the lock: so one selecting thread over channels that
+    /// producers stream into waits on none of their locks while another
+    /// channel has a message. (Measured in the select bench, one consumer
+    /// thread over 4 `bounded(64)` channels fed by 4 producer threads on
+    /// 2 cores: a median 214 ns a message became 127 ns, over 8 runs of
+    /// each; the consumer had spent a third of its time waiting for
+    /// locks.) A busy channel may well be ready, so this bends the
+    /// select's uniform choice a little, under contention only; a biased
+    /// select, whose first ready operation in order must win, and a
+    /// `ready`, wait for every lock in turn.
     #[inline(always)]
     pub(crate) fn try_once(&mut self) -> Option<usize> {
+        if self.mode == Mode::Ready || self.rng.is_none() {
+            return self.try_all();
+        }
+        // Positions in the order of operations whose channel was busy:
+        // tried after the others, waiting for their locks. (A position
+        // past 63 counts as 63.)
+        let mut busy = 0u64;
+        for at in 0..self.order.len() {
+            self.draw(at);
+            let index = self.order[at];
+            let Some(op) = self.ops.op(index) else {
+                continue;
+            };
+            match op.try_select_unless_busy() {
+                Some(true) => return Some(index),
+                Some(false) => {}
+                None => busy |= 1 << at.min(63),
+            }
+        }
+        if busy != 0 {
+            return self.try_busy(busy);
+        }
+        None
+    }
+
+    /// Tries every operation once, in order, waiting for busy channels.
+    #[inline(never)]
+    fn try_all(&mut self) -> Option<usize> {
         for at in 0..self.order.len() {
             self.draw(at);
             let index = self.order[at];
             if self.try_one(index) {
                 return Some(index);
+            }
+        }
+        None
+    }
+
+    /// The rest of [`try_once`](Self::try_once): the operations at the
+    /// positions `busy` of the order, waiting for their channels' locks
+    /// (position 63 stands for every one from 63 on).
+    #[cold]
+    #[inline(never)]
+    fn try_busy(&mut self, mut busy: u64) -> Option<usize> {
+        while busy != 0 {
+            let at = busy.trailing_zeros() as usize;
+            busy &= busy - 1;
+            let end = if at == 63 { self.order.len() } else { at + 1 };
+            for at in at..end {
+                let index = self.order[at];
+                if self.try_one(index) {
+                    return Some(index);
+                }
             }
         }
         None
