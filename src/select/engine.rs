@@ -246,7 +246,7 @@ impl<O: Ops + ?Sized> Selection<'_, O> {
     /// channel has a message. (Measured in the select bench, one consumer
     /// thread over 4 `bounded(64)` channels fed by 4 producer threads on
     /// 2 cores: a median 214 ns a message became 127 ns, over 8 runs of
-    /// each; the consumer had spent a third of its time waiting for
+    /// each; the consumer had spent two fifths of its time waiting for
     /// locks.) A busy channel may well be ready, so this bends the
     /// select's uniform choice a little, under contention only; a biased
     /// select, whose first ready operation in order must win, and a

@@ -50,6 +50,11 @@
 ///   if none finishes within `timeout`. Without it the select blocks the
 ///   thread until one does.
 ///
+/// Among operations ready at once it picks one at random, each as likely
+/// (under contention, an operation whose channel another thread is using
+/// at that instant is tried after the others, as in
+/// [`Select`](crate::Select)).
+///
 /// A handle may be a value or a reference (`recv(rx)`, `recv(&rx)`), a
 /// temporary (`recv(rx.as_ref().unwrap_or(&never))`), or a type that
 /// derefs to a handle (a newtype). The expansion needs

@@ -364,7 +364,10 @@ pub type LocalSelect<'a> = Select<'a, Local>;
 ///
 /// A select created with [`new`](Self::new) picks among operations ready
 /// at once at random, each as likely; one created with
-/// [`new_biased`](Self::new_biased) picks the first added.
+/// [`new_biased`](Self::new_biased) picks the first added. (A fair select
+/// tries an mpmc operation whose channel another thread is using at that
+/// instant after the others, rather than wait for it: under contention
+/// its choice leans a little toward the idle channels.)
 ///
 /// A `Select` is `Clone`, `Send` and `Sync` (its operations' messages must
 /// be `Send`), so it holds the receives and sends of the mpmc channels
