@@ -462,6 +462,7 @@ impl<T> Chan<T> {
 
     /// Whether another thread is in the channel's locked section now (a
     /// select tries its other channels first).
+    #[cfg(feature = "std")]
     #[inline(always)]
     pub(crate) fn is_busy(&self) -> bool {
         self.state.is_taken()

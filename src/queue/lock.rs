@@ -114,6 +114,7 @@ impl<T> Lock<T> {
     /// something else to do meanwhile (a select's other channels), rather
     /// than wait for the holder. (A load: it takes no line from the
     /// holder.)
+    #[cfg(feature = "std")]
     #[inline(always)]
     pub(crate) fn is_taken(&self) -> bool {
         self.state.load(Relaxed) != UNLOCKED
