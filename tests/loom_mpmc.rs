@@ -30,7 +30,7 @@
 //! * that the test wakers are not leaked: every clone the channel keeps is
 //!   a strong reference of the waker's `Arc`;
 //! * that every allocation that holds messages (the bounded ring, the
-//!   unbounded blocks, every waiter entry) is freed exactly once, and not
+//!   the unbounded ring, every waiter entry) is freed exactly once, and not
 //!   used after that (the shared counting, poisoning global allocator: the
 //!   message type's alignment marks them).
 //!

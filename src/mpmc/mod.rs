@@ -35,7 +35,7 @@
 //! | constructor | buffer | a send waits while |
 //! |---|---|---|
 //! | [`bounded(cap)`](fn@bounded) | a ring of `cap` slots | the ring is full |
-//! | [`unbounded()`](fn@unbounded) | a list of blocks of 32 messages, released as they drain | never |
+//! | [`unbounded()`](fn@unbounded) | a ring that doubles as it fills and halves as it drains | never |
 //! | [`rendezvous()`](fn@rendezvous) (= `bounded(0)`) | none | no receiver has taken its message |
 //!
 //! # Closing
@@ -195,16 +195,15 @@ macro_rules! inspect_methods {
     };
 }
 
-mod bounded;
 mod chan;
 mod permit;
 mod rendezvous;
+mod ring;
 #[cfg(feature = "std")]
 mod select;
 mod state;
 #[cfg(feature = "std")]
 mod timer;
-mod unbounded;
 
 use crate::queue::recv::RecvOp;
 use crate::queue::send::{Queue, SendOp};
@@ -234,14 +233,16 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
     if cap == 0 {
         return rendezvous();
     }
-    new(Buffer::Bounded(bounded::Ring::new(cap)))
+    new(Buffer::Bounded(ring::Ring::new(cap)))
 }
 
 /// Makes a channel without a bound: a send never waits.
 ///
-/// Messages are kept in blocks of 32, one allocation per block; a drained
-/// block is released (one is kept for reuse), so the memory of a burst is
-/// given back once the burst is received.
+/// Messages are kept in a ring that doubles when it is full (so a burst
+/// of `n` messages costs about log2(n) allocations, each moving the
+/// messages queued) and halves once it drains to a quarter, down to 32
+/// slots, so the memory of a burst is given back once the burst is
+/// received.
 ///
 /// # Examples
 ///
@@ -254,7 +255,7 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
 /// assert_eq!(rx.try_iter().sum::<i32>(), (0..1000).sum());
 /// ```
 pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
-    new(Buffer::Unbounded(unbounded::Blocks::new()))
+    new(Buffer::Unbounded(ring::Ring::unbounded()))
 }
 
 /// Makes a channel of capacity 0: a send completes only when a receiver

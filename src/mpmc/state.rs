@@ -8,11 +8,10 @@
 use alloc::collections::VecDeque;
 use core::task::Waker;
 
-use super::bounded::Ring;
 use super::rendezvous::Zero;
+use super::ring::Ring;
 #[cfg(feature = "std")]
 use super::timer::Timer;
-use super::unbounded::Blocks;
 use crate::error::TryRecvError;
 use crate::loom::sync::Arc;
 use crate::queue::until;
@@ -29,29 +28,19 @@ pub(crate) const MAX_PERMITS: usize = usize::MAX >> 1;
 #[derive(Debug)]
 pub(crate) enum Buffer<T> {
     Bounded(Ring<T>),
-    Unbounded(Blocks<T>),
+    /// A ring without a bound (`Ring::unbounded`).
+    Unbounded(Ring<T>),
     Rendezvous(Zero<T>),
     /// `after`, `at`, `tick`, `never` (`timer.rs`).
     #[cfg(feature = "std")]
     Timer(Timer<T>),
 }
 
-/// Messages moved out of a buffer, to be dropped after unlocking.
-#[allow(dead_code)] // held only to be dropped
-pub(super) enum Taken<T> {
-    Ring(VecDeque<T>),
-    Blocks(VecDeque<VecDeque<T>>),
-}
-
 impl<T> Buffer<T> {
     #[inline(always)]
     pub(super) fn push(&mut self, msg: T) -> Result<(), T> {
         match self {
-            Self::Bounded(ring) => ring.push(msg),
-            Self::Unbounded(blocks) => {
-                blocks.push(msg);
-                Ok(())
-            }
+            Self::Bounded(ring) | Self::Unbounded(ring) => ring.push(msg),
             Self::Rendezvous(zero) => zero.push(msg),
             #[cfg(feature = "std")]
             Self::Timer(_) => Err(msg),
@@ -61,8 +50,7 @@ impl<T> Buffer<T> {
     #[inline(always)]
     pub(super) fn pop(&mut self) -> Option<T> {
         match self {
-            Self::Bounded(ring) => ring.pop(),
-            Self::Unbounded(blocks) => blocks.pop(),
+            Self::Bounded(ring) | Self::Unbounded(ring) => ring.pop(),
             Self::Rendezvous(zero) => zero.pop(),
             #[cfg(feature = "std")]
             Self::Timer(timer) => timer.pop(),
@@ -72,8 +60,7 @@ impl<T> Buffer<T> {
     /// Puts a message back at the front (see [`Chan::put_back`]).
     pub(super) fn push_front(&mut self, msg: T) {
         match self {
-            Self::Bounded(ring) => ring.push_front(msg),
-            Self::Unbounded(blocks) => blocks.push_front(msg),
+            Self::Bounded(ring) | Self::Unbounded(ring) => ring.push_front(msg),
             Self::Rendezvous(zero) => zero.push_front(msg),
             #[cfg(feature = "std")]
             Self::Timer(timer) => timer.push_front(msg),
@@ -82,8 +69,7 @@ impl<T> Buffer<T> {
 
     pub(super) fn len(&self) -> usize {
         match self {
-            Self::Bounded(ring) => ring.len(),
-            Self::Unbounded(blocks) => blocks.len(),
+            Self::Bounded(ring) | Self::Unbounded(ring) => ring.len(),
             Self::Rendezvous(zero) => zero.len(),
             #[cfg(feature = "std")]
             Self::Timer(timer) => timer.len(),
@@ -145,7 +131,9 @@ impl<T> Buffer<T> {
     pub(super) fn push_reserved(&mut self, msg: T) {
         match self {
             Self::Bounded(ring) => ring.push_reserved(msg),
-            Self::Unbounded(blocks) => blocks.push(msg),
+            Self::Unbounded(ring) => ring
+                .push(msg)
+                .unwrap_or_else(|_| unreachable!("an unbounded ring takes every push")),
             Self::Rendezvous(_) => unreachable!("a rendezvous has no slot to reserve"),
             #[cfg(feature = "std")]
             Self::Timer(_) => unreachable!("a timer has no slot to reserve"),
@@ -177,13 +165,13 @@ impl<T> Buffer<T> {
         matches!(self, Self::Rendezvous(_))
     }
 
-    pub(super) fn take_all(&mut self) -> Taken<T> {
+    /// Moves every message out, to be dropped after unlocking.
+    pub(super) fn take_all(&mut self) -> VecDeque<T> {
         match self {
-            Self::Bounded(ring) => Taken::Ring(ring.take_all()),
-            Self::Unbounded(blocks) => Taken::Blocks(blocks.take_all()),
-            Self::Rendezvous(zero) => Taken::Ring(zero.take_all()),
+            Self::Bounded(ring) | Self::Unbounded(ring) => ring.take_all(),
+            Self::Rendezvous(zero) => zero.take_all(),
             #[cfg(feature = "std")]
-            Self::Timer(timer) => Taken::Ring(timer.take_all()),
+            Self::Timer(timer) => timer.take_all(),
         }
     }
 }
@@ -285,6 +273,20 @@ impl<T> State<T> {
     /// buffer. Gives it back when neither can take it now.
     #[inline(always)]
     pub(super) fn offer(&mut self, msg: T) -> Result<Wake, T> {
+        // The fast path: a ring with no receiver listed (nobody to hand
+        // to, nobody to notify). Everything else is out of line.
+        if let Buffer::Bounded(ring) | Buffer::Unbounded(ring) = &mut self.buffer {
+            if self.receivers.is_empty() {
+                return ring.push(msg).map(|()| Wake::NONE);
+            }
+        }
+        self.offer_listed(msg)
+    }
+
+    /// `offer` past its fast path: a receiver is listed, or the buffer is
+    /// not a ring.
+    #[inline(never)]
+    fn offer_listed(&mut self, msg: T) -> Result<Wake, T> {
         if self.receivers.has_accepting() && self.buffer.len() == 0 {
             // Unwrapped and wrapped again on purpose: returning the result
             // as it is makes LLVM merge this path with the buffer's, and
@@ -346,6 +348,19 @@ impl<T> State<T> {
     /// first waiting sender (rendezvous).
     #[inline(always)]
     pub(super) fn take(&mut self) -> Option<(T, Wake)> {
+        // The fast path: a ring with no sender listed.
+        if let Buffer::Bounded(ring) | Buffer::Unbounded(ring) = &mut self.buffer {
+            if self.senders.is_empty() {
+                return ring.pop().map(|msg| (msg, Wake::NONE));
+            }
+        }
+        self.take_listed()
+    }
+
+    /// `take` past its fast path: a sender is listed, or the buffer is
+    /// not a ring.
+    #[inline(never)]
+    fn take_listed(&mut self) -> Option<(T, Wake)> {
         if self.senders.is_empty() {
             return self.buffer.pop().map(|msg| (msg, Wake::NONE));
         }
@@ -695,7 +710,7 @@ mod tests {
 
     #[test]
     fn an_unbounded_buffer_is_never_full() {
-        let mut state = state(Buffer::Unbounded(Blocks::new()));
+        let mut state = state(Buffer::Unbounded(Ring::unbounded()));
         for i in 0..100 {
             assert!(state.offer(i).is_ok());
         }
