@@ -60,7 +60,7 @@ use core::task::{Context, Poll};
 use std::time::Instant;
 
 pub(crate) use super::state::Buffer;
-use super::state::{State, Wake};
+use super::state::{State, Took, Wake};
 #[cfg(feature = "std")]
 use crate::error::RecvTimeoutError;
 use crate::error::TryRecvError;
@@ -455,7 +455,8 @@ impl<T> Chan<T> {
             |state| state.try_take(),
         );
         match taken {
-            Ok((msg, wake)) => Ok(self.deliver(msg, wake)),
+            Ok(Took::Quiet(msg)) => Ok(msg),
+            Ok(Took::Waking(msg, wake)) => Ok(self.deliver(msg, wake)),
             Err(err) => Err(err),
         }
     }
@@ -596,7 +597,29 @@ impl<T> Chan<T> {
     /// `handoff` says whether a rendezvous sender may put its message
     /// straight into it (blocked threads only: see `waitlist.rs`).
     /// `Ready(None)`: the channel is closed and drained.
+    #[inline(always)]
     pub(crate) fn poll_recv(
+        &self,
+        cx: &mut Context<'_>,
+        entry: &mut Option<Waiting<T>>,
+        handoff: bool,
+        tried: bool,
+    ) -> Poll<Option<T>> {
+        // The first poll's try is inlined into the future; the rest is
+        // not (`poll_recv_slow`).
+        if entry.is_none() && !tried {
+            match self.try_recv() {
+                Ok(msg) => return Poll::Ready(Some(msg)),
+                Err(TryRecvError::Disconnected) => return Poll::Ready(None),
+                Err(TryRecvError::Empty) => {}
+            }
+        }
+        self.poll_recv_slow(cx, entry, handoff, true)
+    }
+
+    /// [`poll_recv`](Self::poll_recv) past its first try.
+    #[inline(never)]
+    fn poll_recv_slow(
         &self,
         cx: &mut Context<'_>,
         entry: &mut Option<Waiting<T>>,
@@ -1082,10 +1105,17 @@ impl<T> Queue<T> for Chan<T> {
                 if state.closed {
                     return Err(Refused::Closed(msg));
                 }
-                state.offer(msg).map_err(Refused::Full)
+                state.offer_quietly(msg).map_err(Refused::Full)
             },
         );
-        sent.map(Wake::wake)
+        match sent {
+            Ok(None) => Ok(()),
+            Ok(Some(wake)) => {
+                wake.wake();
+                Ok(())
+            }
+            Err(refused) => Err(refused),
+        }
     }
 
     fn offer_or_list(&self, msg: T, entry: &Waiting<T>) -> (Offered<T>, Wake) {

@@ -1132,6 +1132,8 @@ macro_rules! recv_future_impls {
         impl<T> Future for $future<$($lt,)? T> {
             type Output = Result<T, RecvError>;
 
+            // As the send future's: inlined where LLVM agrees.
+            #[inline]
             fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
                 let $this = self.get_mut();
                 let chan: &Chan<T> = $chan;

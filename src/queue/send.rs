@@ -151,7 +151,7 @@ impl<T> SendOp<T> {
     /// # Panics
     ///
     /// If polled again after it completed.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn poll<Q: Queue<T>>(
         &mut self,
         queue: &Q,
