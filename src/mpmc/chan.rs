@@ -606,15 +606,17 @@ impl<T> Chan<T> {
         tried: bool,
     ) -> Poll<Option<T>> {
         // The first poll's try is inlined into the future; the rest is
-        // not (`poll_recv_slow`).
-        if entry.is_none() && !tried {
+        // not (`poll_recv_slow`). A listed entry's poll tries after it
+        // has looked at the entry.
+        let first = entry.is_none();
+        if first && !tried {
             match self.try_recv() {
                 Ok(msg) => return Poll::Ready(Some(msg)),
                 Err(TryRecvError::Disconnected) => return Poll::Ready(None),
                 Err(TryRecvError::Empty) => {}
             }
         }
-        self.poll_recv_slow(cx, entry, handoff, true)
+        self.poll_recv_slow(cx, entry, handoff, tried || first)
     }
 
     /// [`poll_recv`](Self::poll_recv) past its first try.

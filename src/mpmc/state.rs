@@ -15,9 +15,7 @@ use super::timer::Timer;
 use crate::error::TryRecvError;
 use crate::loom::sync::Arc;
 use crate::queue::until;
-use crate::queue::waitlist::{
-    wake_all, Entry, Served, WaitList, Waiting, Wakers, CLOSED, NOTIFIED, SENT,
-};
+use crate::queue::waitlist::{Entry, Served, WaitList, Waiting, Wakers, CLOSED, NOTIFIED, SENT};
 
 /// The most slots that permits may hold at once on an unbounded channel
 /// (a bounded one's capacity is its own cap): a reserve past it fails at
@@ -235,7 +233,20 @@ impl Wake {
     /// send future's poll into the future awaiting it).
     #[inline(never)]
     fn wake_some(self) {
-        wake_all([self.first, self.second].into_iter());
+        /// Wakes the second when dropped: also while a panic of the
+        /// first's wake unwinds.
+        struct Second(Option<Waker>);
+        impl Drop for Second {
+            fn drop(&mut self) {
+                if let Some(waker) = self.0.take() {
+                    waker.wake();
+                }
+            }
+        }
+        let _second = Second(self.second);
+        if let Some(waker) = self.first {
+            waker.wake();
+        }
     }
 }
 
@@ -358,9 +369,9 @@ impl<T> State<T> {
     /// `offer`'s hand-off to a blocked receiving thread (one is listed,
     /// but might be passed over: the entry of a wait on several channels
     /// that another channel claimed; then the message goes to the buffer
-    /// after all, or comes back). Out of line, so that `offer` stays small
-    /// enough to be inlined into every send's fast path.
-    #[inline(never)]
+    /// after all, or comes back). Inlined into `offer_listed`, its one
+    /// caller, which is out of line.
+    #[inline(always)]
     fn hand_off(&mut self, msg: T) -> Result<Wake, T> {
         if !self.senders.is_empty() && !self.buffer.is_rendezvous() {
             // Senders wait for slots that permits hold: this message
@@ -401,9 +412,9 @@ impl<T> State<T> {
         self.take_with_senders()
     }
 
-    /// `take` with senders waiting: out of line, so that `take` stays small
-    /// enough to be inlined into every receive's fast path.
-    #[inline(never)]
+    /// `take` with senders waiting. Inlined into `take_listed`, its one
+    /// caller, which is out of line.
+    #[inline(always)]
     fn take_with_senders(&mut self) -> Option<(T, Wake)> {
         if let Some(msg) = self.buffer.pop() {
             if !self.buffer.has_room() {
