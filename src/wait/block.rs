@@ -133,14 +133,21 @@ fn with_thread_waker<R>(f: impl FnOnce(&ThreadWaker, &Waker) -> R) -> R {
 }
 
 /// How long a thread watches for its wake before it parks: the spin of
-/// `Spin`, then a few yields. A park and an unpark cost microseconds; the
-/// other side is often about to act. (None under loom, where every spin
-/// step is a yield that only multiplies the interleavings, nor under miri,
-/// where spinning threads only slow the interpreter down.)
+/// `Spin`, then up to 64 yields (tens of microseconds when the core has
+/// nothing else to run; a crowd watches only briefly: see
+/// `CROWDED_WATCH_STEPS`). A park and an unpark cost microseconds, and
+/// much more on some virtual machines, while the other side of a
+/// hand-off is usually about to act. Measured on a 2-core VM where a
+/// futex wake took over 5 us (2026-12-07, two runs of the bench's
+/// hand-off rows): one thread passing to another over `rendezvous()` or
+/// `bounded(1)` took 5700-9400 ns a message with 4 yields, 550-780 with
+/// 64, and no less with 256. (None under loom, where every spin step is a
+/// yield that only multiplies the interleavings, nor under miri, where
+/// spinning threads only slow the interpreter down.)
 const WATCH_STEPS: u32 = if cfg!(tidings_loom) || cfg!(miri) {
     0
 } else {
-    crate::loom::SPIN_STEPS + 4
+    crate::loom::SPIN_STEPS + 64
 };
 
 /// Rounds of the snooze (see [`Op::snoozes`]): it backs off 1, 2, 4, ...
