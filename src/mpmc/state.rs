@@ -182,7 +182,7 @@ pub(crate) enum Took<T> {
     Waking(T, Wake),
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(tidings_loom)))]
 impl<T> Took<T> {
     fn into_msg(self) -> T {
         match self {
