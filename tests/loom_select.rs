@@ -81,8 +81,8 @@
 //! Where only selects wait on a channel, the models also check that
 //! nothing is left listed once the selects are over: the allocations that
 //! hold messages are counted before the race and after it, each time with
-//! every channel settled ([`settle`]: its spare entries and spare block
-//! made), so that the count does not depend on the way the race went; an
+//! every channel settled ([`settle`]: its spare entries and its unbounded
+//! ring made), so that the count does not depend on the way the race went; an
 //! entry left in a wait list is one allocation too many.
 //!
 //! The models in which three threads may contend for one channel's lock
@@ -198,7 +198,8 @@ fn fill_spare(rxs: &[&Receiver<Msg>]) {
 /// Settles a channel of `flavor` (empty, nobody waiting) into the state
 /// in which the models count what is alive ([`live_cores`]): the
 /// receivers' spare entry filled ([`fill_spare`]); for an unbounded
-/// channel, its spare block made (a message sent and received); for a
+/// channel, its ring allocated (a message sent and received: a drained
+/// ring keeps its 32 slots); for a
 /// rendezvous, its senders' spare entry filled (a send future that waits,
 /// then is dropped with its message). (The bounded ring is made with the
 /// channel.) From a settled state, a race that ends with the channel

@@ -75,7 +75,7 @@ impl Flavor {
 
     /// How many messages a body makes ready: the capacity and two senders
     /// waiting beyond it, three waiting senders on a rendezvous, or
-    /// (unbounded) more than one block of 32.
+    /// (unbounded) more than the 32 slots its ring starts with.
     fn ready(self) -> usize {
         match self {
             Flavor::Rendezvous => 3,

@@ -1,7 +1,7 @@
 //! The one channel core behind every mpmc flavor.
 //!
 //! A [`Chan`] is a [`Lock`] over a plain [`State`]: the flavor's buffer
-//! ([`Buffer`]: a ring, a list of blocks, or nothing), a `closed` flag, and
+//! ([`Buffer`]: a ring, bounded or not, or nothing), a `closed` flag, and
 //! one [`WaitList`] per side. Every operation is a critical section of a
 //! few instructions; what can run user code (dropping a message, waking or
 //! dropping a waker) is carried out of it and done after unlocking. Handle

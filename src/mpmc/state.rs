@@ -230,7 +230,11 @@ impl Wake {
 
     /// `wake` with someone to wake: out of line, so that the operations
     /// that inline `wake` stay small enough to be inlined themselves (a
-    /// send future's poll into the future awaiting it).
+    /// send future's poll into the future awaiting it). It does for two
+    /// what `wake_all` does for any number (the second is woken even if
+    /// the first's wake panics), written out: `wake_all` over the array's
+    /// iterator, out of line, took 65 instructions a wake (callgrind,
+    /// current-thread tokio over `bounded(1)`).
     #[inline(never)]
     fn wake_some(self) {
         /// Wakes the second when dropped: also while a panic of the
