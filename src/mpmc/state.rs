@@ -159,6 +159,15 @@ impl<T> Buffer<T> {
         }
     }
 
+    /// The ring, if the buffer is one (bounded or not): the fast paths'.
+    #[inline(always)]
+    pub(super) fn ring_mut(&mut self) -> Option<&mut Ring<T>> {
+        match self {
+            Self::Bounded(ring) | Self::Unbounded(ring) => Some(ring),
+            _ => None,
+        }
+    }
+
     pub(super) fn is_rendezvous(&self) -> bool {
         matches!(self, Self::Rendezvous(_))
     }
@@ -324,8 +333,8 @@ impl<T> State<T> {
     /// line.
     #[inline(always)]
     pub(super) fn offer_quietly(&mut self, msg: T) -> Result<Option<Wake>, T> {
-        if let Buffer::Bounded(ring) | Buffer::Unbounded(ring) = &mut self.buffer {
-            if self.receivers.is_empty() {
+        if self.receivers.is_empty() {
+            if let Some(ring) = self.buffer.ring_mut() {
                 return ring.push(msg).map(|()| None);
             }
         }
@@ -397,13 +406,22 @@ impl<T> State<T> {
     /// first waiting sender (rendezvous).
     #[inline(always)]
     pub(super) fn take(&mut self) -> Option<(T, Wake)> {
-        // The fast path: a ring with no sender listed.
-        if let Buffer::Bounded(ring) | Buffer::Unbounded(ring) = &mut self.buffer {
-            if self.senders.is_empty() {
-                return ring.pop().map(|msg| (msg, Wake::NONE));
-            }
+        match self.take_quietly() {
+            Some(Some(msg)) => Some((msg, Wake::NONE)),
+            Some(None) => None,
+            None => self.take_listed(),
         }
-        self.take_listed()
+    }
+
+    /// The fast path of a receive: on a ring with no sender listed, the
+    /// ring's next message (`Some(None)`: it is empty), with nobody to
+    /// wake; `None` where it does not apply.
+    #[inline(always)]
+    fn take_quietly(&mut self) -> Option<Option<T>> {
+        if !self.senders.is_empty() {
+            return None;
+        }
+        self.buffer.ring_mut().map(Ring::pop)
     }
 
     /// `take` past its fast path: a sender is listed, or the buffer is
@@ -602,20 +620,16 @@ impl<T> State<T> {
     /// `take`, or why there is nothing: the locked part of a `try_recv`.
     #[inline(always)]
     pub(super) fn try_take(&mut self) -> Result<Took<T>, TryRecvError> {
-        // `take`'s fast path again, here telling "nobody to wake" apart
-        // by the variant rather than by an empty `Wake`, which the code
-        // after unlocking would test again (8 instructions a receive).
-        if let Buffer::Bounded(ring) | Buffer::Unbounded(ring) = &mut self.buffer {
-            if self.senders.is_empty() {
-                if let Some(msg) = ring.pop() {
-                    return Ok(Took::Quiet(msg));
-                }
-                return Err(self.nothing_ready());
-            }
-        }
-        match self.take_listed() {
-            Some((msg, wake)) => Ok(Took::Waking(msg, wake)),
-            None => Err(self.nothing_ready()),
+        // The fast path tells "nobody to wake" apart by the variant
+        // rather than by an empty `Wake`, which the code after unlocking
+        // would test again (8 instructions a receive).
+        match self.take_quietly() {
+            Some(Some(msg)) => Ok(Took::Quiet(msg)),
+            Some(None) => Err(self.nothing_ready()),
+            None => match self.take_listed() {
+                Some((msg, wake)) => Ok(Took::Waking(msg, wake)),
+                None => Err(self.nothing_ready()),
+            },
         }
     }
 
