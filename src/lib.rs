@@ -107,8 +107,9 @@ macro_rules! queue_send_methods {
         /// ```
         #[cfg(feature = "std")]
         pub fn send(&self, msg: T) -> Result<(), SendError<T>> {
-            crate::queue::send::send_until(&*self.chan, msg, None)
-                .map_err(|failed| SendError(SendTimeoutError::failed(failed).into_inner()))
+            crate::queue::send::send_until(&*self.chan, msg, None, |sent| {
+                sent.map_err(|failed| SendError(SendTimeoutError::failed(failed).into_inner()))
+            })
         }
 
         /// Sends `msg` if that can be done without waiting.
@@ -149,8 +150,9 @@ macro_rules! queue_send_methods {
         #[cfg(feature = "std")]
         pub fn send_timeout(&self, msg: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
             let deadline = crate::wait::block::deadline_after(timeout);
-            crate::queue::send::send_until(&*self.chan, msg, deadline)
-                .map_err(SendTimeoutError::failed)
+            crate::queue::send::send_until(&*self.chan, msg, deadline, |sent| {
+                sent.map_err(SendTimeoutError::failed)
+            })
         }
 
         /// Like [`send`](Self::send), waiting until `deadline` at most.
@@ -167,8 +169,9 @@ macro_rules! queue_send_methods {
         /// ```
         #[cfg(feature = "std")]
         pub fn send_deadline(&self, msg: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
-            crate::queue::send::send_until(&*self.chan, msg, Some(deadline))
-                .map_err(SendTimeoutError::failed)
+            crate::queue::send::send_until(&*self.chan, msg, Some(deadline), |sent| {
+                sent.map_err(SendTimeoutError::failed)
+            })
         }
 
         #[doc = $send_async]

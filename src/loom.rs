@@ -151,6 +151,37 @@ mod imp {
             pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
                 f(self.0.get())
             }
+
+            /// A mutable pointer to the contents that may be held across
+            /// calls (a lock's guard): loom's `get_mut`.
+            #[inline(always)]
+            #[cfg_attr(not(feature = "alloc"), allow(dead_code))] // the queued kinds
+            pub(crate) fn get_mut(&self) -> MutPtr<T> {
+                MutPtr(self.0.get())
+            }
+        }
+
+        /// [`UnsafeCell::get_mut`]'s pointer: loom's `MutPtr`, which loom
+        /// tracks as a mutable access for as long as it lives.
+        #[derive(Debug)]
+        #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
+        pub(crate) struct MutPtr<T>(*mut T);
+
+        #[allow(unsafe_code)]
+        impl<T> MutPtr<T> {
+            /// The contents.
+            ///
+            /// # Safety
+            ///
+            /// No other reference to the contents may be live while the
+            /// one returned is (the caller's exclusion, a lock, ensures it).
+            #[inline(always)]
+            #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
+            #[allow(clippy::mut_from_ref)]
+            pub(crate) unsafe fn deref(&self) -> &mut T {
+                // SAFETY: the pointer comes from a live `UnsafeCell`, and the caller keeps the access exclusive.
+                unsafe { &mut *self.0 }
+            }
         }
     }
 }
@@ -194,7 +225,7 @@ mod imp {
     }
 
     pub(crate) mod cell {
-        pub(crate) use loom::cell::UnsafeCell;
+        pub(crate) use loom::cell::{MutPtr, UnsafeCell};
     }
 
     /// No thread spins under loom, so none is counted (see the std side).

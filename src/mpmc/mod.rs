@@ -233,7 +233,7 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
     if cap == 0 {
         return rendezvous();
     }
-    new(Buffer::Bounded(ring::Ring::new(cap)))
+    new(Buffer::bounded(cap))
 }
 
 /// Makes a channel without a bound: a send never waits.
@@ -255,7 +255,7 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
 /// assert_eq!(rx.try_iter().sum::<i32>(), (0..1000).sum());
 /// ```
 pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
-    new(Buffer::Unbounded(ring::Ring::unbounded()))
+    new(Buffer::unbounded())
 }
 
 /// Makes a channel of capacity 0: a send completes only when a receiver
@@ -277,7 +277,7 @@ pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
 /// assert_eq!(rx.capacity(), Some(0));
 /// ```
 pub fn rendezvous<T>() -> (Sender<T>, Receiver<T>) {
-    new(Buffer::Rendezvous(rendezvous::Zero::new()))
+    new(Buffer::rendezvous())
 }
 
 /// A receiver that gets one message, the instant `duration` from now,
@@ -387,7 +387,7 @@ pub fn never<T>() -> Receiver<T> {
 #[cfg(feature = "std")]
 fn timer<T>(timer: timer::Timer<T>) -> Receiver<T> {
     Receiver {
-        chan: Arc::new(Chan::new(Buffer::Timer(timer))),
+        chan: Arc::new(Chan::new(Buffer::timer(timer))),
     }
 }
 
@@ -583,7 +583,7 @@ impl<T> Receiver<T> {
     /// ```
     #[cfg(feature = "std")]
     pub fn recv(&self) -> Result<T, RecvError> {
-        self.chan.recv_until(None).map_err(|_| RecvError)
+        self.chan.recv_until(None, |got| got.map_err(|_| RecvError))
     }
 
     /// Receives a message if one is ready now.
@@ -622,7 +622,7 @@ impl<T> Receiver<T> {
     #[cfg(feature = "std")]
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
         self.chan
-            .recv_until(crate::wait::block::deadline_after(timeout))
+            .recv_until(crate::wait::block::deadline_after(timeout), |got| got)
     }
 
     /// Like [`recv`](Self::recv), waiting until `deadline` at most.
@@ -639,7 +639,7 @@ impl<T> Receiver<T> {
     /// ```
     #[cfg(feature = "std")]
     pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
-        self.chan.recv_until(Some(deadline))
+        self.chan.recv_until(Some(deadline), |got| got)
     }
 
     /// Receives a message asynchronously.

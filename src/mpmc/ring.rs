@@ -60,6 +60,18 @@ impl<T> Ring<T> {
         }
     }
 
+    /// The ring of a flavor that keeps its messages elsewhere (a
+    /// rendezvous, a timer): always empty, it takes nothing and allocates
+    /// nothing (see `state::Buffer`).
+    pub(crate) fn none() -> Self {
+        Self {
+            buf: VecDeque::new(),
+            cap: 0,
+            limit: 0,
+            shrink_below: 0,
+        }
+    }
+
     /// An empty ring without a bound; it allocates nothing until the
     /// first push.
     pub(crate) fn unbounded() -> Self {
@@ -99,6 +111,18 @@ impl<T> Ring<T> {
     fn grow_and_push(&mut self, msg: T) {
         self.grow();
         self.buf.push_back(msg);
+    }
+
+    /// Appends `msg` if a slot is free and already allocated: a push
+    /// with no call (`State::offer_at_once`). Hands it back otherwise.
+    #[inline(always)]
+    pub(crate) fn push_allocated(&mut self, msg: T) -> Result<(), T> {
+        let len = self.buf.len();
+        if len >= self.limit || len == self.buf.capacity() {
+            return Err(msg);
+        }
+        self.buf.push_back(msg);
+        Ok(())
     }
 
     /// Whether a push would be taken now.
@@ -192,6 +216,18 @@ impl<T> Ring<T> {
             self.shrink();
         }
         msg
+    }
+
+    /// The next message, if taking it does not shrink the ring: a pop
+    /// with no call (`State::take_at_once`). `None` when it is empty or
+    /// the pop would shrink it.
+    #[inline(always)]
+    pub(crate) fn pop_kept(&mut self) -> Option<T> {
+        if self.buf.len() > self.shrink_below {
+            self.buf.pop_front()
+        } else {
+            None
+        }
     }
 
     #[inline]

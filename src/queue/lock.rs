@@ -57,7 +57,10 @@
 #![allow(unsafe_code)]
 
 use crate::loom::atomic::{AtomicU8, Ordering::*};
-use crate::loom::cell::UnsafeCell;
+use core::mem::ManuallyDrop;
+use core::ops::{Deref, DerefMut};
+
+use crate::loom::cell::{MutPtr, UnsafeCell};
 use crate::loom::Spin;
 
 const UNLOCKED: u8 = 0;
@@ -78,7 +81,7 @@ pub(crate) struct Lock<T> {
     value: UnsafeCell<T>,
 }
 
-// SAFETY: the value is only reached through `with`, which holds the lock, so two threads never touch it at once; it is moved between threads, hence `T: Send`.
+// SAFETY: the value is only reached through a `Locked` guard, which holds the lock, so two threads never touch it at once; it is moved between threads, hence `T: Send`.
 unsafe impl<T: Send> Sync for Lock<T> {}
 // SAFETY: sending the lock sends the value it owns.
 unsafe impl<T: Send> Send for Lock<T> {}
@@ -93,21 +96,41 @@ impl<T> Lock<T> {
 
     /// Runs `f` on the value with the lock held. `f` must be short and must
     /// not run user code (drop a message, wake or drop a waker).
+    /// Runs `f` on the value, holding the lock.
     #[inline(always)]
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
-        // ORDERING: Acquire pairs with the Release of the last unlock.
-        if self
-            .state
-            .compare_exchange_weak(UNLOCKED, LOCKED, Acquire, Relaxed)
-            .is_err()
-        {
-            self.lock_contended();
+        f(&mut self.lock())
+    }
+
+    /// Takes the lock, waiting for it if another thread holds it.
+    #[inline(always)]
+    pub(crate) fn lock(&self) -> Locked<'_, T> {
+        match self.try_lock() {
+            Some(locked) => locked,
+            None => self.lock_contended(),
         }
-        let _unlock = Unlock(&self.state);
-        self.value.with_mut(|value| {
-            // SAFETY: we hold the lock (moved UNLOCKED → LOCKED above), so no other thread touches the value until `_unlock` releases it after `f` returns.
-            f(unsafe { &mut *value })
-        })
+    }
+
+    /// Takes the lock if it is free now: one compare-and-swap, and no
+    /// call. A fast path is written on it so that it needs no stack frame
+    /// of its own, and goes on out of line, with the guard, when it does
+    /// not apply (see `mpmc/chan.rs`, "Fast paths").
+    #[inline(always)]
+    pub(crate) fn try_lock(&self) -> Option<Locked<'_, T>> {
+        // ORDERING: Acquire pairs with the Release of the last unlock.
+        self.state
+            .compare_exchange_weak(UNLOCKED, LOCKED, Acquire, Relaxed)
+            .ok()
+            .map(|_| self.locked())
+    }
+
+    /// The guard of a lock just taken (`UNLOCKED → LOCKED`) by this thread.
+    #[inline(always)]
+    fn locked(&self) -> Locked<'_, T> {
+        Locked {
+            state: &self.state,
+            value: ManuallyDrop::new(self.value.get_mut()),
+        }
     }
 
     /// Whether another thread holds the lock now: for a caller that has
@@ -123,20 +146,16 @@ impl<T> Lock<T> {
     /// Takes the lock that the fast path found taken: spins, yields,
     /// then (with `std`) naps, as the module docs say.
     #[cold]
-    fn lock_contended(&self) {
+    fn lock_contended(&self) -> Locked<'_, T> {
         if streak::contended() >= STREAK {
             crate::loom::back_off(BACKOFF);
         }
         let mut spin = Spin::new();
         loop {
-            // ORDERING: as in `with`.
-            if self.state.load(Relaxed) == UNLOCKED
-                && self
-                    .state
-                    .compare_exchange_weak(UNLOCKED, LOCKED, Acquire, Relaxed)
-                    .is_ok()
-            {
-                return;
+            if self.state.load(Relaxed) == UNLOCKED {
+                if let Some(locked) = self.try_lock() {
+                    return locked;
+                }
             }
             spin.wait();
         }
@@ -185,13 +204,40 @@ mod streak {
 pub(crate) use streak::reset as waiting;
 
 /// Releases the lock when dropped, also while unwinding.
-struct Unlock<'a>(&'a AtomicU8);
+/// The lock, held: the value, through `Deref` and `DerefMut`. Dropping
+/// it unlocks, on unwinding too.
+pub(crate) struct Locked<'a, T> {
+    state: &'a AtomicU8,
+    /// Dropped (under loom, the end of the tracked access) before the
+    /// unlock lets another thread in.
+    value: ManuallyDrop<MutPtr<T>>,
+}
 
-impl Drop for Unlock<'_> {
-    #[inline]
+impl<T> Deref for Locked<'_, T> {
+    type Target = T;
+
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        // SAFETY: the guard holds the lock, so no other thread reaches the value while it lives; the reference borrows the guard, so it cannot outlive it.
+        unsafe { MutPtr::deref(&self.value) }
+    }
+}
+
+impl<T> DerefMut for Locked<'_, T> {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`; the borrow of the guard is exclusive, so this is the only reference.
+        unsafe { MutPtr::deref(&self.value) }
+    }
+}
+
+impl<T> Drop for Locked<'_, T> {
+    #[inline(always)]
     fn drop(&mut self) {
+        // SAFETY: dropped once, here; the field is not used after.
+        unsafe { ManuallyDrop::drop(&mut self.value) };
         // ORDERING: Release publishes the holder's writes to the next holder.
-        self.0.store(UNLOCKED, Release);
+        self.state.store(UNLOCKED, Release);
     }
 }
 

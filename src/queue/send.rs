@@ -108,6 +108,28 @@ pub(crate) trait Queue<T> {
     /// before it waits (`block::batches`).
     #[cfg(feature = "std")]
     fn batches(&self) -> bool;
+
+    /// A blocking send: [`send_until`], its outcome mapped by `out` (the
+    /// caller's error type). A queue may write its own, with a first try
+    /// that makes no call (mpmc's, `mpmc/chan.rs`), going on to
+    /// [`send_slow`] when there is no room.
+    #[cfg(feature = "std")]
+    #[inline(always)]
+    fn send_until<R>(
+        &self,
+        msg: T,
+        deadline: Option<std::time::Instant>,
+        out: impl FnOnce(Result<(), Failed<T>>) -> R,
+    ) -> R
+    where
+        Self: Sized,
+    {
+        out(match self.try_send(msg) {
+            Ok(()) => Ok(()),
+            Err(Refused::Closed(msg)) => Err(Failed::Closed(msg)),
+            Err(Refused::Full(msg)) => send_slow(self, msg, deadline),
+        })
+    }
 }
 
 /// A send that may wait. See the module docs.
@@ -263,24 +285,21 @@ fn recycle<T, Q: Queue<T>>(queue: &Q, waiting: Waiting<T>) {
 /// Sends `msg` on `queue`, blocking the thread until done or until
 /// `deadline` (`None`: no deadline).
 #[cfg(feature = "std")]
-#[inline]
-pub(crate) fn send_until<T, Q: Queue<T>>(
+#[inline(always)]
+pub(crate) fn send_until<T, Q: Queue<T>, R>(
     queue: &Q,
     msg: T,
     deadline: Option<std::time::Instant>,
-) -> Result<(), Failed<T>> {
-    match queue.try_send(msg) {
-        Ok(()) => Ok(()),
-        Err(Refused::Closed(msg)) => Err(Failed::Closed(msg)),
-        Err(Refused::Full(msg)) => send_slow(queue, msg, deadline),
-    }
+    out: impl FnOnce(Result<(), Failed<T>>) -> R,
+) -> R {
+    queue.send_until(msg, deadline, out)
 }
 
 /// [`send_until`] once the queue was found full: the blocking driver runs
 /// the send as an [`Op`](crate::wait::block::Op).
 #[cfg(feature = "std")]
 #[inline(never)]
-fn send_slow<T, Q: Queue<T>>(
+pub(crate) fn send_slow<T, Q: Queue<T>>(
     queue: &Q,
     msg: T,
     deadline: Option<std::time::Instant>,
