@@ -127,7 +127,7 @@ macro_rules! queue_send_methods {
         /// ```
         #[inline]
         pub fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
-            self.chan.try_send(msg).map_err(TrySendError::refused)
+            crate::queue::send::try_send(&*self.chan, msg).map_err(TrySendError::refused)
         }
 
         /// Like [`send`](Self::send), waiting at most `timeout`. A zero

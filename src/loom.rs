@@ -151,36 +151,40 @@ mod imp {
             pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
                 f(self.0.get())
             }
-
-            /// A mutable pointer to the contents that may be held across
-            /// calls (a lock's guard): loom's `get_mut`.
-            #[inline(always)]
-            #[cfg_attr(not(feature = "alloc"), allow(dead_code))] // the queued kinds
-            pub(crate) fn get_mut(&self) -> MutPtr<T> {
-                MutPtr(self.0.get())
-            }
         }
 
-        /// [`UnsafeCell::get_mut`]'s pointer: loom's `MutPtr`, which loom
+        /// A mutable access to `cell`'s contents that may be held across
+        /// calls (a lock's guard): loom's `UnsafeCell::get_mut`. Here it
+        /// is empty, and [`MutPtr::deref`] takes the cell again (so a
+        /// guard is one pointer, not two).
+        #[inline(always)]
+        #[cfg_attr(not(feature = "alloc"), allow(dead_code))] // the queued kinds
+        pub(crate) fn get_mut<T>(cell: &UnsafeCell<T>) -> MutPtr<T> {
+            let _ = cell;
+            MutPtr(core::marker::PhantomData)
+        }
+
+        /// [`UnsafeCell::get_mut`]'s access: loom's `MutPtr`, which loom
         /// tracks as a mutable access for as long as it lives.
         #[derive(Debug)]
         #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
-        pub(crate) struct MutPtr<T>(*mut T);
+        pub(crate) struct MutPtr<T>(core::marker::PhantomData<*mut T>);
 
         #[allow(unsafe_code)]
         impl<T> MutPtr<T> {
-            /// The contents.
+            /// The contents of `cell`, the cell this access came from.
             ///
             /// # Safety
             ///
-            /// No other reference to the contents may be live while the
-            /// one returned is (the caller's exclusion, a lock, ensures it).
+            /// `cell` is the one this came from, and no other reference
+            /// to its contents may be live while the one returned is (the
+            /// caller's exclusion, a lock, ensures it).
             #[inline(always)]
             #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
             #[allow(clippy::mut_from_ref)]
-            pub(crate) unsafe fn deref(&self) -> &mut T {
+            pub(crate) unsafe fn deref<'a>(&self, cell: &'a UnsafeCell<T>) -> &'a mut T {
                 // SAFETY: the pointer comes from a live `UnsafeCell`, and the caller keeps the access exclusive.
-                unsafe { &mut *self.0 }
+                unsafe { &mut *cell.0.get() }
             }
         }
     }
@@ -225,7 +229,28 @@ mod imp {
     }
 
     pub(crate) mod cell {
-        pub(crate) use loom::cell::{MutPtr, UnsafeCell};
+        pub(crate) use loom::cell::UnsafeCell;
+
+        /// loom's `MutPtr`, with the std side's `deref` (see there).
+        #[derive(Debug)]
+        pub(crate) struct MutPtr<T>(loom::cell::MutPtr<T>);
+
+        /// loom's `get_mut`, wrapped.
+        pub(crate) fn get_mut<T>(cell: &UnsafeCell<T>) -> MutPtr<T> {
+            MutPtr(cell.get_mut())
+        }
+
+        #[allow(unsafe_code)]
+        impl<T> MutPtr<T> {
+            /// # Safety
+            ///
+            /// As the std side's.
+            #[allow(clippy::mut_from_ref)]
+            pub(crate) unsafe fn deref<'a>(&self, _cell: &'a UnsafeCell<T>) -> &'a mut T {
+                // SAFETY: loom's pointer is to the cell's contents, which live as long as `_cell`; the caller keeps the access exclusive.
+                unsafe { &mut *(self.0.deref() as *mut T) }
+            }
+        }
     }
 
     /// No thread spins under loom, so none is counted (see the std side).

@@ -102,7 +102,7 @@ mod state;
 mod stream;
 
 use crate::queue::recv::RecvOp;
-use crate::queue::send::{Queue, SendOp};
+use crate::queue::send::SendOp;
 use chan::{Chan, Cursor};
 pub use error::{RecvError, RecvTimeoutError, TryRecvError};
 #[cfg(feature = "futures")]

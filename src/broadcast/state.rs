@@ -63,7 +63,7 @@ impl<T> core::fmt::Debug for Cursor<T> {
 }
 
 /// The plain state behind the lock.
-pub(super) struct State<T> {
+pub(crate) struct State<T> {
     pub(super) ring: VecDeque<Held<T>>,
     /// The number of `ring[0]`.
     pub(super) head: u64,

@@ -206,7 +206,7 @@ mod state;
 mod timer;
 
 use crate::queue::recv::RecvOp;
-use crate::queue::send::{Queue, SendOp};
+use crate::queue::send::SendOp;
 use chan::{Buffer, Chan};
 
 /// Makes a channel that holds at most `cap` messages; a send waits while

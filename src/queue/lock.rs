@@ -60,7 +60,7 @@ use crate::loom::atomic::{AtomicU8, Ordering::*};
 use core::mem::ManuallyDrop;
 use core::ops::{Deref, DerefMut};
 
-use crate::loom::cell::{MutPtr, UnsafeCell};
+use crate::loom::cell::{self, MutPtr, UnsafeCell};
 use crate::loom::Spin;
 
 const UNLOCKED: u8 = 0;
@@ -128,8 +128,8 @@ impl<T> Lock<T> {
     #[inline(always)]
     fn locked(&self) -> Locked<'_, T> {
         Locked {
-            state: &self.state,
-            value: ManuallyDrop::new(self.value.get_mut()),
+            lock: self,
+            access: ManuallyDrop::new(cell::get_mut(&self.value)),
         }
     }
 
@@ -207,10 +207,10 @@ pub(crate) use streak::reset as waiting;
 /// The lock, held: the value, through `Deref` and `DerefMut`. Dropping
 /// it unlocks, on unwinding too.
 pub(crate) struct Locked<'a, T> {
-    state: &'a AtomicU8,
+    lock: &'a Lock<T>,
     /// Dropped (under loom, the end of the tracked access) before the
     /// unlock lets another thread in.
-    value: ManuallyDrop<MutPtr<T>>,
+    access: ManuallyDrop<MutPtr<T>>,
 }
 
 impl<T> Deref for Locked<'_, T> {
@@ -218,8 +218,8 @@ impl<T> Deref for Locked<'_, T> {
 
     #[inline(always)]
     fn deref(&self) -> &T {
-        // SAFETY: the guard holds the lock, so no other thread reaches the value while it lives; the reference borrows the guard, so it cannot outlive it.
-        unsafe { MutPtr::deref(&self.value) }
+        // SAFETY: the access is the lock's value's, and the guard holds the lock, so no other thread reaches the value while it lives; the reference borrows the guard, so it cannot outlive it.
+        unsafe { MutPtr::deref(&self.access, &self.lock.value) }
     }
 }
 
@@ -227,7 +227,7 @@ impl<T> DerefMut for Locked<'_, T> {
     #[inline(always)]
     fn deref_mut(&mut self) -> &mut T {
         // SAFETY: as in `deref`; the borrow of the guard is exclusive, so this is the only reference.
-        unsafe { MutPtr::deref(&self.value) }
+        unsafe { MutPtr::deref(&self.access, &self.lock.value) }
     }
 }
 
@@ -235,9 +235,9 @@ impl<T> Drop for Locked<'_, T> {
     #[inline(always)]
     fn drop(&mut self) {
         // SAFETY: dropped once, here; the field is not used after.
-        unsafe { ManuallyDrop::drop(&mut self.value) };
+        unsafe { ManuallyDrop::drop(&mut self.access) };
         // ORDERING: Release publishes the holder's writes to the next holder.
-        self.state.store(UNLOCKED, Release);
+        self.lock.state.store(UNLOCKED, Release);
     }
 }
 

@@ -37,6 +37,7 @@
 
 use core::task::{Context, Poll};
 
+use crate::queue::lock::{Lock, Locked};
 use crate::queue::waitlist::{Spare, WaitList, Waiting, WAITING};
 
 /// Why a queue did not take a message now; the message is handed back.
@@ -89,8 +90,21 @@ pub(crate) trait Queue<T> {
     /// What the locked retry leaves to do once the lock is released.
     type After: AfterUnlock;
 
-    /// Sends `msg` if that can be done without waiting.
-    fn try_send(&self, msg: T) -> Result<(), Refused<T>>;
+    /// The state behind the queue's lock.
+    type State;
+
+    /// The queue's lock.
+    fn lock(&self) -> &Lock<Self::State>;
+
+    /// The fast path's move, under the lock: takes `msg` only if that
+    /// leaves nothing to do after unlocking and needs no call (mpmc's: a
+    /// ring with room and nobody waiting to receive); else hands it back
+    /// for [`try_send_locked`](Self::try_send_locked).
+    fn offer_at_once(&self, state: &mut Self::State, msg: T) -> Result<(), T>;
+
+    /// Sends `msg` if that can be done without waiting, from the lock
+    /// taken: the locked section, then the work it left for after.
+    fn try_send_locked(&self, state: Locked<'_, Self::State>, msg: T) -> Result<(), Refused<T>>;
 
     /// Under the lock: offers `msg` again, and if there is still no room,
     /// puts it into `entry` (new, not listed yet) and lists the entry
@@ -108,28 +122,56 @@ pub(crate) trait Queue<T> {
     /// before it waits (`block::batches`).
     #[cfg(feature = "std")]
     fn batches(&self) -> bool;
+}
 
-    /// A blocking send: [`send_until`], its outcome mapped by `out` (the
-    /// caller's error type). A queue may write its own, with a first try
-    /// that makes no call (mpmc's, `mpmc/chan.rs`), going on to
-    /// [`send_slow`] when there is no room.
-    #[cfg(feature = "std")]
-    #[inline(always)]
-    fn send_until<R>(
-        &self,
-        msg: T,
-        deadline: Option<std::time::Instant>,
-        out: impl FnOnce(Result<(), Failed<T>>) -> R,
-    ) -> R
-    where
-        Self: Sized,
-    {
-        out(match self.try_send(msg) {
-            Ok(()) => Ok(()),
-            Err(Refused::Closed(msg)) => Err(Failed::Closed(msg)),
-            Err(Refused::Full(msg)) => send_slow(self, msg, deadline),
-        })
+/// The first try of every send (`try_send`, [`send_until`], a future's
+/// first poll), written once: the lock taken with one compare-and-swap
+/// and [`Queue::offer_at_once`], a path that makes no call, so the
+/// function it is inlined into needs no stack frame of its own; then
+/// `done`. Anything else goes on out of line in `cold`, with the guard
+/// (`None`: the lock was taken, take it there), as a tail call that
+/// redoes nothing but the tests. (See also `mpmc/chan.rs`, "Fast paths".)
+/// (`with` goes to whichever of the two runs.)
+#[inline(always)]
+fn fast_or<T, Q: Queue<T>, W, R>(
+    queue: &Q,
+    msg: T,
+    with: W,
+    done: impl FnOnce(W) -> R,
+    cold: impl FnOnce(W, Option<Locked<'_, Q::State>>, T) -> R,
+) -> R {
+    let Some(mut state) = queue.lock().try_lock() else {
+        return cold(with, None, msg);
+    };
+    match queue.offer_at_once(&mut state, msg) {
+        Ok(()) => {
+            drop(state);
+            done(with)
+        }
+        Err(msg) => cold(with, Some(state), msg),
     }
+}
+
+/// Sends `msg` if that can be done without waiting.
+#[inline(always)]
+pub(crate) fn try_send<T, Q: Queue<T>>(queue: &Q, msg: T) -> Result<(), Refused<T>> {
+    fast_or(
+        queue,
+        msg,
+        (),
+        |()| Ok(()),
+        |(), state, msg| try_send_cold(queue, state, msg),
+    )
+}
+
+/// [`try_send`] past its fast path.
+#[inline(never)]
+fn try_send_cold<T, Q: Queue<T>>(
+    queue: &Q,
+    state: Option<Locked<'_, Q::State>>,
+    msg: T,
+) -> Result<(), Refused<T>> {
+    queue.try_send_locked(state.unwrap_or_else(|| queue.lock().lock()), msg)
 }
 
 /// A send that may wait. See the module docs.
@@ -184,13 +226,35 @@ impl<T> SendOp<T> {
             let Some(msg) = self.msg.take() else {
                 panic!("a send future polled after it completed");
             };
-            match queue.try_send(msg) {
-                Ok(()) => return Poll::Ready(Ok(())),
-                Err(Refused::Closed(msg)) => return Poll::Ready(Err(msg)),
-                Err(Refused::Full(msg)) => self.msg = Some(msg),
-            }
+            return fast_or(
+                queue,
+                msg,
+                (),
+                |()| Poll::Ready(Ok(())),
+                |(), state, msg| self.poll_first_cold(queue, cx, state, msg),
+            );
         }
         self.wait(queue, cx)
+    }
+
+    /// The first poll past its fast path: the try from the lock taken,
+    /// then, with no room, the wait.
+    #[inline(never)]
+    fn poll_first_cold<Q: Queue<T>>(
+        &mut self,
+        queue: &Q,
+        cx: &mut Context<'_>,
+        state: Option<Locked<'_, Q::State>>,
+        msg: T,
+    ) -> Poll<Result<(), T>> {
+        match queue.try_send_locked(state.unwrap_or_else(|| queue.lock().lock()), msg) {
+            Ok(()) => Poll::Ready(Ok(())),
+            Err(Refused::Closed(msg)) => Poll::Ready(Err(msg)),
+            Err(Refused::Full(msg)) => {
+                self.msg = Some(msg);
+                self.wait(queue, cx)
+            }
+        }
     }
 
     /// The rest of [`poll`](Self::poll): the send is listed, or is to be.
@@ -284,6 +348,8 @@ fn recycle<T, Q: Queue<T>>(queue: &Q, waiting: Waiting<T>) {
 
 /// Sends `msg` on `queue`, blocking the thread until done or until
 /// `deadline` (`None`: no deadline).
+/// The caller's `out` maps the outcome to its error type: the public
+/// method is then [`fast_or`] itself.
 #[cfg(feature = "std")]
 #[inline(always)]
 pub(crate) fn send_until<T, Q: Queue<T>, R>(
@@ -292,14 +358,40 @@ pub(crate) fn send_until<T, Q: Queue<T>, R>(
     deadline: Option<std::time::Instant>,
     out: impl FnOnce(Result<(), Failed<T>>) -> R,
 ) -> R {
-    queue.send_until(msg, deadline, out)
+    fast_or(
+        queue,
+        msg,
+        out,
+        |out| out(Ok(())),
+        |out, state, msg| send_cold(queue, state, msg, deadline, out),
+    )
+}
+
+/// [`send_until`] past its fast path: the try from the lock taken, then,
+/// with no room, the wait.
+#[cfg(feature = "std")]
+#[inline(never)]
+fn send_cold<T, Q: Queue<T>, R>(
+    queue: &Q,
+    state: Option<Locked<'_, Q::State>>,
+    msg: T,
+    deadline: Option<std::time::Instant>,
+    out: impl FnOnce(Result<(), Failed<T>>) -> R,
+) -> R {
+    out(
+        match queue.try_send_locked(state.unwrap_or_else(|| queue.lock().lock()), msg) {
+            Ok(()) => Ok(()),
+            Err(Refused::Closed(msg)) => Err(Failed::Closed(msg)),
+            Err(Refused::Full(msg)) => send_slow(queue, msg, deadline),
+        },
+    )
 }
 
 /// [`send_until`] once the queue was found full: the blocking driver runs
 /// the send as an [`Op`](crate::wait::block::Op).
 #[cfg(feature = "std")]
 #[inline(never)]
-pub(crate) fn send_slow<T, Q: Queue<T>>(
+fn send_slow<T, Q: Queue<T>>(
     queue: &Q,
     msg: T,
     deadline: Option<std::time::Instant>,
@@ -335,7 +427,7 @@ impl<T, Q: Queue<T>> crate::wait::block::Op for Blocking<'_, T, Q> {
             .msg
             .take()
             .expect("a blocking send has not waited yet");
-        match self.queue.try_send(msg) {
+        match try_send(self.queue, msg) {
             Ok(()) => Poll::Ready(Ok(())),
             Err(Refused::Closed(msg)) => Poll::Ready(Err(msg)),
             Err(Refused::Full(msg)) => {
