@@ -16,7 +16,10 @@
 //! up with `into_inner` vs a receiver taking its message; a permit used or
 //! dropped vs a sender waiting for its slot, a blocked reserve vs the
 //! receive that grants it, a permit sending after a close vs a receiver
-//! waiting for the end, a cancelled reserve vs the receive granting it.
+//! waiting for the end, a cancelled reserve vs the receive granting it;
+//! the call-free fast paths of a send and a receive (`chan.rs`, "Fast
+//! paths") vs each other and vs their fall-backs (the lock held, a full
+//! or empty ring, a sender listed).
 //!
 //! Every model also checks, per explored execution (see `loom_support`):
 //!
@@ -1163,6 +1166,100 @@ fn send_futures_moved_in_fifo_bounded() {
         TestWake::assert_released(&b, "B");
     });
 }
+
+// ----- 9. the fast paths vs each other and their fall-backs -----
+
+/// The call-free fast paths of `try_send` and `try_recv` (the lock taken
+/// with one compare-and-swap; a ring with nobody listed on the other side:
+/// push or pop at once) race each other and their fall-backs out of line
+/// (the lock held by the other side, a full `bounded(1)`, an empty ring).
+/// Each side tries once per message and, refused, falls back to a
+/// blocking call (loom cannot explore a spin): two messages arrive, once
+/// each and in order.
+fn fast_try_send_vs_try_recv(flavor: Flavor) {
+    model(move || {
+        let m1 = Tally::new(1);
+        let m2 = Tally::new(2);
+        let (tx, rx) = channel(flavor);
+        let msgs = [m1.msg(), m2.msg()];
+        let sender = thread::spawn(move || {
+            for msg in msgs {
+                match tx.try_send(msg) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(msg)) => {
+                        assert!(tx.send(msg).is_ok(), "the receiver is alive");
+                    }
+                    Err(err) => panic!("the receiver is alive: {err:?}"),
+                }
+            }
+        });
+        let mut got = Vec::new();
+        while got.len() < 2 {
+            match rx.try_recv() {
+                Ok(msg) => got.push(msg.value()),
+                Err(TryRecvError::Empty) => got.push(value(rx.recv()).expect("a message")),
+                Err(TryRecvError::Disconnected) => panic!("disconnected before both came"),
+            }
+        }
+        assert_eq!(got, [1, 2]);
+        sender.join().unwrap();
+        m1.assert_dropped_once();
+        m2.assert_dropped_once();
+    });
+}
+
+flavors!(fast_try_send_vs_try_recv():
+    fast_try_send_vs_try_recv_bounded => Bounded,
+    fast_try_send_vs_try_recv_unbounded => Unbounded,
+);
+
+/// A blocking receive's fast path vs a sender listing itself on a full
+/// `bounded(1)`: with the sender listed, the pop must not take the fast
+/// path (it moves the sender's message in, and finishes it); without, it
+/// may, and the sender's locked retry finds the room. Both messages come
+/// in order, and the blocked sender returns.
+#[test]
+fn fast_recv_vs_blocked_send_bounded() {
+    model(|| {
+        let m0 = Tally::new(0);
+        let m1 = Tally::new(1);
+        let (tx, rx) = channel(Bounded);
+        prefill(Bounded, &tx, &m0);
+        let sender = thread::spawn(m1.send_ok(tx));
+        m0.expect(rx.recv());
+        m1.expect(rx.recv());
+        sender.join().unwrap();
+        m0.assert_dropped_once();
+        m1.assert_dropped_once();
+    });
+}
+
+/// A send future's first poll (its fast path) vs a receive future's first
+/// poll on another thread, each driven to the end with its own waker.
+fn fast_send_future_vs_recv_future(flavor: Flavor) {
+    model(move || {
+        let m = Tally::new(1);
+        let a = TestWake::new();
+        let b = TestWake::new();
+        let (tx, rx) = channel(flavor);
+        let msg = m.msg();
+        let b_sender = b.clone();
+        let sender = thread::spawn(move || {
+            assert!(block_on(&mut tx.send_async(msg), &b_sender).is_ok());
+        });
+        m.expect(block_on(&mut rx.recv_async(), &a));
+        sender.join().unwrap();
+        m.assert_dropped_once();
+        drop(rx);
+        TestWake::assert_released(&a, "A");
+        TestWake::assert_released(&b, "B");
+    });
+}
+
+flavors!(fast_send_future_vs_recv_future():
+    fast_send_future_vs_recv_future_bounded => Bounded,
+    fast_send_future_vs_recv_future_unbounded => Unbounded,
+);
 
 // ----- the spare entry of a side, shared by waits on two threads -----
 
