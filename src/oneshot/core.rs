@@ -11,7 +11,7 @@
 //!
 //! | state     | message cell | waiter slot | halves alive | next states (by whom) |
 //! |-----------|--------------|-------------|--------------|-----------------------|
-//! | `EMPTY`   | the sender's: it may write the message | may hold a stale waker; no one waits | both | `FINISHING` (sender); `WAITING`, `CLOSED` (receiver) |
+//! | `EMPTY`   | the sender's: it may write the message | may hold a stale waker; no one waits | both | `MESSAGE` (the sender's compare-and-swap), `FINISHING` (sender); `WAITING`, `CLOSED` (receiver) |
 //! | `WAITING` | the sender's, as above | holds the receiver's waker | both | `FINISHING` (sender); `EMPTY`, `CLOSED` (receiver) |
 //! | `FINISHING` | the sender's | the sender takes the waker if the receiver was waiting | both | `MESSAGE`, `CLOSED` (sender, plain store) |
 //! | `MESSAGE` | holds the message; the receiver's | the receiver's | receiver | `CLOSED` (receiver) |
@@ -22,7 +22,9 @@
 //! it), or the receiver took the message (the sender is gone already). The
 //! half that observes `CLOSED` owns the whole core from then on.
 //!
-//! The sender finishes (sends, or drops unsent) with one unconditional
+//! A send first writes the message and tries `EMPTY → MESSAGE` with one
+//! compare-and-swap: with no receiver waiting, that is all. Otherwise,
+//! and for a drop unsent, the sender finishes with one unconditional
 //! `swap` to `FINISHING`, so its path has no loop: wait-free. The swap
 //! tells it what the receiver was doing. If the receiver was waiting, the
 //! sender takes the waker out of the slot while the state still says
@@ -63,10 +65,12 @@
 //!
 //! # Cost
 //!
-//! `send` is a load (to skip writing the message when the receiver is
-//! gone), one `swap` and one store when no receiver waits; a waiting
-//! receiver adds the slot's two RMWs and the wake. Receiving a message that
-//! is already there is a load and a store.
+//! `send` is one compare-and-swap (`EMPTY → MESSAGE`) when no receiver
+//! waits; a waiting receiver (or one gone) makes it the finishing `swap`
+//! and a store, and a waiting one adds the slot's two RMWs and the wake.
+//! (It was a load, a `swap` and a store: the oneshot crate's send took
+//! fewer instructions.) Receiving a message that is already there is a
+//! load and a store.
 #![allow(unsafe_code)]
 
 use core::mem::MaybeUninit;
@@ -231,15 +235,23 @@ impl<T, L: Leaving> Core<T, L> {
     pub(crate) unsafe fn send(this: *const Self, msg: T) -> Sent<T> {
         // SAFETY: the core is live (contract). A local reference, not a `&self` argument, so the receiver may free the core while it is in scope (after our last use of it) without invalidating it.
         let this = unsafe { &*this };
-        // ORDERING: Acquire pairs with the receiver's move to CLOSED, so if
-        // it is gone, everything it did to the core happened before we own it.
-        if this.state.load(Acquire) == CLOSED {
-            return Sent::ReceiverGone(msg);
-        }
         this.message.with_mut(|cell| {
-            // SAFETY: the state was EMPTY or WAITING and only the sender leaves those for a state with a message, so the cell is empty and the receiver does not read it until we publish MESSAGE.
+            // SAFETY: the sender has not finished (contract), so the state is EMPTY, WAITING or CLOSED: in the first two the cell is the sender's and empty, and the receiver does not read it until we publish MESSAGE; in CLOSED the receiver is gone and touches the core no more.
             unsafe { (*cell).write(msg) };
         });
+        // Nobody waiting (the usual case): publish at once, one
+        // read-modify-write and nothing else. (ORDERING: Release pairs with
+        // the receiver's Acquire load: it sees the message; Acquire as in
+        // `finish`.) The core may be freed by the receiver from here.
+        if this
+            .state
+            .compare_exchange(EMPTY, MESSAGE, AcqRel, Relaxed)
+            .is_ok()
+        {
+            return Sent::Delivered;
+        }
+        // A receiver waiting (or one that gave up waiting meanwhile), or
+        // gone: the finishing swap.
         // SAFETY: live core, the sender's one finishing move (contract).
         if unsafe { Self::finish(this, MESSAGE) } {
             let msg = this.message.with_mut(|cell| {
@@ -458,6 +470,32 @@ impl<T, L: Leaving> Core<T, L> {
             // FINISHING: the message (or the disconnect) is not published yet.
             _ => Err(TryRecvError::Empty),
         }
+    }
+
+    /// The heap receiver's consuming receive, when the message is there:
+    /// takes it, leaving the core to be freed by the caller, which owns
+    /// it then (the sender is gone). `None`: nothing to take yet.
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll_recv`](Self::poll_recv); and if this returns the
+    /// message, the caller makes no receiver-side call after it (it frees
+    /// the core instead of closing the receiver).
+    #[cfg(feature = "std")]
+    #[inline(always)]
+    pub(crate) unsafe fn take_last(&self) -> Option<T> {
+        // ORDERING: as in `poll_recv`.
+        if self.state.load(Acquire) != MESSAGE {
+            return None;
+        }
+        let msg = self.message.with_mut(|cell| {
+            // SAFETY: MESSAGE means the cell is initialized and the receiver's; the sender is gone and will not touch it again.
+            unsafe { (*cell).assume_init_read() }
+        });
+        // ORDERING: Relaxed: nobody else looks at the core any more; this
+        // only keeps the core's drop from dropping the message again.
+        self.state.store(CLOSED, Relaxed);
+        Some(msg)
     }
 
     /// Withdraws the waker a pending [`poll_recv`](Self::poll_recv) left:

@@ -440,7 +440,18 @@ mod heap {
         /// ```
         #[cfg(feature = "std")]
         pub fn recv(self) -> Result<T, RecvError> {
-            self.recv_until(None).map_err(|_| RecvError)
+            // The message there already (the usual case): take it and free
+            // the core, which is ours then, in one step.
+            let this = ManuallyDrop::new(self);
+            // SAFETY: `Receiver` is not `Sync`, so receiver-side calls never run concurrently; it is alive, so not closed; if this takes the message, it is the receiver's last call (the receiver is not dropped, so it makes no other).
+            if let Some(msg) = unsafe { this.core().take_last() } {
+                // SAFETY: `take_last` took the message: the sender is gone (it published MESSAGE, its last move), so the core is ours, and the receiver, in `ManuallyDrop`, will not touch it again.
+                unsafe { free(this.core) };
+                return Ok(msg);
+            }
+            ManuallyDrop::into_inner(this)
+                .recv_until(None)
+                .map_err(|_| RecvError)
         }
 
         /// Blocks the thread until the message comes or `timeout` has
