@@ -216,7 +216,8 @@ use chan::{Buffer, Chan};
 /// [module docs](self#when-user-code-panics).)
 ///
 /// The buffer's slots are allocated as the channel first fills (up to 64
-/// at once, then by doubling, never more than `cap`) and then kept, so a
+/// at once, then four times as many at each step, never more than `cap`)
+/// and then kept, so a
 /// very large `cap` is not an allocation up front.
 ///
 /// # Examples
@@ -240,7 +241,7 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
 ///
 /// Messages are kept in a ring that doubles when it is full (so a burst
 /// of `n` messages costs about log2(n) allocations, each moving the
-/// messages queued) and halves once it drains to a quarter, down to 32
+/// messages queued) and halves once it drains to a sixteenth, down to 32
 /// slots, so the memory of a burst is given back once the burst is
 /// received.
 ///

@@ -393,8 +393,12 @@ impl<T> Waiting<T> {
         let Some(mut entry) = spare.take() else {
             return Entry::empty(accepts_handoff);
         };
-        let reset = Arc::get_mut(&mut entry).expect("a spare entry is nobody else's");
-        reset.accepts_handoff = accepts_handoff;
+        if entry.accepts_handoff != accepts_handoff {
+            // (`Arc::get_mut` is a read-modify-write: skipped when nothing
+            // changes, as in every wait of a channel used one way.)
+            let reset = Arc::get_mut(&mut entry).expect("a spare entry is nobody else's");
+            reset.accepts_handoff = accepts_handoff;
+        }
         // ORDERING: Relaxed: the entry is ours alone (the spare's Acquire
         // made the last owner's writes visible), until it is listed under
         // the lock.
@@ -429,14 +433,21 @@ impl<T> Waiting<T> {
         }
         if Arc::get_mut(&mut entry).is_none() {
             settle();
+            if Arc::get_mut(&mut entry).is_none() {
+                return;
+            }
         }
-        if let Some(reset) = Arc::get_mut(&mut entry) {
+        // Ours alone now (nobody else can reach it to share it again).
+        if entry.claim.is_some() {
             // A grouped entry lets go of its claim (not the last
             // reference: the owner's group holds one) and is kept as a
-            // plain one.
-            reset.claim = None;
-            spare.put(entry);
+            // plain one. (`Arc::get_mut` is a read-modify-write: a plain
+            // entry skips it.)
+            if let Some(reset) = Arc::get_mut(&mut entry) {
+                reset.claim = None;
+            }
         }
+        spare.put(entry);
     }
 
     /// A reference for the list.
