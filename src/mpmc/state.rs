@@ -38,9 +38,11 @@ pub(crate) struct Buffer<T> {
     kind: Kind<T>,
 }
 
-/// (`repr(u8)`: an explicit tag byte. Left to the compiler, the tag
-/// hid in a niche of the rendezvous's `VecDeque`, and every `match`
-/// decoded it with 8 instructions.)
+/// Which flavor a buffer is, with what the flavors that do not keep
+/// their messages in the ring keep instead. (`repr(u8)`: an explicit tag
+/// byte. Left to the compiler, the tag hid in a niche of the
+/// rendezvous's `VecDeque`, and every `match` decoded it with 8
+/// instructions.)
 #[derive(Debug)]
 #[repr(u8)]
 enum Kind<T> {

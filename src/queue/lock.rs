@@ -96,7 +96,6 @@ impl<T> Lock<T> {
 
     /// Runs `f` on the value with the lock held. `f` must be short and must
     /// not run user code (drop a message, wake or drop a waker).
-    /// Runs `f` on the value, holding the lock.
     #[inline(always)]
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         f(&mut self.lock())
@@ -203,9 +202,9 @@ mod streak {
 
 pub(crate) use streak::reset as waiting;
 
-/// Releases the lock when dropped, also while unwinding.
 /// The lock, held: the value, through `Deref` and `DerefMut`. Dropping
-/// it unlocks, on unwinding too.
+/// it unlocks, on unwinding too. The same rules as for `with`'s `f` hold
+/// while it lives.
 pub(crate) struct Locked<'a, T> {
     lock: &'a Lock<T>,
     /// Dropped (under loom, the end of the tracked access) before the

@@ -4,9 +4,9 @@
 //!
 //! The kinds differ only in how a message is offered to their buffer
 //! (mpmc's ring, list or rendezvous; broadcast's ring, which a lagging
-//! channel overwrites), so each gives the send side a [`Queue`]: a try
-//! without waiting, a locked retry that lists a waiting sender, and its
-//! list of waiting senders. Outcomes are this module's own ([`Refused`],
+//! channel overwrites), so each gives the send side a [`Queue`]: its lock,
+//! the fast path's move under it, a try from the lock taken, a locked
+//! retry that lists a waiting sender, and its list of waiting senders. Outcomes are this module's own ([`Refused`],
 //! [`Failed`], [`SendEnd`]); each kind maps them to its public errors.
 //!
 //! # Protocol
@@ -129,9 +129,9 @@ pub(crate) trait Queue<T> {
 /// and [`Queue::offer_at_once`], a path that makes no call, so the
 /// function it is inlined into needs no stack frame of its own; then
 /// `done`. Anything else goes on out of line in `cold`, with the guard
-/// (`None`: the lock was taken, take it there), as a tail call that
-/// redoes nothing but the tests. (See also `mpmc/chan.rs`, "Fast paths".)
-/// (`with` goes to whichever of the two runs.)
+/// (`None`: another thread held the lock; `cold` takes it), as a tail
+/// call that redoes nothing but the tests. `with` goes to whichever of
+/// the two runs. (See also `mpmc/chan.rs`, "Fast paths".)
 #[inline(always)]
 fn fast_or<T, Q: Queue<T>, W, R>(
     queue: &Q,
