@@ -4,7 +4,8 @@
 //!
 //! A plain `VecDeque` kept behind the channel's lock. Its slots are
 //! allocated as the channel first fills (at most [`PREALLOCATE`] up front,
-//! then by doubling, never beyond what `cap` needs), so a channel in
+//! then fourfold when bounded and by doubling when not, never beyond what
+//! `cap` needs: see `grow`), so a channel in
 //! steady use allocates nothing per message, and `bounded(usize::MAX)` is
 //! a valid, lazily growing channel rather than an allocation failure. A
 //! bounded ring keeps its slots; an unbounded one gives them back as it
