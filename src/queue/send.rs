@@ -171,6 +171,17 @@ fn try_send_cold<T, Q: Queue<T>>(
     state: Option<Locked<'_, Q::State>>,
     msg: T,
 ) -> Result<(), Refused<T>> {
+    try_send_from(queue, state, msg)
+}
+
+/// The try of every path past [`fast_or`]: from the guard it had, or
+/// from the lock taken now (`None`: another thread held it).
+#[inline(always)]
+fn try_send_from<T, Q: Queue<T>>(
+    queue: &Q,
+    state: Option<Locked<'_, Q::State>>,
+    msg: T,
+) -> Result<(), Refused<T>> {
     queue.try_send_locked(state.unwrap_or_else(|| queue.lock().lock()), msg)
 }
 
@@ -247,7 +258,7 @@ impl<T> SendOp<T> {
         state: Option<Locked<'_, Q::State>>,
         msg: T,
     ) -> Poll<Result<(), T>> {
-        match queue.try_send_locked(state.unwrap_or_else(|| queue.lock().lock()), msg) {
+        match try_send_from(queue, state, msg) {
             Ok(()) => Poll::Ready(Ok(())),
             Err(Refused::Closed(msg)) => Poll::Ready(Err(msg)),
             Err(Refused::Full(msg)) => {
@@ -378,13 +389,11 @@ fn send_cold<T, Q: Queue<T>, R>(
     deadline: Option<std::time::Instant>,
     out: impl FnOnce(Result<(), Failed<T>>) -> R,
 ) -> R {
-    out(
-        match queue.try_send_locked(state.unwrap_or_else(|| queue.lock().lock()), msg) {
-            Ok(()) => Ok(()),
-            Err(Refused::Closed(msg)) => Err(Failed::Closed(msg)),
-            Err(Refused::Full(msg)) => send_slow(queue, msg, deadline),
-        },
-    )
+    out(match try_send_from(queue, state, msg) {
+        Ok(()) => Ok(()),
+        Err(Refused::Closed(msg)) => Err(Failed::Closed(msg)),
+        Err(Refused::Full(msg)) => send_slow(queue, msg, deadline),
+    })
 }
 
 /// [`send_until`] once the queue was found full: the blocking driver runs
