@@ -833,6 +833,27 @@ fn sweep_oneshot() {
     }
 }
 
+/// The consuming `recv` of a message already there frees the core at
+/// once (`Core::free_taken`): a waker a forgotten `closed_async` future
+/// left in the core is dropped there, and its drop may panic. The memory
+/// is freed and the message dropped all the same.
+#[test]
+fn sweep_oneshot_consuming_recv_with_a_waker_left_behind() {
+    sweep("oneshot consuming recv", measure, |ledger| {
+        let (mut tx, rx) = oneshot::channel::<Tracked>();
+        let mut closed = Fut::new(tx.closed_async());
+        poll_hostile(&mut closed);
+        // Forgotten, not dropped: its waker stays in the core.
+        std::mem::forget(closed);
+        if let Some(Err(e)) = step(|| tx.send(ledger.msg(0))) {
+            step(|| drop(e));
+        }
+        if let Some(Ok(m)) = step(|| rx.recv()) {
+            step(|| ledger.received("rx", m));
+        }
+    });
+}
+
 #[test]
 fn sweep_slot() {
     for (sends, receives) in [(true, true), (true, false), (false, true), (false, false)] {

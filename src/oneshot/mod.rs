@@ -445,13 +445,20 @@ mod heap {
             let this = ManuallyDrop::new(self);
             // SAFETY: `Receiver` is not `Sync`, so receiver-side calls never run concurrently; it is alive, so not closed; if this takes the message, it is the receiver's last call (the receiver is not dropped, so it makes no other).
             if let Some(msg) = unsafe { this.core().take_last() } {
-                // SAFETY: `take_last` took the message: the sender is gone (it published MESSAGE, its last move), so the core is ours, and the receiver, in `ManuallyDrop`, will not touch it again.
-                unsafe { free(this.core) };
+                // SAFETY: `take_last` took the message: the sender is gone (it published MESSAGE, its last move), so the core, from `channel`, is ours, and the receiver, in `ManuallyDrop`, will not touch it again.
+                unsafe { HeapCore::free_taken(this.core.as_ptr()) };
                 return Ok(msg);
             }
-            ManuallyDrop::into_inner(this)
-                .recv_until(None)
-                .map_err(|_| RecvError)
+            ManuallyDrop::into_inner(this).recv_waiting()
+        }
+
+        /// [`recv`](Self::recv) when the message is not there yet: out of
+        /// line, so that the receive of one already there needs no stack
+        /// frame of its own.
+        #[cfg(feature = "std")]
+        #[inline(never)]
+        fn recv_waiting(self) -> Result<T, RecvError> {
+            self.recv_until(None).map_err(|_| RecvError)
         }
 
         /// Blocks the thread until the message comes or `timeout` has

@@ -70,6 +70,17 @@ impl WakerSlot {
         }
     }
 
+    /// Whether it holds no waker, looked at alone (`&mut`: nobody else
+    /// touches the slot).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // `Core::free_taken` (std) uses it
+    #[inline(always)]
+    pub(crate) fn is_empty(&mut self) -> bool {
+        self.waker.with(|cell| {
+            // SAFETY: `&mut self`: no other access to the cell runs.
+            unsafe { (*cell).is_none() }
+        })
+    }
+
     /// Leaves `waker` to be woken by whoever makes the next
     /// [`take`](Self::take).
     ///
