@@ -120,12 +120,6 @@ mod imp {
     #[cfg(feature = "alloc")]
     pub(crate) mod sync {
         pub(crate) use alloc::sync::Arc;
-
-        /// `Arc::into_inner`: the value, if this was the last `Arc`.
-        #[inline]
-        pub(crate) fn into_inner<T>(this: Arc<T>) -> Option<T> {
-            Arc::into_inner(this)
-        }
     }
 
     pub(crate) mod cell {
@@ -274,13 +268,6 @@ mod imp {
 
     pub(crate) mod sync {
         pub(crate) use loom::sync::Arc;
-
-        /// loom's `Arc` has no `into_inner`; `try_unwrap` stands in. They
-        /// differ only when two owners unwrap at once: both may fail, and
-        /// the last of the two drops then drops the value.
-        pub(crate) fn into_inner<T>(this: Arc<T>) -> Option<T> {
-            Arc::try_unwrap(this).ok()
-        }
     }
 }
 

@@ -36,8 +36,9 @@
 //!
 //! - if it was the last reader (`unread == 0`), it moves the message out,
 //!   inside the lock: no clone;
-//! - else it marks the message `BUSY`, unlocks, clones it through its own
-//!   `Arc` to the slot, and clears the mark (`BUSY → IDLE` by a
+//! - else it marks the message `BUSY`, unlocks, clones it through a
+//!   pointer to the slot (a marked slot is never freed, see `slot.rs`),
+//!   and clears the mark (`BUSY → IDLE` by a
 //!   compare-and-swap, Release: its read of the message happens before
 //!   anyone's next use of it). If a flag is set instead, the mark stays (so
 //!   an `ORPHANED` message is not done yet): the cloner locks again, drops
@@ -78,8 +79,10 @@
 //!   (after unlocking); a receiver whose `next` is now below `head` is told
 //!   `Lagged(head - next)` by its next receive and goes on from `head`. If
 //!   a receiver is cloning that oldest message (not `IDLE`), the slot
-//!   leaves the ring with the message still in it, and whoever drops the
-//!   last `Arc` to it (the sender or the cloner) drops the message.
+//!   leaves the ring with the message still in it, flagged `DETACHED`:
+//!   the cloner, finding the flag as it clears the mark, locks, takes the
+//!   message out to drop it after unlocking, and keeps the slot as a
+//!   spare.
 //!
 //! Every message entering the ring wakes every waiting receiver (they all
 //! read it). Closing finishes every waiting sender (`CLOSED`, message back)
@@ -92,14 +95,13 @@
 //! or dropping a waker) happens under the lock; an [`After`] carries it
 //! out.
 
-use crate::loom::sync::Arc;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::task::{Context, Poll};
 #[cfg(feature = "std")]
 use std::time::Instant;
 
-use super::slot::{HeldRead, Marked, Retired, Slot};
+use super::slot::{HeldRead, Marked, Retired};
 pub(crate) use super::state::Cursor;
 use super::state::{After, State};
 #[cfg(feature = "std")]
@@ -333,8 +335,8 @@ impl<T> Chan<T> {
                     }
                     state.spare.push(spare);
                 }
-                // Its cloner holds the slot and drops the message with it.
-                Retired::Busy(detached) => after.drop_detached(detached),
+                // Its cloner owns the slot now, and drops the message.
+                Retired::Busy => {}
             }
         }
         state.push(msg);
@@ -398,28 +400,25 @@ impl<T> Chan<T> {
     /// A cloner found its mark flagged as it cleared it: under the lock,
     /// drops an `ORPHANED` message (every other reader was dropped while it
     /// cloned: the message is done), clears the mark and wakes the
-    /// receivers that waited for it (`WAITED`). Returns the cloner's `Arc`
-    /// to the slot, for the caller to drop once the clone is kept safe.
+    /// receivers that waited for it (`WAITED`). A slot that left the ring
+    /// meanwhile (`DETACHED`: overwritten) is the cloner's: its message is
+    /// dropped and the slot kept as a spare.
     #[cold]
-    fn finish_marked(&self, marked: Marked<T>) -> Arc<Slot<T>> {
+    fn finish_marked(&self, marked: Marked<T>) {
         let mut after = After::new();
-        let slot = self.state.with(|state| {
-            // (If it was overwritten meanwhile, lagging, it is detached and
-            // empties itself with its last `Arc`: the take finds the message
-            // all the same.)
+        self.state.with(|state| {
             if let Some(msg) = marked.take_orphaned() {
                 after.drop_msg(msg);
             }
-            let (waited, slot) = marked.unmark();
-            if waited {
+            let unmarked = marked.unmark();
+            state.keep_detached(unmarked.detached, &mut after);
+            if unmarked.waited {
                 state.notify_receivers(&mut after);
             }
             // An orphaned message is done now.
             state.release(self.cap, &mut after);
-            slot
         });
         after.finish();
-        slot
     }
 
     /// A receiver's clone of message `pos` panicked: clears the mark (waking
@@ -433,21 +432,20 @@ impl<T> Chan<T> {
     #[cold]
     fn undo_clone(&self, marked: Marked<T>, pos: u64, next: &mut u64) {
         let mut after = After::new();
-        let slot = self.state.with(|state| {
+        self.state.with(|state| {
             *next = pos;
             // (If it was ORPHANED, we are its reader again: nothing to finish.)
-            let (waited, slot) = marked.unmark();
-            if waited {
+            let unmarked = marked.unmark();
+            // Overwritten meanwhile: the next read reports the lag.
+            state.keep_detached(unmarked.detached, &mut after);
+            if unmarked.waited {
                 state.notify_receivers(&mut after);
             }
             if let Some(at) = state.index(pos) {
                 state.ring[at].unread += 1;
             }
-            // Else it was overwritten meanwhile: the next read reports the lag.
-            slot
         });
-        // Then the slot, which may hold the overwritten message (user code).
-        drop((after, slot));
+        after.finish();
     }
 
     /// Reads for the receiver at `at`: a message (kept from an earlier
@@ -510,18 +508,11 @@ impl<T> Chan<T> {
         // Cloned: nothing to undo.
         let marked = undo.marked.take().expect("marked");
         drop(undo);
-        let slot = match marked.clear() {
-            Ok(slot) => slot,
+        match marked.clear() {
+            Ok(()) => msg,
             // Finishing the mark drops a message and wakes wakers (user
             // code): the clone is kept meanwhile.
-            Err(flagged) => return at.deliver(msg, || drop(self.finish_marked(flagged))),
-        };
-        match crate::loom::sync::into_inner(slot) {
-            None => msg,
-            // The slot was overwritten meanwhile (lagging) and ours is its
-            // last `Arc`: dropping it drops the overwritten message (user
-            // code), so the clone is kept meanwhile.
-            Some(last) => at.deliver(msg, || drop(last)),
+            Err(flagged) => at.deliver(msg, || self.finish_marked(flagged)),
         }
     }
 

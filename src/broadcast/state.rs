@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use core::mem::ManuallyDrop;
 use core::task::Waker;
 
-use super::slot::{Detached, Held, Spare};
+use super::slot::{Held, Spare};
 use crate::queue::until;
 use crate::queue::waitlist::{WaitList, Wakers, CLOSED, NOTIFIED};
 
@@ -94,7 +94,6 @@ struct Work<T> {
     /// drops one message per send).
     dropped: Option<T>,
     dropped_more: Vec<T>,
-    detached: Option<Detached<T>>,
 }
 
 impl<T> After<T> {
@@ -113,7 +112,6 @@ impl<T> After<T> {
             woken: Wakers::new(),
             dropped: None,
             dropped_more: Vec::new(),
-            detached: None,
         })
     }
 
@@ -136,10 +134,6 @@ impl<T> After<T> {
         } else {
             work.dropped_more.push(msg);
         }
-    }
-
-    pub(super) fn drop_detached(&mut self, slot: Detached<T>) {
-        self.work().detached = Some(slot);
     }
 }
 
@@ -199,6 +193,22 @@ impl<T> State<T> {
     pub(super) fn push(&mut self, msg: T) {
         let held = Held::new(self.spare.pop(), msg, self.receivers);
         self.ring.push_back(held);
+    }
+
+    /// A slot that left the ring while a receiver cloned it, back from
+    /// that cloner ([`Marked::unmark`](super::slot::Marked::unmark)): its
+    /// message is dropped after unlocking, the slot kept as a spare.
+    pub(super) fn keep_detached(
+        &mut self,
+        detached: Option<(Option<T>, Spare<T>)>,
+        after: &mut After<T>,
+    ) {
+        if let Some((msg, spare)) = detached {
+            if let Some(msg) = msg {
+                after.drop_msg(msg);
+            }
+            self.spare.push(spare);
+        }
     }
 
     /// Notifies every waiting receiver (a message came, or the end).
