@@ -128,7 +128,8 @@ pub struct Row {
 }
 
 /// Runs every scenario: one warm-up run per implementation with a tenth
-/// of the messages, then `reps` interleaved repetitions.
+/// of the messages, then `reps` interleaved repetitions, each starting
+/// with the next implementation.
 pub fn run_all(scenarios: &[Scenario], reps: usize) -> Vec<Row> {
     let total = scenarios
         .iter()
@@ -144,10 +145,15 @@ pub fn run_all(scenarios: &[Scenario], reps: usize) -> Vec<Row> {
             bar.inc(1);
         }
         let mut samples = vec![Vec::with_capacity(reps); s.impls.len()];
-        for _ in 0..reps {
-            for (imp, samples) in s.impls.iter().zip(&mut samples) {
-                let elapsed = (imp.run)(s.messages);
-                samples.push(elapsed.as_nanos() as f64 / s.messages as f64);
+        for rep in 0..reps {
+            // Each repetition starts one implementation later, so that none
+            // always runs first, or always after the same peer (what one
+            // left behind, a heap grown or given back, moves the next one's
+            // time).
+            let n = s.impls.len();
+            for i in (0..n).map(|i| (i + rep) % n) {
+                let elapsed = (s.impls[i].run)(s.messages);
+                samples[i].push(elapsed.as_nanos() as f64 / s.messages as f64);
                 bar.inc(1);
             }
         }
