@@ -274,7 +274,7 @@ fn broadcast_slots_never_outnumber_the_capacity() {
         }
         assert_eq!(rx.recv(), Err(tidings::broadcast::RecvError::Lagged(992)));
     });
-    // 8 slots of a 128-byte message (plus their Arc counts), and the ring.
+    // 8 slots of a 128-byte message (with their marks), and the ring.
     assert!(kept <= 8 * (128 + 16 + 8) + 1024, "{kept} bytes kept");
     drop(tx);
 }

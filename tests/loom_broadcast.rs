@@ -1108,8 +1108,8 @@ fn lag_accounting_two_receivers() {
 /// Lagging, capacity 1, m0 held for two receivers: a thread reads with
 /// `rx1` (a clone: `rx2` has yet to read m0; the slot is busy meanwhile)
 /// while the main thread sends m1, which overwrites m0, busy or not (a
-/// busy slot leaves the ring with m0 still in it, for the cloner's `Arc`
-/// to drop). The cloner gets m0 whole (or `Lagged(1)`, if the send came
+/// busy slot leaves the ring with m0 still in it, flagged `DETACHED`: the
+/// cloner drops m0 and keeps the slot). The cloner gets m0 whole (or `Lagged(1)`, if the send came
 /// first), then m1; `rx2` lags by m0, then reads m1. Every copy of m0 is
 /// dropped exactly once.
 #[test]

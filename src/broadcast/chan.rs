@@ -13,9 +13,10 @@
 //!   receivers alive when it was sent, plus clones of a receiver that had
 //!   not read it yet, minus receivers dropped before reading it;
 //! - `mark` (an atomic in its slot): `IDLE`, or `BUSY` (a receiver is
-//!   cloning it, outside the lock) with two flags that may join it:
-//!   `ORPHANED` (every other reader was dropped meanwhile) and `WAITED`
-//!   (another receiver waits for the clone to finish). `IDLE → BUSY` and
+//!   cloning it, outside the lock) with three flags that may join it:
+//!   `ORPHANED` (every other reader was dropped meanwhile), `WAITED`
+//!   (another receiver waits for the clone to finish) and `DETACHED` (the
+//!   message was overwritten meanwhile, see below). `IDLE → BUSY` and
 //!   the flags are set under the lock; the cloner moves a plain `BUSY`
 //!   back to `IDLE` without it, a flagged one under it.
 //!
@@ -466,7 +467,10 @@ impl<T> Chan<T> {
             // user code: the message is kept meanwhile.
             Step::Moved(msg) => Read::Msg(at.deliver(msg, || after.finish())),
             Step::Clone(marked, pos) => {
-                after.finish();
+                // (A read that clones leaves nothing to do after unlocking:
+                // nothing may run, and so panic, between the marking and
+                // `clone_out`, whose guard alone clears the mark.)
+                debug_assert!(after.is_empty(), "a cloning read does no more");
                 Read::Msg(self.clone_out(marked, pos, at))
             }
             Step::Lagged(missed) => Read::Lagged(missed),

@@ -13,7 +13,7 @@
 //! | `BUSY`               | the one receiver that marked it, to clone it, outside the lock | that receiver, under the lock |
 //! | `BUSY \| ORPHANED`   | the cloner, which then finishes the message (drops it, under the lock) | a receiver dropped meanwhile, under the lock |
 //! | `BUSY \| WAITED`     | the cloner; it wakes the waiting receivers when done | a waiting receiver, under the lock |
-//! | `BUSY \| DETACHED`   | the cloner, which then owns the slot: it takes the message out and keeps the slot as a spare, under the lock | the ring letting go of the slot (a lagging send overwrote it, or the ring is dropped), under the lock |
+//! | `BUSY \| DETACHED`   | the cloner, which then owns the slot: it takes the message out and keeps the slot as a spare, under the lock | the ring letting go of the slot (a lagging send overwrote it), under the lock |
 //!
 //! A plain `BUSY` goes back to `IDLE` by the cloner's compare-and-swap,
 //! without the lock (Release: its read of the message happens before
@@ -312,9 +312,11 @@ impl<T> Held<T> {
 }
 
 impl<T> Drop for Held<T> {
-    /// Frees the slot with its message, or, if a receiver is cloning it,
-    /// flags it `DETACHED`: the cloner frees it. Under the lock, as every
-    /// use of a `Held`.
+    /// Frees the slot with its message (user code), or, if a receiver were
+    /// cloning it, flags it `DETACHED` for the cloner. Only the channel's
+    /// drop drops a `Held` (its ring's), without the lock; every other way
+    /// out of the ring consumes it (`into_spare`, `retire`). No receiver is
+    /// left to be cloning then, so the flag is a safeguard.
     fn drop(&mut self) {
         if self.slot().flag(DETACHED) {
             return;
@@ -340,7 +342,7 @@ pub(super) struct Unmarked<T> {
 
 impl<T> Marked<T> {
     fn slot(&self) -> &Slot<T> {
-        // SAFETY: a marked slot is live: its `Held` flags it rather than free it, and a detached one is freed only by this handle's `unmark`, which consumes it.
+        // SAFETY: a marked slot is live: its `Held` flags it rather than free it, and a detached one is owned by this handle until its `unmark`, which consumes it (making a `Spare` of the slot).
         unsafe { self.0.as_ref() }
     }
 

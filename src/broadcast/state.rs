@@ -79,7 +79,7 @@ pub(crate) struct State<T> {
 }
 
 /// What a locked section leaves to do after unlocking: wake entries, drop
-/// messages and slots. The caller makes one on its stack, lends it to the
+/// messages. The caller makes one on its stack, lends it to the
 /// locked section, and drops it after unlocking: dropping it does the work.
 /// (Usually there is none: then it is one `None`, cheap to make and drop.)
 pub(crate) struct After<T>(ManuallyDrop<Option<Work<T>>>);
