@@ -3,7 +3,8 @@
 //!
 //! Every primitive of the crate takes its atomics, its `UnsafeCell`, its
 //! `Arc`, its thread-locals, its spin hint and its thread parking from
-//! here. In a normal build they are
+//! here (and a plain `Box` that loom should check for leaks carries an
+//! [`alloc::Tracked`], zero-sized outside loom). In a normal build they are
 //! `core`'s and `std`'s (or `portable-atomic`'s, with that feature, for
 //! targets without compare-and-swap); under
 //! `RUSTFLAGS="--cfg tidings_loom"` they are [loom](https://docs.rs/loom)'s,
@@ -113,6 +114,21 @@ mod imp {
                     cores
                 }
                 cores => cores,
+            }
+        }
+    }
+
+    /// An allocation that loom checks for leaks; nothing outside loom.
+    #[cfg(feature = "alloc")]
+    pub(crate) mod alloc {
+        /// Marks the allocation it is part of (loom's `alloc::Track`).
+        #[derive(Debug)]
+        pub(crate) struct Tracked;
+
+        impl Tracked {
+            #[inline(always)]
+            pub(crate) fn new() -> Self {
+                Self
             }
         }
     }
@@ -265,6 +281,21 @@ mod imp {
     /// waker and the lock's streak say why.)
     #[allow(unused_imports)]
     pub(crate) use loom::thread_local;
+
+    /// An allocation that loom checks for leaks: a model that ends with
+    /// one still alive fails.
+    pub(crate) mod alloc {
+        /// Marks the allocation it is part of (loom's `alloc::Track`).
+        #[derive(Debug)]
+        pub(crate) struct Tracked(#[allow(dead_code)] loom::alloc::Track<()>);
+
+        impl Tracked {
+            #[track_caller]
+            pub(crate) fn new() -> Self {
+                Self(loom::alloc::Track::new(()))
+            }
+        }
+    }
 
     pub(crate) mod sync {
         pub(crate) use loom::sync::Arc;

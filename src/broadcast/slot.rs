@@ -52,6 +52,7 @@ use alloc::boxed::Box;
 use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
 
+use crate::loom::alloc::Tracked;
 use crate::loom::atomic::{AtomicU8, Ordering::*};
 use crate::loom::cell::UnsafeCell;
 
@@ -65,6 +66,9 @@ pub(super) struct Slot<T> {
     /// flags (see the module docs). Set under the lock; a plain `BUSY` is
     /// cleared by the cloner without it, a flagged one under it.
     mark: AtomicU8,
+    /// Under loom, a slot never freed fails the model (the slot is a plain
+    /// `Box`, which loom does not see otherwise).
+    _leaks: Tracked,
 }
 
 const IDLE: u8 = 0;
@@ -79,6 +83,7 @@ impl<T> Slot<T> {
         let slot = Box::new(Self {
             msg: UnsafeCell::new(None),
             mark: AtomicU8::new(IDLE),
+            _leaks: Tracked::new(),
         });
         NonNull::from(Box::leak(slot))
     }
